@@ -1,0 +1,175 @@
+"""HTTP API for authentication, clients and staff. Thin: input → service → output."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from common.errors import ApplicationError
+from common.schema import ErrorSerializer
+
+from . import selectors, services
+from .models import Client, Membership
+from .permissions import IsManager
+from .serializers import (
+    ClientSerializer,
+    StaffCreateSerializer,
+    StaffSerializer,
+    StaffUpdateSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
+
+
+class TokenApi(APIView):
+    """Exchange an e-mail address and password for an API token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenResponseSerializer, 400: ErrorSerializer},
+        tags=["auth"],
+        auth=[],
+    )
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request,
+            username=serializer.validated_data["email"].lower(),
+            password=serializer.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise ApplicationError(
+                "Unable to sign in with that e-mail address and password.",
+                code="invalid_credentials",
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "search", str, description="Words matched against name, e-mail and phone."
+            )
+        ]
+    ),
+)
+@extend_schema(tags=["clients"])
+class ClientViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Clients of the signed-in user's clinic. Every read and write is audited."""
+
+    serializer_class = ClientSerializer
+    queryset = Client.objects.none()  # for the schema; requests use the clinic's clients
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Client.objects.none()
+        return selectors.client_list(
+            clinic=self.request.membership.clinic,
+            search=self.request.query_params.get("search", ""),
+        )
+
+    def get_object(self):
+        return selectors.client_get(
+            clinic=self.request.membership.clinic, client_id=self.kwargs["pk"]
+        )
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        services.client_list_read(
+            clinic=request.membership.clinic,
+            actor=request.user,
+            search=request.query_params.get("search", ""),
+            count=response.data.get("count", 0) if isinstance(response.data, dict) else 0,
+        )
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        client = self.get_object()
+        services.client_record_read(client=client, actor=request.user)
+        return Response(self.get_serializer(client).data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        client = services.client_create(
+            clinic=request.membership.clinic, actor=request.user, data=serializer.validated_data
+        )
+        return Response(self.get_serializer(client).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        client = self.get_object()
+        serializer = self.get_serializer(client, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        client = services.client_update(
+            client=client, actor=request.user, data=serializer.validated_data
+        )
+        return Response(self.get_serializer(client).data)
+
+
+@extend_schema(tags=["staff"])
+class StaffViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The clinic's staff and their roles. Managers only."""
+
+    serializer_class = StaffSerializer
+    permission_classes = [IsManager]
+    queryset = Membership.objects.none()
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Membership.objects.none()
+        return selectors.staff_list(clinic=self.request.membership.clinic)
+
+    def get_object(self):
+        return selectors.staff_get(
+            clinic=self.request.membership.clinic, membership_id=self.kwargs["pk"]
+        )
+
+    @extend_schema(request=StaffCreateSerializer, responses={201: StaffSerializer})
+    def create(self, request, *args, **kwargs):
+        data = StaffCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.staff_add(
+            clinic=request.membership.clinic,
+            actor=request.user,
+            request=request,
+            **data.validated_data,
+        )
+        return Response(StaffSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=StaffUpdateSerializer, responses={200: StaffSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        membership = self.get_object()
+        data = StaffUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.staff_update(
+            membership=membership, actor=request.user, **data.validated_data
+        )
+        return Response(StaffSerializer(membership).data)

@@ -1,0 +1,240 @@
+"""Clinics, their staff (users with a role per clinic) and their clients."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from common.models import TimeStampedModel
+from common.timezones import validate_timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: staff of one or more clinics. Signs in by e-mail."""
+
+    email = models.EmailField("e-mail address", max_length=254, unique=True)
+    full_name = models.CharField(max_length=150)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        "admin site access", default=False, help_text="May sign in to the admin site."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.email.strip().lower()
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Clinic(TimeStampedModel):
+    name = models.CharField(max_length=150)
+    timezone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_timezone]
+    )
+    email = models.EmailField("contact e-mail")
+    phone = models.CharField("contact phone", max_length=32)
+    address = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    RECEPTION = "reception", "Reception"
+    PRACTITIONER = "practitioner", "Practitioner"
+    MANAGER = "manager", "Manager"
+
+
+class Membership(TimeStampedModel):
+    """A user's role at one clinic. A user may work at several clinics."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["clinic__name", "user__full_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "clinic"], name="membership_user_clinic"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in Role]), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.clinic})"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.MANAGER
+
+    @property
+    def is_practitioner(self) -> bool:
+        return self.role == Role.PRACTITIONER
+
+
+class SkinConcern(models.TextChoices):
+    """The indications microneedling treats (DOMAIN.md §2); protocols use the same codes."""
+
+    FINE_LINES = "fine_lines_wrinkles", "Fine lines and wrinkles"
+    ACNE_SCARS = "acne_scars", "Acne scars"
+    STRETCH_MARKS = "stretch_marks", "Stretch marks (body)"
+    PIGMENTATION = "hyperpigmentation_melasma", "Hyperpigmentation / melasma"
+    PORES_TEXTURE = "enlarged_pores_texture", "Enlarged pores / texture"
+    HAIR_LOSS = "hair_loss", "Hair loss (scalp)"
+
+
+class Fitzpatrick(models.IntegerChoices):
+    I = 1, "I: always burns, never tans"  # noqa: E741
+    II = 2, "II: usually burns, tans minimally"
+    III = 3, "III: sometimes burns, tans uniformly"
+    IV = 4, "IV: burns minimally, always tans well"
+    V = 5, "V: very rarely burns, tans very easily"
+    VI = 6, "VI: never burns"
+
+
+def validate_skin_concerns(value: object) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError("Give a list of skin concern codes.", code="invalid")
+    unknown = sorted(set(value) - set(SkinConcern.values))
+    if unknown:
+        raise ValidationError(
+            "Unknown skin concern(s): %(unknown)s.",
+            code="invalid_choice",
+            params={"unknown": ", ".join(unknown)},
+        )
+
+
+def validate_date_of_birth(value: date) -> None:
+    if value > timezone.localdate():
+        raise ValidationError("The date of birth cannot be in the future.", code="future")
+    if value.year < 1900:
+        raise ValidationError("Check the year of birth.", code="too_old")
+
+
+class Client(TimeStampedModel):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="clients")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(validators=[validate_date_of_birth])
+    email = models.EmailField("e-mail", blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    fitzpatrick_type = models.PositiveSmallIntegerField(
+        "Fitzpatrick skin type",
+        choices=Fitzpatrick.choices,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+    )
+    skin_concerns = models.JSONField(default=list, blank=True, validators=[validate_skin_concerns])
+    timezone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text="Leave empty to use the clinic's time zone.",
+    )
+    email_consent = models.BooleanField(
+        "consents to e-mail", default=False, help_text="Aftercare and booking e-mails."
+    )
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            # Client list: a clinic's clients in name order.
+            models.Index(fields=["clinic", "last_name", "first_name"], name="client_clinic_name"),
+            # Look-up by e-mail at reception.
+            models.Index(fields=["clinic", "email"], name="client_clinic_email"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(fitzpatrick_type__isnull=True)
+                | models.Q(fitzpatrick_type__gte=1, fitzpatrick_type__lte=6),
+                name="client_fitzpatrick_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def effective_timezone(self) -> str:
+        return self.timezone or self.clinic.timezone
+
+    @property
+    def fitzpatrick_roman(self) -> str:
+        return Fitzpatrick(self.fitzpatrick_type).name if self.fitzpatrick_type else ""
+
+    def age_on(self, on: date) -> int:
+        born = self.date_of_birth
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+    def get_skin_concerns_display(self) -> list[str]:
+        labels = dict(SkinConcern.choices)
+        return [labels.get(code, code) for code in self.skin_concerns]

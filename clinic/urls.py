@@ -1,0 +1,31 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+from .forms import EmailAuthenticationForm
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "account/set-password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="registration/set_password.html", success_url="/login/"
+        ),
+        name="password_reset_confirm",
+    ),
+    path("clinic/switch/", views.SwitchClinicView.as_view(), name="switch-clinic"),
+    path("clients/", views.ClientListView.as_view(), name="client-list"),
+    path("clients/new/", views.ClientCreateView.as_view(), name="client-create"),
+    path("clients/<int:pk>/", views.ClientDetailView.as_view(), name="client-detail"),
+    path("clients/<int:pk>/edit/", views.ClientEditView.as_view(), name="client-edit"),
+    path("staff/", views.StaffView.as_view(), name="staff"),
+    path("staff/<int:pk>/", views.StaffEditView.as_view(), name="staff-edit"),
+]

@@ -1,0 +1,73 @@
+"""Writing the audit trail of health-data access.
+
+Every read or change of a client's record goes through :func:`audit_record`. Where it
+was called from a request, the address, user agent and path come from the request
+context the middleware sets; tasks and commands write ``channel="task"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from .models import AuditEvent
+
+_current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+
+
+@contextmanager
+def request_context(request: HttpRequest) -> Iterator[None]:
+    token = _current_request.set(request)
+    try:
+        yield
+    finally:
+        _current_request.reset(token)
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    if getattr(settings, "AUDIT_TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    object_type: str,
+    object_id: object = "",
+    clinic_id: int | None = None,
+    client_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    channel: str | None = None,
+) -> AuditEvent:
+    request = _current_request.get()
+    ip = user_agent = path = ""
+    if request is not None:
+        ip = _client_ip(request) or ""
+        user_agent = request.META.get("HTTP_USER_AGENT", "")[:256]
+        path = request.get_full_path()[:512]
+        if channel is None:
+            channel = "api" if request.path.startswith("/api/") else "web"
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.create(
+        actor=actor if authenticated else None,
+        actor_email=getattr(actor, "email", "") if authenticated else "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        clinic_id=clinic_id,
+        client_id=client_id,
+        detail=detail or {},
+        channel=channel or "task",
+        ip_address=ip or None,
+        user_agent=user_agent,
+        path=path,
+    )

@@ -1,0 +1,74 @@
+"""Shared base model and the append-only audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEvent(models.Model):
+    """Who read or changed which health data, when and from where.
+
+    Rows are only ever inserted: ``save`` refuses updates, ``delete`` is refused, and on
+    PostgreSQL a trigger rejects UPDATE and DELETE from any client (see migration 0002).
+    Clinic and client are stored as plain ids so the trail outlives the records it
+    describes.
+    """
+
+    class Action(models.TextChoices):
+        READ = "read", "Read"
+        LIST = "list", "List"
+        CREATE = "create", "Create"
+        UPDATE = "update", "Update"
+        DELETE = "delete", "Delete"
+        EXPORT = "export", "Export"
+        DENIED = "denied", "Access denied"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_email = models.CharField(max_length=254, blank=True)
+    clinic_id = models.BigIntegerField(null=True, blank=True)
+    client_id = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64, blank=True)
+    channel = models.CharField(max_length=8, blank=True)  # "api", "web", "task", "link"
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=256, blank=True)
+    path = models.CharField(max_length=512, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            # "Everything that happened to this client's record", newest first.
+            models.Index(fields=["client_id", "-at"], name="audit_client_at"),
+            # The clinic's audit screen, newest first.
+            models.Index(fields=["clinic_id", "-at"], name="audit_clinic_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.object_type}"
+
+    def save(self, *args, **kwargs):  # type: ignore[override]
+        if self.pk is not None:
+            raise RuntimeError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[override]
+        raise RuntimeError("Audit events are append-only.")

@@ -1,0 +1,9 @@
+from rest_framework.pagination import PageNumberPagination
+
+
+class Pagination(PageNumberPagination):
+    """``?page=`` and ``?page_size=`` (at most 200), as the API contract says."""
+
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 200

@@ -1,0 +1,31 @@
+from django.http import HttpRequest, JsonResponse
+from django.views import defaults
+from django.views.decorators.http import require_GET
+
+from .middleware import healthz_response
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability (normally answered by the middleware)."""
+    return healthz_response()
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None):
+    """404 in the API's JSON error shape under /api/, the HTML page elsewhere."""
+    if _wants_json(request):
+        return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest):
+    if _wants_json(request):
+        return JsonResponse(
+            {"code": "server_error", "detail": "Something went wrong; it was recorded."},
+            status=500,
+        )
+    return defaults.server_error(request)

@@ -1,0 +1,353 @@
+"""The clients, staff and token API, checked against the API contract."""
+
+from __future__ import annotations
+
+import pytest
+
+from clinic.models import Client, Membership, Role
+from common.models import AuditEvent
+from tests.factories import PASSWORD, ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+VALID_CLIENT = {
+    "first_name": "Priya",
+    "last_name": "Raman",
+    "date_of_birth": "1994-09-03",
+    "email": "priya@mail.example",
+    "phone": "+44 7700 900456",
+    "fitzpatrick_type": 4,
+    "skin_concerns": ["acne_scars"],
+    "timezone": "Europe/London",
+    "email_consent": True,
+}
+
+
+# --- token authentication ---------------------------------------------------
+
+
+def test_token_for_email_and_password_authenticates_later_requests(api, reception):
+    anonymous = api()
+    response = anonymous.post(
+        "/api/auth/token/", {"email": reception.user.email.upper(), "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    token = response.json()["token"]
+    anonymous.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert anonymous.get("/api/clients/").status_code == 200
+
+
+def test_wrong_password_is_a_400_with_the_error_shape(api, reception):
+    response = api().post("/api/auth/token/", {"email": reception.user.email, "password": "no"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "invalid_credentials",
+        "detail": "Unable to sign in with that e-mail address and password.",
+    }
+
+
+def test_token_request_without_fields_names_each_missing_field(api, db):
+    response = api().post("/api/auth/token/", {})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert set(body["fields"]) == {"email", "password"}
+
+
+def test_malformed_json_is_a_400_not_a_500(api, reception):
+    response = api(reception).post(
+        "/api/clients/", data="{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_no_token_is_401_and_bad_token_is_401(api, db):
+    assert api().get("/api/clients/").status_code == 401
+    bad = api()
+    bad.credentials(HTTP_AUTHORIZATION="Token 0000")
+    response = bad.get("/api/clients/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_user_without_a_clinic_is_refused(api, db):
+    from tests.factories import UserFactory
+
+    response = api(UserFactory()).get("/api/clients/")
+    assert response.status_code == 403
+
+
+# --- clients ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["reception", "practitioner", "manager"])
+def test_every_staff_role_may_create_read_and_edit_clients(api, request, persona):
+    who = request.getfixturevalue(persona)
+    client = api(who)
+    created = client.post("/api/clients/", VALID_CLIENT)
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["full_name"] == "Priya Raman"
+    assert body["fitzpatrick_type"] == 4
+    assert Client.objects.get(pk=body["id"]).clinic == who.clinic
+
+    read = client.get(f"/api/clients/{body['id']}/")
+    assert read.status_code == 200
+    assert read.json()["email"] == "priya@mail.example"
+
+    edited = client.patch(f"/api/clients/{body['id']}/", {"phone": "+44 7700 900999"})
+    assert edited.status_code == 200
+    assert Client.objects.get(pk=body["id"]).phone == "+44 7700 900999"
+
+
+def test_list_is_paginated_and_searchable(api, reception, clinic):
+    for n in range(30):
+        ClientFactory(clinic=clinic, last_name=f"Person{n:02d}", first_name="Sam")
+    ClientFactory(clinic=clinic, first_name="Unique", last_name="Zebedee", email="z@x.example")
+    client = api(reception)
+
+    page = client.get("/api/clients/").json()
+    assert page["count"] == 31
+    assert len(page["results"]) == 25
+    assert page["next"] and page["previous"] is None
+
+    big = client.get("/api/clients/?page_size=500").json()
+    assert len(big["results"]) == 31  # capped at 200, all fit
+
+    found = client.get("/api/clients/?search=zebedee").json()
+    assert [r["last_name"] for r in found["results"]] == ["Zebedee"]
+    assert client.get("/api/clients/?search=z@x.example").json()["count"] == 1
+    assert client.get("/api/clients/?search=unique zeb").json()["count"] == 1
+
+
+def test_page_size_is_capped_at_200(api, reception, clinic):
+    ClientFactory.create_batch(205, clinic=clinic)
+    page = api(reception).get("/api/clients/?page_size=1000").json()
+    assert len(page["results"]) == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("fitzpatrick_type", 7),
+        ("fitzpatrick_type", 0),
+        ("fitzpatrick_type", "IV"),
+        ("date_of_birth", "not-a-date"),
+        ("date_of_birth", "2999-01-01"),
+        ("email", "not-an-email"),
+        ("timezone", "Mars/Olympus"),
+        ("skin_concerns", ["wrinkles_of_doom"]),
+        ("skin_concerns", "acne_scars"),
+        ("email_consent", "maybe"),
+        ("first_name", ""),
+    ],
+)
+def test_bad_client_input_is_a_400_naming_the_field(api, reception, field, value):
+    response = api(reception).post("/api/clients/", {**VALID_CLIENT, field: value})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert body["detail"]
+    assert field in body["fields"], body
+    assert all(isinstance(m, str) for m in body["fields"][field])
+    assert not Client.objects.exists()
+
+
+def test_missing_required_fields_are_listed(api, reception):
+    response = api(reception).post("/api/clients/", {})
+    assert response.status_code == 400
+    assert {"first_name", "last_name", "date_of_birth"} <= set(response.json()["fields"])
+
+
+def test_email_consent_without_email_is_refused(api, reception):
+    response = api(reception).post(
+        "/api/clients/", {**VALID_CLIENT, "email": "", "email_consent": True}
+    )
+    assert response.status_code == 400
+    assert "email" in response.json()["fields"]
+
+
+def test_bad_patch_keeps_what_was_saved(api, reception, client_record):
+    before = client_record.phone
+    response = api(reception).patch(
+        f"/api/clients/{client_record.pk}/", {"phone": "+1 555", "fitzpatrick_type": 9}
+    )
+    assert response.status_code == 400
+    client_record.refresh_from_db()
+    assert client_record.phone == before
+
+
+def test_put_and_delete_are_not_offered(api, reception, client_record):
+    client = api(reception)
+    assert client.put(f"/api/clients/{client_record.pk}/", VALID_CLIENT).status_code == 405
+    assert client.delete(f"/api/clients/{client_record.pk}/").status_code == 405
+
+
+# --- clinic isolation -------------------------------------------------------
+
+
+def test_another_clinics_client_is_404_on_every_client_endpoint(
+    api, reception, other_client_record
+):
+    client = api(reception)
+    url = f"/api/clients/{other_client_record.pk}/"
+    for response in (client.get(url), client.patch(url, {"phone": "1"})):
+        assert response.status_code == 404
+        assert response.json() == {"code": "not_found", "detail": "No such client."}
+    listed = client.get("/api/clients/").json()
+    assert other_client_record.pk not in [r["id"] for r in listed["results"]]
+    assert client.get(f"/api/clients/?search={other_client_record.last_name}").json()["count"] == 0
+    other_client_record.refresh_from_db()
+    assert other_client_record.phone != "1"
+
+
+def test_unknown_and_non_numeric_ids_are_404(api, reception):
+    client = api(reception)
+    assert client.get("/api/clients/999999/").status_code == 404
+    assert client.get("/api/clients/abc/").status_code == 404
+
+
+def test_x_clinic_header_selects_among_the_users_clinics(api, reception, other_clinic):
+    Membership.objects.create(user=reception.user, clinic=other_clinic, role=Role.RECEPTION)
+    elsewhere = ClientFactory(clinic=other_clinic)
+    client = api(reception)
+    assert client.get(f"/api/clients/{elsewhere.pk}/").status_code == 404
+    response = client.get(f"/api/clients/{elsewhere.pk}/", HTTP_X_CLINIC=str(other_clinic.pk))
+    assert response.status_code == 200
+
+
+def test_x_clinic_header_naming_a_foreign_clinic_gives_no_access(
+    api, reception, other_client_record
+):
+    response = api(reception).get(
+        f"/api/clients/{other_client_record.pk}/",
+        HTTP_X_CLINIC=str(other_client_record.clinic_id),
+    )
+    assert response.status_code == 404
+
+
+# --- audit ------------------------------------------------------------------
+
+
+def test_reading_a_client_writes_an_audit_event(api, reception, client_record):
+    api(reception).get(f"/api/clients/{client_record.pk}/", HTTP_USER_AGENT="pytest-agent")
+    event = AuditEvent.objects.get(action="read", client_id=client_record.pk)
+    assert event.actor == reception.user
+    assert event.actor_email == reception.user.email
+    assert event.clinic_id == client_record.clinic_id
+    assert event.object_type == "client"
+    assert event.channel == "api"
+    assert event.ip_address == "127.0.0.1"
+    assert event.user_agent == "pytest-agent"
+    assert event.path == f"/api/clients/{client_record.pk}/"
+
+
+def test_creating_and_updating_a_client_are_audited_with_field_names_only(api, reception):
+    client = api(reception)
+    created = client.post("/api/clients/", VALID_CLIENT).json()
+    client.patch(f"/api/clients/{created['id']}/", {"notes": "Prefers mornings"})
+    create = AuditEvent.objects.get(action="create", client_id=created["id"])
+    update = AuditEvent.objects.get(action="update", client_id=created["id"])
+    assert "first_name" in create.detail["fields"]
+    assert update.detail == {"fields": ["notes"]}
+    assert "Prefers mornings" not in str(update.detail)
+
+
+def test_listing_clients_is_audited(api, reception, client_record):
+    api(reception).get("/api/clients/?search=amelia")
+    event = AuditEvent.objects.get(action="list", object_type="client")
+    assert event.detail == {"search": True, "results": 1}
+
+
+def test_refused_reads_write_no_read_event(api, reception, other_client_record):
+    api(reception).get(f"/api/clients/{other_client_record.pk}/")
+    assert not AuditEvent.objects.filter(action="read").exists()
+
+
+# --- staff (managers only) --------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["reception", "practitioner"])
+def test_only_managers_manage_staff(api, request, persona):
+    who = request.getfixturevalue(persona)
+    client = api(who)
+    assert client.get("/api/staff/").status_code == 403
+    response = client.post(
+        "/api/staff/", {"email": "new@clinic.example", "full_name": "New", "role": "reception"}
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+
+
+def test_manager_adds_staff_who_receive_a_set_password_email(
+    api, manager, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(manager).post(
+            "/api/staff/",
+            {
+                "email": "New.Person@Clinic.example",
+                "full_name": "New Person",
+                "role": "practitioner",
+            },
+        )
+    assert response.status_code == 201, response.json()
+    assert response.json()["email"] == "new.person@clinic.example"
+    membership = Membership.objects.get(pk=response.json()["id"])
+    assert membership.clinic == manager.clinic
+    assert membership.role == Role.PRACTITIONER
+    assert not membership.user.has_usable_password()
+    assert len(mailoutbox) == 1
+    assert "/account/set-password/" in mailoutbox[0].body
+
+
+def test_adding_existing_staff_twice_is_a_409(api, manager, reception):
+    response = api(manager).post(
+        "/api/staff/",
+        {"email": reception.user.email, "full_name": "x", "role": "reception"},
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_staff"
+
+
+def test_manager_changes_a_role_but_not_another_clinics_staff(
+    api, manager, reception, other_manager
+):
+    client = api(manager)
+    response = client.patch(f"/api/staff/{reception.membership.pk}/", {"role": "practitioner"})
+    assert response.status_code == 200
+    assert response.json()["role"] == "practitioner"
+    assert (
+        client.patch(
+            f"/api/staff/{other_manager.membership.pk}/", {"role": "reception"}
+        ).status_code
+        == 404
+    )
+
+
+def test_the_last_manager_cannot_be_demoted(api, manager):
+    response = api(manager).patch(f"/api/staff/{manager.membership.pk}/", {"role": "reception"})
+    assert response.status_code == 409
+    assert response.json()["code"] == "last_manager"
+
+
+def test_invalid_role_is_a_400(api, manager):
+    response = api(manager).post(
+        "/api/staff/", {"email": "a@b.example", "full_name": "A", "role": "surgeon"}
+    )
+    assert response.status_code == 400
+    assert "role" in response.json()["fields"]
+
+
+# --- schema and docs --------------------------------------------------------
+
+
+def test_schema_and_docs_are_published(api, db):
+    schema = api().get("/api/schema/?format=json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert {"/api/auth/token/", "/api/clients/", "/api/clients/{id}/"} <= set(paths)
+    docs = api().get("/api/docs/")
+    assert docs.status_code == 200
+    assert b"swagger" in docs.content.lower()

@@ -1,0 +1,15 @@
+import pytest
+from django.core.management import call_command
+
+from clinic.models import Client, Clinic, Membership, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_is_idempotent_and_logins_work(client):
+    call_command("seed_demo", verbosity=0)
+    counts = (Clinic.objects.count(), User.objects.count(), Client.objects.count())
+    call_command("seed_demo", verbosity=0)
+    assert (Clinic.objects.count(), User.objects.count(), Client.objects.count()) == counts
+    assert Membership.objects.filter(user__email="reception@harbour.example").exists()
+    assert client.login(username="manager@harbour.example", password="demo-password-2026")

@@ -1,0 +1,54 @@
+"""Reception adds and edits a client in a real browser, using the keyboard where it counts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from clinic.models import Client
+from tests.e2e.conftest import assert_accessible
+from tests.factories import ClientFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_reception_adds_a_client_and_sees_errors_first(signed_in, reception):
+    page = signed_in(reception)
+    assert_accessible(page)
+    page.keyboard.press("/")  # the quick search takes focus from anywhere
+    assert page.evaluate("document.activeElement.id") == "quicksearch"
+
+    page.get_by_role("link", name="New client").first.click()
+    page.get_by_label("First name").fill("Priya")
+    page.get_by_role("button", name="Add client").click()
+    alert = page.get_by_role("alert")
+    assert "correct the highlighted" in alert.inner_text()
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
+    assert_accessible(page)
+
+    page.get_by_label("Last name").fill("Raman")
+    page.get_by_label("Date of birth").fill("1994-09-03")
+    page.get_by_label(re.compile(r"^E-mail")).fill("priya@mail.example")
+    page.get_by_label("Consents to e-mail").check()
+    page.get_by_label(re.compile(r"^Fitzpatrick skin type")).select_option("4")
+    page.get_by_label("Acne scars").check()
+    page.get_by_role("button", name="Add client").click()
+
+    page.get_by_role("heading", name="Priya Raman").wait_for()
+    assert "Saved" in page.content() or "was added" in page.content()
+    client = Client.objects.get(last_name="Raman")
+    assert client.clinic == reception.clinic
+    assert client.skin_concerns == ["acne_scars"]
+    assert_accessible(page)
+
+
+def test_search_finds_only_own_clinic_clients(signed_in, reception, other_clinic):
+    ClientFactory(clinic=reception.clinic, first_name="Ada", last_name="Lovelace")
+    ClientFactory(clinic=other_clinic, first_name="Ada", last_name="Byron")
+    page = signed_in(reception)
+    page.get_by_label("Find a client").fill("Ada")
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Lovelace, Ada").wait_for()
+    assert "Byron" not in page.content()
+    assert_accessible(page)

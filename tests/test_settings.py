@@ -1,0 +1,68 @@
+"""Settings: production is strict and passes Django's deployment checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SECRET_KEY": "k3Vq9-xZp2Lr8!sT7mWb4nYc6dHf1jGe5aUo0iRt3yQw8eXz_vBn2MlKo9PjUh",
+    "DJANGO_ALLOWED_HOSTS": "clinic.example",
+    "DATABASE_URL": "postgres://clinic:secret@db.invalid:5432/clinic",
+    "REDIS_URL": "redis://redis.invalid:6379/0",
+    "DEFAULT_FROM_EMAIL": "Clinic <no-reply@clinic.example>",
+}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = _manage("check", "--deploy", "--fail-level", "DEBUG", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "REDIS_URL"])
+def test_production_refuses_to_start_without_its_secrets(missing):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert missing in result.stderr or "REDIS_URL" in result.stderr
+
+
+def test_production_refuses_a_short_secret_key():
+    result = _manage("check", env={**PRODUCTION_ENV, "DJANGO_SECRET_KEY": "short"})
+    assert result.returncode != 0
+    assert "at least 50" in result.stderr
+
+
+def test_seed_demo_refuses_production_settings():
+    result = _manage("seed_demo", env=PRODUCTION_ENV)
+    assert result.returncode != 0
+    assert "refuses to run with production settings" in result.stderr
+
+
+def test_health_check_answers_any_host(client, db):
+    response = client.get("/healthz/", HTTP_HOST="10.0.0.7:8000")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
