@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import date
 
 from django.conf import settings
@@ -92,6 +93,14 @@ class Clinic(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def local_today(self) -> date:
+        """Today's date on the clinic's wall clock."""
+        return timezone.localdate(timezone=self.zone)
 
 
 class Role(models.TextChoices):

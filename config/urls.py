@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from clinic import apis as clinic_apis
 from common.views import healthz
+from treatments import apis as treatment_apis
 
 router = SimpleRouter()
 router.register("clients", clinic_apis.ClientViewSet, basename="client")
@@ -14,6 +15,35 @@ api_urlpatterns = [
     path("auth/token/", clinic_apis.TokenApi.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "screening/questions/",
+        treatment_apis.QuestionListApi.as_view(),
+        name="api-screening-questions",
+    ),
+    path("screening/rule-sets/", treatment_apis.RuleSetListApi.as_view(), name="api-rule-sets"),
+    path(
+        "screenings/evaluate/", treatment_apis.EvaluateApi.as_view(), name="api-screening-evaluate"
+    ),
+    path(
+        "screenings/<int:pk>/",
+        treatment_apis.ScreeningDetailApi.as_view(),
+        name="api-screening-detail",
+    ),
+    path(
+        "screenings/<int:pk>/review/",
+        treatment_apis.ScreeningReviewApi.as_view(),
+        name="api-screening-review",
+    ),
+    path(
+        "clients/<int:client_id>/screenings/",
+        treatment_apis.ClientScreeningListApi.as_view(),
+        name="api-client-screenings",
+    ),
+    path(
+        "clients/<int:client_id>/eligibility/",
+        treatment_apis.ClientEligibilityApi.as_view(),
+        name="api-client-eligibility",
+    ),
     *router.urls,
 ]
 
@@ -22,6 +52,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
     path("", include("clinic.urls")),
+    path("", include("treatments.urls")),
 ]
 
 handler404 = "common.views.page_not_found"

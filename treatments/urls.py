@@ -1,0 +1,3 @@
+"""Staff pages for screening (filled in by treatments/views.py)."""
+
+urlpatterns: list = []
