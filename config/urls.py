@@ -4,17 +4,23 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from clinic import apis as clinic_apis
+from clinic import booking_apis
 from common.views import healthz
 from treatments import apis as treatment_apis
 
 router = SimpleRouter()
 router.register("clients", clinic_apis.ClientViewSet, basename="client")
 router.register("staff", clinic_apis.StaffViewSet, basename="staff")
+router.register("practitioners", booking_apis.PractitionerViewSet, basename="practitioner")
+router.register("rooms", booking_apis.RoomViewSet, basename="room")
+router.register("devices", booking_apis.DeviceViewSet, basename="device")
+router.register("appointments", booking_apis.AppointmentViewSet, basename="appointment")
 
 api_urlpatterns = [
     path("auth/token/", clinic_apis.TokenApi.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("availability/", booking_apis.AvailabilityApi.as_view(), name="api-availability"),
     path(
         "screening/questions/",
         treatment_apis.QuestionListApi.as_view(),

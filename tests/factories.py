@@ -6,7 +6,17 @@ from datetime import date
 
 import factory
 
-from clinic.models import Client, Clinic, Membership, Role, User
+from clinic.models import (
+    Client,
+    Clinic,
+    Device,
+    Membership,
+    Practitioner,
+    Role,
+    Room,
+    User,
+    WorkingHours,
+)
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -59,3 +69,35 @@ class ClientFactory(factory.django.DjangoModelFactory):
     fitzpatrick_type = 2
     skin_concerns = factory.LazyFunction(lambda: ["fine_lines_wrinkles"])
     email_consent = True
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Room
+
+    clinic = factory.SubFactory(ClinicFactory)
+    name = factory.Sequence(lambda n: f"Room {n}")
+
+
+class DeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Device
+
+    clinic = factory.SubFactory(ClinicFactory)
+    name = "SkinPen Precision"
+    kind = "pen"
+    serial_number = factory.Sequence(lambda n: f"SP-{n:05d}")
+    cleanup_minutes = 15
+
+
+def practitioner_for(membership, *, hours=((0, 7), "09:00", "17:00")) -> Practitioner:
+    """A bookable practitioner working ``hours`` = ((first weekday, last+1), start, end)."""
+    (first, last), start, end = hours
+    practitioner = Practitioner.objects.create(
+        clinic=membership.clinic, membership=membership, display_name=membership.user.full_name
+    )
+    for weekday in range(first, last):
+        WorkingHours.objects.create(
+            practitioner=practitioner, weekday=weekday, start=start, end=end
+        )
+    return practitioner

@@ -210,7 +210,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "clinic.models.Role"},
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "clinic.models.Role",
+        "AppointmentKindEnum": "clinic.models.AppointmentKind",
+        "DeviceKindEnum": "clinic.models.Device.Kind",
+        "AppointmentStatusEnum": "clinic.models.AppointmentStatus",
+    },
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

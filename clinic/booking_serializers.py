@@ -1,0 +1,160 @@
+"""API shapes for practitioners, rooms, devices, availability and appointments."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Device,
+    Practitioner,
+    Room,
+    TimeOff,
+    WorkingHours,
+)
+
+
+class WorkingHoursSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkingHours
+        fields = ["weekday", "start", "end"]
+
+
+class PractitionerSerializer(serializers.ModelSerializer):
+    working_hours = WorkingHoursSerializer(many=True)
+    email = serializers.EmailField(source="membership.user.email", read_only=True)
+
+    class Meta:
+        model = Practitioner
+        fields = ["id", "display_name", "email", "is_bookable", "working_hours"]
+        read_only_fields = ["id", "email"]
+
+
+class PractitionerCreateSerializer(serializers.Serializer):
+    membership = serializers.IntegerField(help_text="Id of a practitioner's staff membership.")
+    display_name = serializers.CharField(max_length=150, required=False)
+    is_bookable = serializers.BooleanField(required=False, default=True)
+    working_hours = WorkingHoursSerializer(many=True, required=False)
+
+
+class PractitionerUpdateSerializer(serializers.Serializer):
+    display_name = serializers.CharField(max_length=150, required=False)
+    is_bookable = serializers.BooleanField(required=False)
+    working_hours = WorkingHoursSerializer(many=True, required=False)
+
+
+class TimeOffSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TimeOff
+        fields = ["id", "start", "end", "reason"]
+        read_only_fields = ["id"]
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Room
+        fields = ["id", "name", "is_active"]
+        read_only_fields = ["id"]
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Device
+        fields = ["id", "name", "kind", "serial_number", "cleanup_minutes", "is_active"]
+        read_only_fields = ["id"]
+        extra_kwargs = {"cleanup_minutes": {"min_value": 0, "max_value": 240}}
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    practitioner = serializers.IntegerField(min_value=1)
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    duration_minutes = serializers.IntegerField(min_value=5, max_value=480)
+    room = serializers.IntegerField(min_value=1, required=False)
+    device = serializers.IntegerField(min_value=1, required=False)
+
+
+class SlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    practitioner = serializers.IntegerField()
+    room = serializers.IntegerField(allow_null=True)
+    device = serializers.IntegerField(allow_null=True)
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    client_name = serializers.CharField(source="client.full_name", read_only=True)
+    practitioner_name = serializers.CharField(source="practitioner.display_name", read_only=True)
+    room_name = serializers.CharField(source="room.name", read_only=True)
+    device_name = serializers.SerializerMethodField()
+    screening_needs_review = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "client",
+            "client_name",
+            "practitioner",
+            "practitioner_name",
+            "room",
+            "room_name",
+            "device",
+            "device_name",
+            "start",
+            "end",
+            "kind",
+            "status",
+            "notes",
+            "screening",
+            "screening_needs_review",
+            "cancel_reason",
+            "cancelled_at",
+            "sequence",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_device_name(self, obj: Appointment) -> str | None:
+        return str(obj.device) if obj.device else None
+
+
+class AppointmentCreateSerializer(serializers.Serializer):
+    client = serializers.IntegerField(min_value=1)
+    practitioner = serializers.IntegerField(min_value=1)
+    room = serializers.IntegerField(min_value=1)
+    device = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    kind = serializers.ChoiceField(choices=AppointmentKind.choices)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": ["The end must be after the start."]})
+        return attrs
+
+
+class AppointmentUpdateSerializer(serializers.Serializer):
+    practitioner = serializers.IntegerField(min_value=1, required=False)
+    room = serializers.IntegerField(min_value=1, required=False)
+    device = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    start = serializers.DateTimeField(required=False)
+    end = serializers.DateTimeField(required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class AppointmentListQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(required=False)
+    practitioner = serializers.IntegerField(min_value=1, required=False)
+    client = serializers.IntegerField(min_value=1, required=False)
+    room = serializers.IntegerField(min_value=1, required=False)
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices, required=False)
