@@ -58,6 +58,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
     path("", include("clinic.urls")),
+    path("", include("clinic.booking_urls")),
     path("", include("treatments.urls")),
 ]
 

@@ -1,0 +1,3 @@
+"""Staff pages for booking (see clinic/booking_views.py)."""
+
+urlpatterns: list = []
