@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from common.audit import audit_record
 from common.errors import ApplicationError, Conflict, NotFound
+from common.fields import parse_id
 
 from . import availability
 from .models import (
@@ -60,10 +61,9 @@ class IntervalTooShort(Conflict):
 
 
 def _get(qs: QuerySet, pk: object, what: str):
-    try:
-        number = int(str(pk))
-    except (TypeError, ValueError):
-        raise NotFound(f"No such {what}.") from None
+    number = parse_id(pk)
+    if number is None:
+        raise NotFound(f"No such {what}.")
     obj = qs.filter(pk=number).first()
     if obj is None:
         raise NotFound(f"No such {what}.")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.fields import BoundedDateField, BoundedDateTimeField, ObjectIdField
+
 from .models import (
     Appointment,
     AppointmentKind,
@@ -34,7 +36,7 @@ class PractitionerSerializer(serializers.ModelSerializer):
 
 
 class PractitionerCreateSerializer(serializers.Serializer):
-    membership = serializers.IntegerField(help_text="Id of a practitioner's staff membership.")
+    membership = ObjectIdField(help_text="Id of a practitioner's staff membership.")
     display_name = serializers.CharField(max_length=150, required=False)
     is_bookable = serializers.BooleanField(required=False, default=True)
     working_hours = WorkingHoursSerializer(many=True, required=False)
@@ -69,17 +71,17 @@ class DeviceSerializer(serializers.ModelSerializer):
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):
-    practitioner = serializers.IntegerField(min_value=1)
-    date_from = serializers.DateField()
-    date_to = serializers.DateField()
+    practitioner = ObjectIdField()
+    date_from = BoundedDateField()
+    date_to = BoundedDateField()
     duration_minutes = serializers.IntegerField(min_value=5, max_value=480)
-    room = serializers.IntegerField(min_value=1, required=False)
-    device = serializers.IntegerField(min_value=1, required=False)
+    room = ObjectIdField(required=False)
+    device = ObjectIdField(required=False)
 
 
 class SlotSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = BoundedDateTimeField()
+    end = BoundedDateTimeField()
     practitioner = serializers.IntegerField()
     room = serializers.IntegerField(allow_null=True)
     device = serializers.IntegerField(allow_null=True)
@@ -124,12 +126,12 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
 
 class AppointmentCreateSerializer(serializers.Serializer):
-    client = serializers.IntegerField(min_value=1)
-    practitioner = serializers.IntegerField(min_value=1)
-    room = serializers.IntegerField(min_value=1)
-    device = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    client = ObjectIdField()
+    practitioner = ObjectIdField()
+    room = ObjectIdField()
+    device = ObjectIdField(required=False, allow_null=True)
+    start = BoundedDateTimeField()
+    end = BoundedDateTimeField()
     kind = serializers.ChoiceField(choices=AppointmentKind.choices)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
 
@@ -140,11 +142,11 @@ class AppointmentCreateSerializer(serializers.Serializer):
 
 
 class AppointmentUpdateSerializer(serializers.Serializer):
-    practitioner = serializers.IntegerField(min_value=1, required=False)
-    room = serializers.IntegerField(min_value=1, required=False)
-    device = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    start = serializers.DateTimeField(required=False)
-    end = serializers.DateTimeField(required=False)
+    practitioner = ObjectIdField(required=False)
+    room = ObjectIdField(required=False)
+    device = ObjectIdField(required=False, allow_null=True)
+    start = BoundedDateTimeField(required=False)
+    end = BoundedDateTimeField(required=False)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
 
 
@@ -153,8 +155,8 @@ class CancelSerializer(serializers.Serializer):
 
 
 class AppointmentListQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False)
-    practitioner = serializers.IntegerField(min_value=1, required=False)
-    client = serializers.IntegerField(min_value=1, required=False)
-    room = serializers.IntegerField(min_value=1, required=False)
+    date = BoundedDateField(required=False)
+    practitioner = ObjectIdField(required=False)
+    client = ObjectIdField(required=False)
+    room = ObjectIdField(required=False)
     status = serializers.ChoiceField(choices=AppointmentStatus.choices, required=False)

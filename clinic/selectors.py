@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from common.errors import NotFound
+from common.fields import parse_id
 
 from .models import Client, Clinic, Membership
 
@@ -27,10 +28,9 @@ def client_list(*, clinic: Clinic, search: str = "") -> QuerySet[Client]:
 
 def client_get(*, clinic: Clinic, client_id: object) -> Client:
     """The clinic's client, or NotFound (also for another clinic's client)."""
-    try:
-        client_pk = int(str(client_id))
-    except (TypeError, ValueError):
-        raise NotFound("No such client.") from None
+    client_pk = parse_id(client_id)
+    if client_pk is None:
+        raise NotFound("No such client.")
     client = Client.objects.filter(clinic=clinic, pk=client_pk).select_related("clinic").first()
     if client is None:
         raise NotFound("No such client.")
@@ -46,10 +46,9 @@ def staff_list(*, clinic: Clinic) -> QuerySet[Membership]:
 
 
 def staff_get(*, clinic: Clinic, membership_id: object) -> Membership:
-    try:
-        pk = int(str(membership_id))
-    except (TypeError, ValueError):
-        raise NotFound("No such staff member.") from None
+    pk = parse_id(membership_id)
+    if pk is None:
+        raise NotFound("No such staff member.")
     membership = staff_list(clinic=clinic).filter(pk=pk).first()
     if membership is None:
         raise NotFound("No such staff member.")

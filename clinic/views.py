@@ -108,12 +108,25 @@ def _form_context(form: ClientForm, client: Client | None = None) -> dict:
 
 class ClientDetailView(ClinicStaffMixin, View):
     def get(self, request, pk):
+        # Imported here: treatments depends on clinic, not the other way round.
+        from treatments import selectors as screening_selectors
+
         client = self.get_client(pk)
         services.client_record_read(client=client, actor=request.user)
+        today = client.clinic.local_today()
         return render(
             request,
             "clinic/client_detail.html",
-            {"client": client, "age": client.age_on(timezone.localdate())},
+            {
+                "client": client,
+                "age": client.age_on(today),
+                "screening_status": screening_selectors.client_screening_status(
+                    client=client, today=today
+                ),
+                "screenings": list(
+                    screening_selectors.screening_list(clinic=self.clinic, client=client)
+                ),
+            },
         )
 
 

@@ -160,12 +160,18 @@ class ClientEligibilityApi(APIView):
 def _parse_date_param(value: str | None, name: str):
     from datetime import date
 
+    from common.fields import EARLIEST, LATEST
+
     try:
-        return date.fromisoformat(value or "")
+        parsed = date.fromisoformat(value or "")
     except ValueError:
+        parsed = None
+    if parsed is None or not EARLIEST <= parsed <= LATEST:
         raise ApplicationError(
-            f"Give ?{name}= as YYYY-MM-DD.", fields={name: ["Enter a date as YYYY-MM-DD."]}
-        ) from None
+            f"Give ?{name}= as YYYY-MM-DD.",
+            fields={name: ["Enter a date as YYYY-MM-DD between 1900 and 2199."]},
+        )
+    return parsed
 
 
 @extend_schema(tags=["screening"])

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from clinic.models import Client, Clinic
 from common.errors import NotFound
+from common.fields import parse_id
 
 from . import rules
 from .errors import ScreeningBlocksTreatment
@@ -22,10 +23,9 @@ def rule_set_list(*, clinic: Clinic) -> QuerySet[RuleSet]:
 
 
 def rule_set_get(*, clinic: Clinic, version: object) -> RuleSet:
-    try:
-        number = int(str(version))
-    except (TypeError, ValueError):
-        raise NotFound("No such rule-set version.") from None
+    number = parse_id(version)
+    if number is None:
+        raise NotFound("No such rule-set version.")
     rule_set = rule_set_list(clinic=clinic).filter(version=number).first()
     if rule_set is None:
         raise NotFound("No such rule-set version.")
@@ -42,10 +42,9 @@ def screening_list(*, clinic: Clinic, client: Client | None = None) -> QuerySet[
 
 
 def screening_get(*, clinic: Clinic, screening_id: object) -> Screening:
-    try:
-        pk = int(str(screening_id))
-    except (TypeError, ValueError):
-        raise NotFound("No such screening.") from None
+    pk = parse_id(screening_id)
+    if pk is None:
+        raise NotFound("No such screening.")
     screening = screening_list(clinic=clinic).filter(pk=pk).first()
     if screening is None:
         raise NotFound("No such screening.")

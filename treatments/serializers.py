@@ -5,6 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.fields import BoundedDateField, ObjectIdField
+
 from .models import Outcome, RuleSet, Screening
 from .selectors import screening_valid_until
 
@@ -50,12 +52,12 @@ class AnswersField(serializers.DictField):
 
 
 class ScreeningInputSerializer(serializers.Serializer):
-    planned_date = serializers.DateField()
+    planned_date = BoundedDateField()
     answers = AnswersField()
 
 
 class EvaluateInputSerializer(ScreeningInputSerializer):
-    client = serializers.IntegerField(min_value=1)
+    client = ObjectIdField()
 
 
 class ReviewSerializer(serializers.Serializer):

@@ -126,10 +126,30 @@ def screening_dry_run(
 
 @transaction.atomic
 def screening_take(
-    *, client: Client, actor: User, planned_date: date, raw_answers: object
+    *,
+    client: Client,
+    actor: User,
+    planned_date: date,
+    raw_answers: object,
+    rule_set: RuleSet | None = None,
 ) -> Screening:
-    """Store a screening exactly as evaluated now. It is never edited afterwards."""
-    prepared = screening_prepare(client=client, planned_date=planned_date, raw_answers=raw_answers)
+    """Store a screening exactly as evaluated now. It is never edited afterwards.
+
+    ``rule_set`` pins the version the questions were asked from (the form shows one
+    version; a publish while it is open must not file the answers under another). If it
+    is no longer the current version, the screening is refused with 409.
+    """
+    if rule_set is not None:
+        current = rule_set_current(clinic=client.clinic)
+        if current.pk != rule_set.pk:
+            raise Conflict(
+                f"The screening rules changed to version {current.version} while the form "
+                "was open; answer the current questions.",
+                code="rule_set_changed",
+            )
+    prepared = screening_prepare(
+        client=client, planned_date=planned_date, raw_answers=raw_answers, rule_set=rule_set
+    )
     evaluation = prepared.evaluation
     screening = Screening.objects.create(
         clinic=client.clinic,

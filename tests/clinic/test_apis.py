@@ -351,3 +351,11 @@ def test_schema_and_docs_are_published(api, db):
     docs = api().get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_ids_beyond_64_bits_are_404_not_500(api, reception):
+    huge = 2**70
+    assert api(reception).get(f"/api/clients/{huge}/").status_code == 404
+    response = api(reception).get(f"/api/appointments/?client={huge}")
+    assert response.status_code == 400
+    assert "client" in response.json()["fields"]

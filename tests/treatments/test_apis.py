@@ -340,3 +340,25 @@ def test_eligibility_needs_a_valid_date(api, reception, client_record):
     response = api(reception).get(f"/api/clients/{client_record.pk}/eligibility/?date=soon")
     assert response.status_code == 400
     assert "date" in response.json()["fields"]
+
+
+def test_a_screening_pinned_to_an_old_version_is_refused(manager, reception, client_record):
+    from common.errors import Conflict
+    from treatments import services
+
+    old = services.rule_set_current(clinic=client_record.clinic)
+    services.rule_set_publish(
+        clinic=client_record.clinic,
+        actor=manager.user,
+        data=rule_set_with_isotretinoin_months(3),
+        note="3 months",
+    )
+    with pytest.raises(Conflict, match="version 2"):
+        services.screening_take(
+            client=client_record,
+            actor=reception.user,
+            planned_date=TODAY,
+            raw_answers=all_no_answers(),
+            rule_set=old,
+        )
+    assert not Screening.objects.exists()

@@ -1,0 +1,47 @@
+"""Input fields with the bounds the database and calendar arithmetic can hold."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rest_framework import serializers
+
+MAX_ID = 2**63 - 1  # bigint
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+
+
+class ObjectIdField(serializers.IntegerField):
+    """The id of an object: a positive 64-bit integer (larger ones cannot exist)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+class BoundedDateField(serializers.DateField):
+    """A date between 1900 and 2199, so day arithmetic never overflows."""
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not EARLIEST <= parsed <= LATEST:
+            raise serializers.ValidationError("Enter a date between 1900 and 2199.")
+        return parsed
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not EARLIEST <= parsed.date() <= LATEST:
+            raise serializers.ValidationError("Enter a time between 1900 and 2199.")
+        return parsed
+
+
+def parse_id(value: object) -> int | None:
+    """An id from a URL or query string, or None when it cannot name a row."""
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_ID else None
