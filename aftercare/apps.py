@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class AftercareConfig(AppConfig):
     name = "aftercare"
     verbose_name = "Aftercare"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)

@@ -442,6 +442,10 @@ def _save_guarded(appointment: Appointment, req: BookingRequest) -> None:
 
 def _book_checks(clinic: Clinic, req: BookingRequest, exclude_id: int | None = None):
     _validate(clinic, req)
+    if req.start < timezone.now():
+        raise ApplicationError(
+            "That time has passed.", fields={"start": ["Choose a time in the future."]}
+        )
     _check_working_time(clinic, req)
     screening = _gate(clinic, req, exclude_id)
     taken = _conflicts(req, exclude_id)

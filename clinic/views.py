@@ -17,10 +17,10 @@ from django.views import View
 from common.errors import ApplicationError, NotFound
 from common.timezones import timezone_choices
 
-from . import selectors, services
+from . import booking, selectors, services
 from .access import SESSION_KEY, can_manage_staff, request_membership, request_memberships
 from .forms import ClientForm, StaffAddForm, StaffRoleForm
-from .models import Client, Role
+from .models import AppointmentStatus, Client, Role
 
 
 class ClinicStaffMixin(LoginRequiredMixin):
@@ -55,6 +55,11 @@ class DashboardView(ClinicStaffMixin, View):
             {
                 "today": timezone.localdate(timezone=zoneinfo.ZoneInfo(self.clinic.timezone)),
                 "recent_clients": recent,
+                "appointments": list(
+                    booking.appointment_list(
+                        clinic=self.clinic, on_date=self.clinic.local_today()
+                    ).exclude(status=AppointmentStatus.CANCELLED)
+                ),
                 "client_count": selectors.client_list(clinic=self.clinic).count(),
             },
         )
@@ -125,6 +130,11 @@ class ClientDetailView(ClinicStaffMixin, View):
                 ),
                 "screenings": list(
                     screening_selectors.screening_list(clinic=self.clinic, client=client)
+                ),
+                "appointments": list(
+                    booking.appointment_list(clinic=self.clinic, client_id=client.pk).order_by(
+                        "-start"
+                    )[:20]
                 ),
             },
         )

@@ -50,6 +50,7 @@ api_urlpatterns = [
         treatment_apis.ClientEligibilityApi.as_view(),
         name="api-client-eligibility",
     ),
+    path("", include("aftercare.urls_api")),
     *router.urls,
 ]
 

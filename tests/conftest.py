@@ -144,3 +144,105 @@ def web(client):
         return client
 
     return make
+
+
+# --- SMTP test server ---------------------------------------------------------------
+# A real SMTP server (aiosmtpd) in the test process, for code that sends through
+# Django's SMTP backend. A Celery worker started by a test can reach it too.
+
+
+class _CollectingHandler:
+    """Keeps every message the server accepts; refuses recipients named ``bounce…``."""
+
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower().startswith("bounce"):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+        import email
+        import email.policy
+
+        async def deliver() -> None:
+            if self.server.delay:
+                await asyncio.sleep(self.server.delay)
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            self.server.messages.append(message)
+            self.server.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+
+        # Like a real server (RFC 1047), a message received in full is delivered even if
+        # the client is gone before it hears "250"; aiosmtpd alone would cancel it.
+        await asyncio.shield(asyncio.ensure_future(deliver()))
+        return "250 Message accepted for delivery"
+
+
+@dataclass
+class SmtpServer:
+    """``messages``: parsed ``email.message.EmailMessage`` objects, in arrival order."""
+
+    host: str
+    port: int
+    messages: list
+    envelopes: list
+    delay: float = 0.0  # seconds to wait before answering DATA (to widen race windows)
+    _controller: object = None
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        controller = Controller(
+            _CollectingHandler(self),
+            hostname=self.host,
+            port=self.port,
+            server_hostname="smtp.test",
+            ready_timeout=10,
+        )
+        controller.start()
+        self._controller = controller
+
+    def stop(self) -> None:
+        """Stop listening: connections are refused until ``start()``."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def message_ids(self) -> list[str]:
+        return [str(m["Message-ID"]) for m in self.messages]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A running SMTP server on 127.0.0.1 that Django's SMTP backend sends to."""
+    import logging
+
+    server = SmtpServer(host="127.0.0.1", port=_free_port(), messages=[], envelopes=[])
+    smtp_log = logging.getLogger("mail.log")  # aiosmtpd logs every SMTP command at INFO
+    log_level = smtp_log.level
+    smtp_log.setLevel(logging.WARNING)
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = server.host
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    try:
+        yield server
+    finally:
+        server.stop()
+        smtp_log.setLevel(log_level)

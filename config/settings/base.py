@@ -233,3 +233,38 @@ LOGGING = {
 SITE_DOMAIN = env.str("DJANGO_SITE_DOMAIN", default="127.0.0.1:8000")
 CLINIC_SCREENING_VALID_DAYS = 30
 ENVIRONMENT = "development"
+
+# --- Outgoing messages ------------------------------------------------------
+# Every e-mail to a client is an aftercare.OutgoingMessage row; beat's sweep hands due
+# rows to the "email" queue (docs/decisions/0003-outgoing-messages.md).
+from datetime import timedelta  # noqa: E402
+
+MESSAGE_MAX_LATENESS = timedelta(minutes=env.int("MESSAGE_MAX_LATENESS_MINUTES", default=12 * 60))
+MESSAGE_MAX_ATTEMPTS = env.int("MESSAGE_MAX_ATTEMPTS", default=5)
+# How long a message may stay in a worker's hands (queued, or claimed and sending)
+# before the sweep hands it out again. Must exceed CELERY_TASK_TIME_LIMIT, so that a
+# send still running is never handed out twice (system check aftercare.E001).
+MESSAGE_SENDING_TIMEOUT = timedelta(
+    seconds=env.int("MESSAGE_SENDING_TIMEOUT_SECONDS", default=10 * 60)
+)
+# Wait before attempt n+1 after attempt n failed; the last step repeats.
+MESSAGE_RETRY_BACKOFF_MINUTES = (1, 5, 15, 60)
+if MESSAGE_MAX_ATTEMPTS < 1 or MESSAGE_MAX_LATENESS.total_seconds() <= 0:
+    raise environ.ImproperlyConfigured(
+        "MESSAGE_MAX_ATTEMPTS and MESSAGE_MAX_LATENESS_MINUTES must be positive."
+    )
+if MESSAGE_SENDING_TIMEOUT.total_seconds() <= 0:
+    raise environ.ImproperlyConfigured("MESSAGE_SENDING_TIMEOUT_SECONDS must be positive.")
+CELERY_TASK_ROUTES = {
+    **globals().get("CELERY_TASK_ROUTES", {}),
+    "aftercare.tasks.send_message": {"queue": "email"},
+}
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "sweep-due-messages": {
+        "task": "aftercare.tasks.sweep_due_messages",
+        "schedule": 60.0,
+        # A sweep that waited longer than its interval is dropped: the next one does its work.
+        "options": {"expires": 55},
+    },
+}

@@ -21,3 +21,9 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "1000/mi
 # WhiteNoise warns when the collected-static folder is missing; in development the
 # finders serve the files, so an empty folder is enough.
 (VAR_DIR / "staticfiles").mkdir(parents=True, exist_ok=True)
+
+# A test that starts a real Celery worker points it at the test's SMTP server
+# (EMAIL_HOST and EMAIL_PORT are read from the environment in base.py).
+EMAIL_BACKEND = env.str(
+    "TEST_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend"
+)

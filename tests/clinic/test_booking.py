@@ -398,3 +398,16 @@ def test_list_filters_by_local_date_practitioner_and_client(api, reception, setu
     assert [r["start"] for r in on_day["results"]] == ["2026-03-09T10:00:00Z"]
     assert client.get(f"/api/appointments/?client={a.pk}").json()["count"] == 2
     assert client.get("/api/appointments/?date=someday").status_code == 400
+
+
+def test_booking_in_the_past_is_refused(api, reception, setup, client_record):
+    response = book(
+        api(reception),
+        setup,
+        client_record,
+        "2026-03-02T07:00:00Z",
+        "2026-03-02T07:30:00Z",
+        kind="consultation",
+    )
+    assert response.status_code == 400
+    assert "start" in response.json()["fields"]

@@ -27,6 +27,11 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def browser():
+    from playwright.sync_api import expect
+
+    # Assertions retry until this ceiling; a loaded CI machine must not fail a test
+    # that would pass a moment later.
+    expect.set_options(timeout=15_000)
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"needs Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
@@ -41,7 +46,7 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(15_000)
     yield page
     context.close()
 
