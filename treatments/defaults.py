@@ -26,7 +26,7 @@ QUESTION_GROUPS: dict[str, str] = {
     "recent_treatments": "Recent cosmetic treatments",
 }
 
-_NEVER = "Leave empty if never or not applicable."
+_NEVER = "Answer “never / not applicable” if there is no date to give."
 
 
 def _boolean(code: str, group: str, text: str, hint: str = "") -> dict[str, Any]:
@@ -66,7 +66,7 @@ QUESTIONS: list[dict[str, Any]] = [
         "isotretinoin_last_dose",
         "medications",
         "When did you take your last dose of isotretinoin (Roaccutane, Accutane)? "
-        "Leave empty if you have never taken it.",
+        "Answer “never” if you have never taken it.",
         "If you are still taking it, give the date of your most recent dose.",
     ),
     _boolean(
@@ -126,7 +126,7 @@ QUESTIONS: list[dict[str, Any]] = [
         "cancer_treatment_ended",
         "medical_history",
         "If you have had cancer treatment (chemotherapy or radiotherapy) in the past, when did "
-        "it end? Leave empty if you have never had cancer treatment.",
+        "it end? Answer “never” if you have never had cancer treatment.",
     ),
     _boolean(
         "herpes_simplex_history",
@@ -196,7 +196,7 @@ QUESTIONS: list[dict[str, Any]] = [
         "sunburn_or_tan_last",
         "skincare_and_sun",
         "When did you last have sunburn or a tan (sun, sunbed or self-tan) on the area to be "
-        "treated? Leave empty if you have not had one recently.",
+        "treated? Answer “not applicable” if you have not had one recently.",
     ),
     # --- recent cosmetic treatments
     _last_date(

@@ -201,14 +201,17 @@ def test_isotretinoin_question_is_asked_in_plain_words():
     assert text.endswith("?")
 
 
-def test_date_questions_are_past_dates_that_may_be_left_empty():
+def test_date_questions_are_past_dates_that_say_how_to_answer_never():
     date_questions = [q for q in RULE_SET.questions if q.type == "date"]
     assert {q.code for q in date_questions} == {
         code for code, kind in DOMAIN_QUESTIONS.items() if kind == "date"
     }
     for question in date_questions:
         assert question.past_date is True, question.code
-        assert "Leave empty" in question.text, question.code
+        # Empty means unanswered (DOMAIN.md: a missing answer is not a "no"); the
+        # question must say how to answer "never".
+        assert "Leave empty" not in question.text, question.code
+        assert "never" in question.text or "not applicable" in question.text, question.code
 
 
 def test_only_date_questions_are_past_dates():
