@@ -13,7 +13,7 @@ from tests.factories import ClientFactory
 
 from .conftest import NOW
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.aftercare.urls")]
+pytestmark = pytest.mark.django_db
 
 Status = OutgoingMessage.Status
 FIELDS = {
