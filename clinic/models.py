@@ -418,6 +418,14 @@ class Appointment(TimeStampedModel):
         related_name="appointments",
         help_text="The screening that allowed this treatment when it was booked.",
     )
+    treatment_plan = models.ForeignKey(
+        "treatments.TreatmentPlan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        help_text="The course this treatment belongs to; its interval applies.",
+    )
     cancel_reason = models.CharField(max_length=500, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(

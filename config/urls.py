@@ -51,6 +51,9 @@ api_urlpatterns = [
         name="api-client-eligibility",
     ),
     path("", include("aftercare.urls_api")),
+    path("", include("treatments.plan_urls_api")),
+    path("", include("treatments.session_urls_api")),
+    path("", include("treatments.consent_urls_api")),
     *router.urls,
 ]
 
@@ -61,6 +64,10 @@ urlpatterns = [
     path("", include("clinic.urls")),
     path("", include("clinic.booking_urls")),
     path("", include("treatments.urls")),
+    path("", include("treatments.plan_urls")),
+    path("", include("treatments.session_urls")),
+    path("", include("treatments.consent_urls")),
+    path("", include("aftercare.urls")),
 ]
 
 handler404 = "common.views.page_not_found"

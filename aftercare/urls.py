@@ -1,0 +1,3 @@
+"""Client-facing and staff aftercare pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,316 @@
+"""Treatment protocols as data: depth limits, course length, intervals (DOMAIN.md §2).
+
+Pure: no database. A clinic's published protocol version is a JSON document in
+the shape of ``protocol_defaults.DEFAULT_PROTOCOLS``; ``Protocols.from_data``
+reads it and the functions below answer the questions the plan and the session
+form ask: how deep may this area go, does this depth need a justification, what
+course would the protocol propose for this client, when is the next session due.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+SKIN_THIN = "thin"
+SKIN_THICK = "thick"
+SKIN_CHOICES = ((SKIN_THIN, "Thin skin"), (SKIN_THICK, "Thick skin"))
+
+MAX_SESSIONS = 24
+MAX_INTERVAL_DAYS = 365
+MAX_DEPTH_MM = Decimal("3.0")
+
+
+class ProtocolDataError(ValueError):
+    """The protocol document is malformed."""
+
+
+@dataclass(frozen=True)
+class Indication:
+    code: str
+    label: str
+    depth_min_mm: Decimal
+    depth_max_mm: Decimal
+    sessions: int
+    sessions_min: int
+    sessions_max: int
+    interval_days: int
+    endpoint: tuple[str, ...]
+    default_areas: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Area:
+    code: str
+    label: str
+    thin_max_mm: Decimal
+    thick_max_mm: Decimal
+    note: str = ""
+
+    def max_mm(self, skin: str) -> Decimal:
+        return self.thick_max_mm if skin == SKIN_THICK else self.thin_max_mm
+
+
+@dataclass(frozen=True)
+class Protocols:
+    version: int
+    indications: dict[str, Indication]
+    areas: dict[str, Area]
+    endpoints: dict[str, str]
+    maintenance_text: str
+    pih_from: int
+    pih_text: str
+    pih_sources: tuple[str, ...] = ()
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], *, version: int = 0) -> Protocols:
+        errors = validate_protocol_data(data)
+        if errors:
+            first = next(iter(errors.items()))
+            raise ProtocolDataError(f"{first[0]}: {first[1][0]}")
+        indications = {
+            code: Indication(
+                code=code,
+                label=item["label"],
+                depth_min_mm=Decimal(str(item["depth_min_mm"])),
+                depth_max_mm=Decimal(str(item["depth_max_mm"])),
+                sessions=int(item["sessions"]),
+                sessions_min=int(item.get("sessions_min", item["sessions"])),
+                sessions_max=int(item.get("sessions_max", item["sessions"])),
+                interval_days=int(item["interval_days"]),
+                endpoint=tuple(item.get("endpoint", ())),
+                default_areas=tuple(item.get("default_areas", ())),
+                sources=tuple(item.get("sources", ())),
+            )
+            for code, item in data["indications"].items()
+        }
+        areas = {
+            code: Area(
+                code=code,
+                label=item["label"],
+                thin_max_mm=Decimal(str(item["thin_max_mm"])),
+                thick_max_mm=Decimal(str(item["thick_max_mm"])),
+                note=item.get("note", ""),
+            )
+            for code, item in data["areas"].items()
+        }
+        pih = data.get("pih") or {}
+        return cls(
+            version=version,
+            indications=indications,
+            areas=areas,
+            endpoints=dict(data.get("endpoints") or {}),
+            maintenance_text=(data.get("maintenance") or {}).get("text", ""),
+            pih_from=int(pih.get("fitzpatrick_from", 4)),
+            pih_text=pih.get("text", ""),
+            pih_sources=tuple(pih.get("sources", ())),
+        )
+
+    # --- Depth -----------------------------------------------------------------
+
+    def max_depth(self, *, indication: str, area: str, skin: str) -> Decimal:
+        """The depth a session may use without a justification: the smaller of the
+        indication's maximum and the area's maximum for this skin thickness."""
+        return min(self.indications[indication].depth_max_mm, self.areas[area].max_mm(skin))
+
+    def depth_check(
+        self, *, indication: str, area: str, skin: str, depth_mm: Decimal
+    ) -> DepthCheck:
+        limit = self.max_depth(indication=indication, area=area, skin=skin)
+        ind = self.indications[indication]
+        ar = self.areas[area]
+        reasons = []
+        if depth_mm > ar.max_mm(skin):
+            reasons.append(
+                f"{depth_mm} mm is deeper than the {ar.max_mm(skin)} mm maximum for "
+                f"{ar.label.lower()} ({skin} skin)."
+            )
+        if depth_mm > ind.depth_max_mm:
+            reasons.append(
+                f"{depth_mm} mm is deeper than the {ind.depth_max_mm} mm maximum for "
+                f"{ind.label.lower()}."
+            )
+        return DepthCheck(limit_mm=limit, needs_justification=bool(reasons), reasons=reasons)
+
+    # --- Plans -----------------------------------------------------------------
+
+    def propose(self, *, indication: str, fitzpatrick_type: int | None) -> PlanProposal:
+        """What the protocol suggests for a course treating ``indication``."""
+        ind = self.indications[indication]
+        notes = []
+        pih = fitzpatrick_type is not None and fitzpatrick_type >= self.pih_from
+        depth_max = ind.depth_max_mm
+        if pih:
+            notes.append(self.pih_text)
+            # Conservative: plan at the lower end of the range.
+            depth_max = ind.depth_min_mm
+        areas = [a for a in ind.default_areas if a in self.areas]
+        return PlanProposal(
+            indication=indication,
+            areas=areas,
+            planned_sessions=ind.sessions,
+            sessions_range=(ind.sessions_min, ind.sessions_max),
+            interval_days=ind.interval_days,
+            depth_min_mm=ind.depth_min_mm,
+            depth_max_mm=depth_max,
+            endpoint=list(ind.endpoint),
+            pih_risk=pih,
+            notes=notes,
+            sources=list(ind.sources) + (list(self.pih_sources) if pih else []),
+        )
+
+
+@dataclass(frozen=True)
+class DepthCheck:
+    limit_mm: Decimal
+    needs_justification: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlanProposal:
+    indication: str
+    areas: list[str]
+    planned_sessions: int
+    sessions_range: tuple[int, int]
+    interval_days: int
+    depth_min_mm: Decimal
+    depth_max_mm: Decimal
+    endpoint: list[str]
+    pih_risk: bool
+    notes: list[str]
+    sources: list[str]
+
+
+def next_due(*, last_session_on: date | None, interval_days: int) -> date | None:
+    """The earliest date of the next session of a course."""
+    if last_session_on is None:
+        return None
+    return last_session_on + timedelta(days=interval_days)
+
+
+# --- Vitamin C ------------------------------------------------------------------
+
+_VITAMIN_C = re.compile(
+    r"vit(?:amin)?\.?\s*-?\s*c\b|ascorb|\bl-?aa\b|ascorbyl|\bthd\b|tetrahexyldecyl",
+    re.IGNORECASE,
+)
+
+TIMING_BEFORE = "before"
+TIMING_DURING = "during"
+TIMING_AFTER = "after"
+TIMING_CHOICES = (
+    (TIMING_BEFORE, "Before needling"),
+    (TIMING_DURING, "During needling"),
+    (TIMING_AFTER, "After needling"),
+)
+
+
+def is_vitamin_c(product: str, *, declared: bool = False) -> bool:
+    """True for a product the practitioner marked as vitamin C or whose name says so."""
+    return declared or bool(_VITAMIN_C.search(product or ""))
+
+
+def vitamin_c_refusal(*, product: str, timing: str, declared: bool = False) -> str | None:
+    """The refusal sentence if this would record vitamin C applied during needling."""
+    if timing == TIMING_DURING and is_vitamin_c(product, declared=declared):
+        return (
+            f"{product or 'Vitamin C'} cannot be recorded as applied during needling: "
+            "vitamin C serum is never applied to needled skin (A2, GR1)."
+        )
+    return None
+
+
+# --- Validation of a protocol document -------------------------------------------
+
+
+def _decimal(value: object) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        result = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    if not result.is_finite():
+        return None
+    return result
+
+
+def _int_in(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def validate_protocol_data(data: object) -> dict[str, list[str]]:
+    """Field path → messages; empty when the document is usable."""
+    errors: dict[str, list[str]] = {}
+
+    def err(path: str, message: str) -> None:
+        errors.setdefault(path, []).append(message)
+
+    if not isinstance(data, dict):
+        return {"data": ["Expected an object with 'indications' and 'areas'."]}
+    areas = data.get("areas")
+    if not isinstance(areas, dict) or not areas:
+        err("areas", "At least one area is required.")
+        areas = {}
+    for code, item in areas.items():
+        path = f"areas.{code}"
+        if not isinstance(code, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", code):
+            err(path, "Area codes are lower-case letters, digits and underscores.")
+        if not isinstance(item, dict):
+            err(path, "Expected an object.")
+            continue
+        if not isinstance(item.get("label"), str) or not item["label"].strip():
+            err(f"{path}.label", "A label is required.")
+        for key in ("thin_max_mm", "thick_max_mm"):
+            value = _decimal(item.get(key))
+            if value is None or not (Decimal(0) < value <= MAX_DEPTH_MM):
+                err(f"{path}.{key}", f"A depth in mm between 0 and {MAX_DEPTH_MM}.")
+    indications = data.get("indications")
+    if not isinstance(indications, dict) or not indications:
+        err("indications", "At least one indication is required.")
+        indications = {}
+    for code, item in indications.items():
+        path = f"indications.{code}"
+        if not isinstance(item, dict):
+            err(path, "Expected an object.")
+            continue
+        if not isinstance(item.get("label"), str) or not item["label"].strip():
+            err(f"{path}.label", "A label is required.")
+        low, high = _decimal(item.get("depth_min_mm")), _decimal(item.get("depth_max_mm"))
+        for key, value in (("depth_min_mm", low), ("depth_max_mm", high)):
+            if value is None or not (Decimal(0) < value <= MAX_DEPTH_MM):
+                err(f"{path}.{key}", f"A depth in mm between 0 and {MAX_DEPTH_MM}.")
+        if low is not None and high is not None and low > high:
+            err(f"{path}.depth_min_mm", "The minimum depth is above the maximum.")
+        counts = {}
+        for key in ("sessions", "sessions_min", "sessions_max"):
+            if key not in item and key != "sessions":
+                continue
+            value = item.get(key)
+            if not _int_in(value, 1, MAX_SESSIONS):
+                err(f"{path}.{key}", f"A whole number of sessions from 1 to {MAX_SESSIONS}.")
+            else:
+                counts[key] = value
+        if "sessions" in counts:
+            lo = counts.get("sessions_min", counts["sessions"])
+            hi = counts.get("sessions_max", counts["sessions"])
+            if not lo <= counts["sessions"] <= hi:
+                err(f"{path}.sessions", "The usual number lies outside its range.")
+        interval = item.get("interval_days")
+        if not _int_in(interval, 1, MAX_INTERVAL_DAYS):
+            err(f"{path}.interval_days", f"A whole number of days from 1 to {MAX_INTERVAL_DAYS}.")
+        for key in ("endpoint", "default_areas", "sources"):
+            value = item.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                err(f"{path}.{key}", "Expected a list of codes.")
+        default_areas = item.get("default_areas", [])
+        if isinstance(default_areas, list):
+            unknown = [a for a in default_areas if isinstance(a, str) and a not in areas]
+            if unknown:
+                err(f"{path}.default_areas", f"Unknown areas: {', '.join(unknown)}.")
+    return errors
