@@ -6,10 +6,23 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from common.audit import audit_record
 from common.errors import ApplicationError
 
 from . import services
-from .models import RuleSet, Screening, ScreeningReview
+from .models import (
+    Consent,
+    ConsentText,
+    ProtocolSet,
+    RuleSet,
+    Screening,
+    ScreeningReview,
+    SessionAmendment,
+    SessionArea,
+    SessionProduct,
+    TreatmentPlan,
+    TreatmentSession,
+)
 
 
 class PublishRuleSetForm(forms.ModelForm):
@@ -93,3 +106,99 @@ class ScreeningAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+# --- Protocols, plans, sessions, consent: read-only here --------------------------
+# Changes go through the services (the staff pages and the API), which validate,
+# version and audit them; the admin is for looking things up.
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AuditedReadAdmin(ReadOnlyAdmin):
+    """Client health data: superusers only, and every opened record is audited."""
+
+    audit_object_type = ""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            audit_record(
+                actor=request.user,
+                action="read",
+                object_type=self.audit_object_type,
+                object_id=obj.pk,
+                clinic_id=obj.clinic_id,
+                client_id=obj.client_id,
+                channel="admin",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(ProtocolSet)
+class ProtocolSetAdmin(ReadOnlyAdmin):
+    list_display = ("clinic", "version", "published_at", "published_by", "note")
+    list_filter = ("clinic",)
+
+
+@admin.register(ConsentText)
+class ConsentTextAdmin(ReadOnlyAdmin):
+    list_display = ("clinic", "version", "title", "published_at", "published_by")
+    list_filter = ("clinic",)
+
+
+@admin.register(TreatmentPlan)
+class TreatmentPlanAdmin(AuditedReadAdmin):
+    audit_object_type = "treatment_plan"
+    list_display = ("client", "clinic", "indication", "planned_sessions", "status", "created_at")
+    list_filter = ("clinic", "indication", "status")
+    list_select_related = ("client", "clinic")
+
+
+class SessionAreaInline(admin.TabularInline):
+    model = SessionArea
+    extra = 0
+    can_delete = False
+
+
+class SessionProductInline(admin.TabularInline):
+    model = SessionProduct
+    extra = 0
+    can_delete = False
+
+
+class SessionAmendmentInline(admin.StackedInline):
+    model = SessionAmendment
+    extra = 0
+    can_delete = False
+
+
+@admin.register(TreatmentSession)
+class TreatmentSessionAdmin(AuditedReadAdmin):
+    audit_object_type = "treatment_session"
+    list_display = ("client", "clinic", "started_at", "status", "cartridge_lot", "device_serial")
+    list_filter = ("clinic", "status")
+    list_select_related = ("client", "clinic")
+    search_fields = ("cartridge_lot", "device_serial")
+    inlines = [SessionAreaInline, SessionProductInline, SessionAmendmentInline]
+
+
+@admin.register(Consent)
+class ConsentAdmin(AuditedReadAdmin):
+    audit_object_type = "consent"
+    list_display = ("client", "clinic", "text", "signed_at", "witnessed_by")
+    list_filter = ("clinic",)
+    list_select_related = ("client", "clinic", "text")
+    exclude = ("signature_png",)

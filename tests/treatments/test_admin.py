@@ -48,3 +48,54 @@ def test_admin_refuses_an_invalid_rule_set(admin_client, clinic):
     assert response.status_code == 200
     assert b"errorlist" in response.content
     assert RuleSet.objects.filter(clinic=clinic).count() == 1
+
+
+def test_admin_shows_treatment_records_read_only_and_audits_opening_them(
+    admin_client, clinic, client_record, practitioner, reception
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from common.models import AuditEvent
+    from tests.factories import (
+        DeviceFactory,
+        RoomFactory,
+        appointment_for,
+        consent_for,
+        plan_for,
+        practitioner_for,
+        screening_for,
+        treatment_session_for,
+    )
+
+    appointment = appointment_for(
+        client_record,
+        practitioner=practitioner_for(practitioner.membership),
+        room=RoomFactory(clinic=clinic),
+        device=DeviceFactory(clinic=clinic),
+        start=timezone.now() - timedelta(hours=3),
+    )
+    session = treatment_session_for(
+        appointment,
+        plan=plan_for(client_record),
+        screening=screening_for(client_record, actor=reception.user),
+        consent=consent_for(client_record, witnessed_by=reception.user),
+        signed=True,
+    )
+    for url in (
+        "/admin/treatments/treatmentsession/",
+        "/admin/treatments/treatmentplan/",
+        "/admin/treatments/consent/",
+        "/admin/treatments/protocolset/",
+        "/admin/treatments/consenttext/",
+    ):
+        assert admin_client.get(url).status_code == 200, url
+    page = admin_client.get(f"/admin/treatments/treatmentsession/{session.pk}/change/")
+    assert page.status_code == 200
+    assert b"LOT-A1" in page.content
+    assert b'name="cartridge_lot"' not in page.content  # shown, not editable
+    assert AuditEvent.objects.filter(
+        object_type="treatment_session", object_id=session.pk, action="read", channel="admin"
+    ).exists()
+    assert admin_client.get("/admin/treatments/treatmentsession/add/").status_code == 403
