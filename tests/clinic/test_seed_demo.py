@@ -13,3 +13,16 @@ def test_seed_demo_is_idempotent_and_logins_work(client):
     assert (Clinic.objects.count(), User.objects.count(), Client.objects.count()) == counts
     assert Membership.objects.filter(user__email="reception@harbour.example").exists()
     assert client.login(username="manager@harbour.example", password="demo-password-2026")
+
+
+def test_seed_demo_gives_each_clinic_bookable_resources():
+    from clinic.models import Device, Practitioner, Room
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    for clinic in Clinic.objects.all():
+        practitioners = Practitioner.objects.filter(clinic=clinic)
+        assert practitioners.count() == 1
+        assert practitioners.get().working_hours.count() == 6
+        assert Room.objects.filter(clinic=clinic).exists()
+        assert Device.objects.filter(clinic=clinic).exists()

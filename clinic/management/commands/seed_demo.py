@@ -8,7 +8,17 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from clinic.models import Client, Clinic, Membership, Role, User
+from clinic.models import (
+    Client,
+    Clinic,
+    Device,
+    Membership,
+    Practitioner,
+    Role,
+    Room,
+    User,
+    WorkingHours,
+)
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo data only, refused in production
 
@@ -24,6 +34,8 @@ CLINICS = [
             ("reception@harbour.example", "Tom Reilly", Role.RECEPTION),
             ("practitioner@harbour.example", "Dr Lena Fischer", Role.PRACTITIONER),
         ],
+        "rooms": ["Treatment room 1", "Treatment room 2"],
+        "devices": [("SkinPen Precision", "SP-HB-0001"), ("Dr. Pen A6", "DP-HB-0002")],
         "clients": [
             ("Amelia", "Hughes", date(1988, 4, 12), 2, ["fine_lines_wrinkles"], ""),
             ("Priya", "Raman", date(1994, 9, 3), 4, ["acne_scars"], ""),
@@ -45,6 +57,8 @@ CLINICS = [
             ("manager@brooklyn.example", "Jordan Lee", Role.MANAGER),
             ("practitioner@brooklyn.example", "Dr Ana Ruiz", Role.PRACTITIONER),
         ],
+        "rooms": ["Studio A"],
+        "devices": [("SkinPen Precision", "SP-BK-0101")],
         "clients": [
             ("Grace", "Kim", date(1991, 3, 21), 3, ["fine_lines_wrinkles"], ""),
             ("Marcus", "Johnson", date(1987, 12, 2), 5, ["acne_scars"], ""),
@@ -78,7 +92,17 @@ class Command(BaseCommand):
                 user = User.objects.create_user(
                     email=email, password=DEMO_PASSWORD, full_name=full_name
                 )
-            Membership.objects.get_or_create(user=user, clinic=clinic, defaults={"role": role})
+            membership, _ = Membership.objects.get_or_create(
+                user=user, clinic=clinic, defaults={"role": role}
+            )
+            if membership.role == Role.PRACTITIONER:
+                self._seed_practitioner(membership)
+        for name in spec["rooms"]:
+            Room.objects.get_or_create(clinic=clinic, name=name)
+        for name, serial in spec["devices"]:
+            Device.objects.get_or_create(
+                clinic=clinic, serial_number=serial, defaults={"name": name, "kind": "pen"}
+            )
         for first, last, born, fitz, concerns, tz in spec["clients"]:
             Client.objects.get_or_create(
                 clinic=clinic,
@@ -94,3 +118,14 @@ class Command(BaseCommand):
                     "email_consent": True,
                 },
             )
+
+    def _seed_practitioner(self, membership: Membership) -> None:
+        practitioner, created = Practitioner.objects.get_or_create(
+            membership=membership,
+            defaults={"clinic": membership.clinic, "display_name": membership.user.full_name},
+        )
+        if created:
+            for weekday in range(6):  # Monday to Saturday, 09:00–18:00
+                WorkingHours.objects.create(
+                    practitioner=practitioner, weekday=weekday, start="09:00", end="18:00"
+                )
