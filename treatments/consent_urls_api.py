@@ -1,3 +1,21 @@
-"""Routes; filled in by the feature that owns this module."""
+"""API routes for informed consent (included under /api/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import consent_apis
+
+urlpatterns = [
+    path("consents/", consent_apis.ConsentListApi.as_view(), name="api-consent-list"),
+    path("consents/<int:pk>/", consent_apis.ConsentDetailApi.as_view(), name="api-consent-detail"),
+    path("consents/<int:pk>/pdf/", consent_apis.ConsentPdfApi.as_view(), name="api-consent-pdf"),
+    path(
+        "consent-texts/",
+        consent_apis.ConsentTextListApi.as_view(),
+        name="api-consent-text-list",
+    ),
+    path(
+        "consent-texts/current/",
+        consent_apis.ConsentTextCurrentApi.as_view(),
+        name="api-consent-text-current",
+    ),
+]
