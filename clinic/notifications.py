@@ -116,12 +116,19 @@ def _render(event: str):
             "local_end": local_end,
             "site_domain": settings.SITE_DOMAIN,
         }
-        subject = " ".join(render_to_string("emails/appointment_subject.txt", context).split())
+        # Template filters convert aware datetimes to the *current* time zone: make
+        # that the clinic's, or summer-time bookings would show in UTC.
+        with timezone.override(appointment.clinic.zone):
+            subject = " ".join(
+                render_to_string("emails/appointment_subject.txt", context).split()
+            )
+            text = render_to_string("emails/appointment.txt", context)
+            html = render_to_string("emails/appointment.html", context)
         cancelled = event == "cancelled"
         return messaging.EmailContent(
             subject=subject,
-            text=render_to_string("emails/appointment.txt", context),
-            html=render_to_string("emails/appointment.html", context),
+            text=text,
+            html=html,
             to=[appointment.client.email],
             attachments=[
                 (

@@ -149,3 +149,36 @@ def test_no_email_without_consent(
     row = OutgoingMessage.objects.get(kind="appointment_booked")
     assert row.status == "cancelled"
     assert "consent" in row.cancelled_reason
+
+
+def test_a_summer_booking_email_shows_the_clinic_local_time(
+    api, reception, resources, client_record, smtp_server, django_capture_on_commit_callbacks
+):
+    """London is UTC+1 in July: 09:00Z is 10:00 on the clinic's wall clock."""
+    with time_machine.travel("2026-07-01 08:00:00+00:00", tick=False):
+        screening_services.screening_take(
+            client=client_record,
+            actor=reception.user,
+            planned_date=date(2026, 7, 6),
+            raw_answers=all_no_answers(),
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api(reception).post(
+                "/api/appointments/",
+                {
+                    "client": client_record.pk,
+                    "practitioner": resources["practitioner"].pk,
+                    "room": resources["room"].pk,
+                    "device": resources["device"].pk,
+                    "start": "2026-07-06T09:00:00Z",
+                    "end": "2026-07-06T10:00:00Z",
+                    "kind": "treatment",
+                },
+            )
+        assert response.status_code == 201, response.json()
+    (mail,) = smtp_server.messages
+    assert "Monday 6 July, 10:00" in mail["Subject"]
+    text = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
+    body = text.get_payload(decode=True).decode()
+    assert "10:00–11:00" in body
+    assert "09:00" not in body

@@ -698,3 +698,18 @@ def test_dashboard_snippet_lists_today_with_the_review_flag(reception, setup, cl
     assert setup["practitioner"].display_name in html
     assert "Room 1" in html
     assert "Booked" in html
+
+
+def test_appointment_page_shows_clinic_local_time_in_summer(web, reception, setup, client_record):
+    from tests.factories import appointment_for
+
+    appointment = appointment_for(
+        client_record,
+        practitioner=setup["practitioner"],
+        room=setup["room"],
+        device=setup["device"],
+        start=datetime(2026, 7, 6, 9, 0, tzinfo=UTC),  # 10:00 in London (BST)
+    )
+    page = web(reception).get(f"/appointments/{appointment.pk}/")
+    assert page.status_code == 200
+    assert "10:00–11:00" in page.content.decode()
