@@ -60,10 +60,16 @@ def test_a_user_supplied_image_url_cannot_read_local_files(tmp_path):
     assert not hostname or hostname not in text
 
 
-def test_base_template_embeds_the_shipped_font(tmp_path):
+def test_base_template_embeds_the_shipped_font(tmp_path, caplog):
     template = engines["django"].from_string(
         '{% extends "pdf/_base.html" %}{% block body %}<h1>{{ name }}</h1>{% endblock %}'
     )
     pdf = html_to_pdf(template.render({"name": "Zoë Ødegård"}))
     assert "Zoë Ødegård" in _text(pdf, tmp_path)
-    assert "DejaVu" in _fonts(pdf, tmp_path)
+    fonts = _fonts(pdf, tmp_path)
+    # The host has DejaVu too: the embedded font must be the shipped file, which
+    # WeasyPrint names after the @font-face family, not a system fallback.
+    assert "Needlework-Sans" in fonts
+    assert "DejaVu" not in fonts
+    problems = [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")]
+    assert not [m for m in problems if "cannot be loaded" in m or "Failed to load" in m]
