@@ -10,7 +10,13 @@ from django.contrib import admin
 
 from common.audit import audit_record
 
-from .models import MessageAttempt, OutgoingMessage, Unsubscription
+from .models import (
+    AftercareSchedule,
+    AftercareTemplate,
+    MessageAttempt,
+    OutgoingMessage,
+    Unsubscription,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -68,3 +74,18 @@ class UnsubscriptionAdmin(ReadOnlyAdmin):
     list_display = ("client", "kind", "created_at")
     list_filter = ("kind",)
     list_select_related = ("client",)
+
+
+@admin.register(AftercareTemplate)
+class AftercareTemplateAdmin(ReadOnlyAdmin):
+    list_display = ("clinic", "version", "note", "published_at", "published_by")
+    list_filter = ("clinic",)
+    list_select_related = ("clinic", "published_by")
+
+
+@admin.register(AftercareSchedule)
+class AftercareScheduleAdmin(ReadOnlyAdmin):
+    list_display = ("session", "clinic", "client", "ended_at", "timezone", "cancelled_at")
+    list_filter = ("clinic",)
+    list_select_related = ("clinic", "client", "session")
+    exclude = ("pdf_file",)  # never linked: the file is private, staff download it checked

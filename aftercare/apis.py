@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -12,7 +13,11 @@ from common.audit import audit_record
 
 from . import selectors, services
 from .models import OutgoingMessage
-from .serializers import MessageFilterSerializer, OutgoingMessageSerializer
+from .serializers import (
+    AftercareScheduleSerializer,
+    MessageFilterSerializer,
+    OutgoingMessageSerializer,
+)
 
 
 class MayResendMessages(HasRole):
@@ -81,3 +86,32 @@ class MessageResendApi(GenericAPIView):
         message = selectors.message_get(clinic=request.membership.clinic, message_id=pk)
         message = services.message_resend(message=message, actor=request.user)
         return Response(OutgoingMessageSerializer(message).data)
+
+
+@extend_schema(tags=["aftercare"])
+class SessionAftercareApi(GenericAPIView):
+    """A signed session's aftercare: every moment of the timeline and its e-mail's status."""
+
+    serializer_class = AftercareScheduleSerializer
+    queryset = OutgoingMessage.objects.none()
+
+    @extend_schema(responses={200: AftercareScheduleSerializer})
+    def get(self, request, pk):
+        schedule = selectors.schedule_for_session(clinic=request.membership.clinic, session_id=pk)
+        audit_record(
+            actor=request.user,
+            action="read",
+            object_type="aftercare_schedule",
+            object_id=schedule.pk,
+            clinic_id=schedule.clinic_id,
+            client_id=schedule.client_id,
+        )
+        data = {
+            "session_id": schedule.session_id,
+            "template_version": schedule.template.version,
+            "timezone": schedule.timezone,
+            "cancelled_reason": schedule.cancelled_reason,
+            "items": selectors.schedule_rows(schedule=schedule),
+            "pdf_url": reverse("aftercare-session-pdf", args=[schedule.session_id]),
+        }
+        return Response(AftercareScheduleSerializer(data).data)

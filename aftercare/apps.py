@@ -7,3 +7,6 @@ class AftercareConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .notifications import register_kinds
+
+        register_kinds()

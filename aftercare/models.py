@@ -6,10 +6,15 @@ Beat's sweep hands due rows to the ``email`` queue; one task sends one row. See
 
 from __future__ import annotations
 
+import zoneinfo
+
+from django.conf import settings
 from django.db import models
 
 from clinic.models import Client, Clinic
 from common.models import TimeStampedModel
+
+from . import timeline
 
 
 class MessageStatus(models.TextChoices):
@@ -171,3 +176,91 @@ class Unsubscription(models.Model):
 
     def __str__(self) -> str:
         return f"client {self.client_id} unsubscribed from {self.kind}"
+
+
+# --- Aftercare templates and schedules (DOMAIN.md §3, docs/decisions/0006) ------------
+
+
+class AftercareTemplate(models.Model):
+    """One published version of a clinic's aftercare timeline and warning signs.
+
+    Written once, never changed: a schedule points at the exact version its e-mails and
+    PDF were made from. ``data`` is read by ``aftercare.timeline.parse_items``.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="aftercare_templates")
+    version = models.PositiveIntegerField()
+    data = models.JSONField()
+    note = models.CharField("what changed", max_length=500, blank=True)
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["clinic", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "version"], name="aftercaretemplate_clinic_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic} aftercare v{self.version}"
+
+    def save(self, *args, **kwargs):  # type: ignore[override]
+        if self.pk is not None:
+            raise RuntimeError("Aftercare template versions are immutable once saved.")
+        super().save(*args, **kwargs)
+
+    def items(self) -> list[timeline.Item]:
+        return timeline.parse_items(self.data)
+
+    @property
+    def warning_signs(self) -> list[str]:
+        return [str(s) for s in self.data.get("warning_signs", [])]
+
+
+class AftercareSchedule(TimeStampedModel):
+    """The aftercare of one signed session: which template, for which zone and end time.
+
+    The timeline itself is computed from these (``aftercare.timeline.build``); its
+    e-mailed entries are ``OutgoingMessage`` rows with this session's ``session_id``.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="aftercare_schedules")
+    session = models.OneToOneField(
+        "treatments.TreatmentSession", on_delete=models.PROTECT, related_name="aftercare"
+    )
+    template = models.ForeignKey(AftercareTemplate, on_delete=models.PROTECT, related_name="+")
+    timezone = models.CharField(max_length=64, help_text="The client's zone when signed.")
+    ended_at = models.DateTimeField(help_text="The session's end, which the timeline counts from.")
+    interval_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The plan's interval if another session was due."
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_reason = models.CharField(max_length=255, blank=True)
+    pdf_file = models.FileField(upload_to="aftercare/", max_length=255, blank=True)
+    pdf_key = models.CharField(
+        max_length=80, blank=True, help_text="Template version + hash of the rendered HTML."
+    )
+    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-ended_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Aftercare of session {self.session_id}"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def entries(self) -> list[timeline.Entry]:
+        return timeline.build(
+            self.template.items(),
+            ended_at=self.ended_at,
+            zone=self.zone,
+            interval_days=self.interval_days,
+        )

@@ -1,14 +1,165 @@
-"""The aftercare schedule of a signed session (issue 6 fills this in).
+"""Writes for aftercare: template versions, a signed session's schedule, cancelling it.
 
 ``aftercare_schedule_session`` is called by ``treatments.session_services.session_sign``
-inside the signing transaction, so a signed session and its schedule commit together.
+inside the signing transaction, so a signed session, its schedule and its outgoing
+messages commit together (docs/decisions/0006-aftercare.md).
 """
 
 from __future__ import annotations
 
+import copy
+import logging
+import zoneinfo
+from datetime import datetime
+from functools import partial
 from typing import Any
 
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 
-def aftercare_schedule_session(*, session: Any) -> None:
-    """Create the session's aftercare schedule and its outgoing messages."""
-    return None
+from clinic.models import Clinic, User
+from common.audit import audit_record
+from common.errors import ApplicationError
+
+from . import timeline
+from .defaults import DEFAULT_AFTERCARE
+from .keys import dedupe_key_for
+from .models import AftercareSchedule, AftercareTemplate
+from .services import message_schedule, messages_cancel
+
+logger = logging.getLogger(__name__)
+
+
+# --- templates --------------------------------------------------------------------------
+
+
+def aftercare_template_current(*, clinic: Clinic) -> AftercareTemplate:
+    """The clinic's newest aftercare template; version 1 (DOMAIN.md §3) on first use."""
+    template = AftercareTemplate.objects.filter(clinic=clinic).order_by("-version").first()
+    if template is None:
+        template, _ = AftercareTemplate.objects.get_or_create(
+            clinic=clinic,
+            version=1,
+            defaults={
+                "data": copy.deepcopy(DEFAULT_AFTERCARE),
+                "note": "Shipped default (DOMAIN.md §3)",
+            },
+        )
+    return template
+
+
+@transaction.atomic
+def aftercare_template_publish(
+    *, clinic: Clinic, data: dict[str, Any], actor: User, note: str = ""
+) -> AftercareTemplate:
+    """Publish the next version of the clinic's template; later sessions use it. Audited."""
+    try:
+        timeline.parse_items(data)
+    except timeline.TemplateError as exc:
+        raise ApplicationError(str(exc), code="invalid_aftercare_template") from None
+    aftercare_template_current(clinic=clinic)  # version 1 exists before version 2
+    Clinic.objects.select_for_update().filter(pk=clinic.pk).first()  # one publisher at a time
+    latest = AftercareTemplate.objects.filter(clinic=clinic).aggregate(v=Max("version"))["v"]
+    template = AftercareTemplate.objects.create(
+        clinic=clinic, version=(latest or 0) + 1, data=data, note=note, published_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        object_type="aftercare_template",
+        object_id=template.pk,
+        clinic_id=clinic.pk,
+        detail={"version": template.version},
+    )
+    return template
+
+
+# --- schedules --------------------------------------------------------------------------
+
+
+def _next_session_interval(session: Any) -> int | None:
+    """The plan's interval if the course has sessions left after this one, else None."""
+    from treatments.models import PlanStatus, SessionStatus, TreatmentSession
+
+    plan = session.plan
+    if plan is None or plan.status != PlanStatus.ACTIVE:
+        return None
+    signed = (
+        TreatmentSession.objects.filter(plan=plan, status=SessionStatus.SIGNED)
+        .exclude(pk=session.pk)
+        .count()
+        + 1
+    )
+    return plan.interval_days if signed < plan.planned_sessions else None
+
+
+@transaction.atomic
+def aftercare_schedule_session(*, session: Any) -> AftercareSchedule:
+    """Create the session's aftercare schedule and its outgoing messages.
+
+    Call it in the transaction that signs the session. Idempotent: a session has one
+    schedule (a unique constraint) and every message has a unique ``dedupe_key``.
+    Due times are computed once, here, from the client's zone (the clinic's if unset).
+    """
+    if session.ended_at is None or session.signed_at is None:
+        raise ValueError("Only a signed session with an end time has aftercare.")
+    existing = AftercareSchedule.objects.filter(session_id=session.pk).first()
+    if existing is not None:
+        return existing
+    client = session.client
+    clinic = session.clinic
+    zone_name = client.effective_timezone
+    zoneinfo.ZoneInfo(zone_name)  # an unknown zone fails the signing, not a worker later
+    schedule = AftercareSchedule.objects.create(
+        clinic=clinic,
+        client=client,
+        session=session,
+        template=aftercare_template_current(clinic=clinic),
+        timezone=zone_name,
+        ended_at=session.ended_at,
+        interval_days=_next_session_interval(session),
+    )
+    # Registered first, so with eager Celery the PDF exists before the first e-mail.
+    transaction.on_commit(partial(_enqueue_pdf, schedule.pk), robust=True)
+    now = timezone.now()
+    for entry in schedule.entries():
+        if not entry.item.email:
+            continue
+        # The end-of-session sheet (and anything else already due when the session is
+        # signed) goes out as soon as this commits; it is due "now", not at the end, so
+        # a late signature does not make it count as late.
+        due_now = entry.due_at <= now
+        immediate = entry.item.offset.type == "hours" and entry.item.offset.hours == 0
+        message_schedule(
+            clinic=clinic,
+            client=client,
+            kind=entry.item.kind,
+            due_at=now if due_now and immediate else entry.due_at,
+            dedupe_key=dedupe_key_for(session.pk, entry.code),
+            context={"schedule_id": schedule.pk, "session_id": session.pk, "entry": entry.code},
+            appointment_id=session.appointment_id,
+            session_id=session.pk,
+            send_now=due_now,
+        )
+    return schedule
+
+
+def _enqueue_pdf(schedule_id: int) -> None:
+    from .tasks import render_aftercare_pdf
+
+    render_aftercare_pdf.delay(schedule_id)
+
+
+@transaction.atomic
+def aftercare_cancel_session(*, session: Any, reason: str, at: datetime | None = None) -> int:
+    """Stop a session's aftercare: the schedule is marked and its pending messages cancelled.
+
+    Call it in the transaction that cancels (or voids) the session. Returns how many
+    messages were cancelled; a message already claimed by a worker is stopped by the
+    send-time check, which sees the cancelled schedule once this commits.
+    """
+    AftercareSchedule.objects.filter(session_id=session.pk, cancelled_at__isnull=True).update(
+        cancelled_at=at or timezone.now(), cancelled_reason=reason[:255]
+    )
+    return messages_cancel(session_id=session.pk, reason=reason)

@@ -31,3 +31,15 @@ def sweep_due_messages() -> int:
         if handed_out < SWEEP_BATCH_SIZE:
             break
     return total
+
+
+@shared_task(name="aftercare.tasks.render_aftercare_pdf", ignore_result=True)
+def render_aftercare_pdf(schedule_id: int) -> None:
+    """Render and cache a signed session's aftercare PDF (routed to the ``pdf`` queue).
+
+    Idempotent: a current cached file is not rendered again. If this never runs, the
+    first e-mail renders the PDF itself.
+    """
+    from .pdf import aftercare_pdf
+
+    aftercare_pdf(schedule_id=schedule_id)

@@ -1,4 +1,4 @@
-"""Outbox API routes, included under /api/ by config/urls.py."""
+"""Outbox and aftercare API routes, included under /api/ by config/urls.py."""
 
 from django.urls import path
 
@@ -10,5 +10,10 @@ urlpatterns = [
         "reminders/<int:pk>/resend/",
         apis.MessageResendApi.as_view(),
         name="api-reminder-resend",
+    ),
+    path(
+        "sessions/<int:pk>/aftercare/",
+        apis.SessionAftercareApi.as_view(),
+        name="api-session-aftercare",
     ),
 ]

@@ -269,3 +269,22 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 55},
     },
 }
+
+# --- Aftercare (docs/decisions/0006-aftercare.md) -----------------------------------------
+# Links in aftercare e-mails: the client's page link expires after this many days.
+AFTERCARE_LINK_MAX_AGE = timedelta(days=env.int("AFTERCARE_LINK_MAX_AGE_DAYS", default=90))
+if AFTERCARE_LINK_MAX_AGE.total_seconds() <= 0:
+    raise environ.ImproperlyConfigured("AFTERCARE_LINK_MAX_AGE_DAYS must be positive.")
+# Where links in e-mails point (e-mails are rendered by workers, outside any request).
+AFTERCARE_BASE_URL = env.str(
+    "AFTERCARE_BASE_URL",
+    default=(
+        f"http://{SITE_DOMAIN}"
+        if SITE_DOMAIN.split(":")[0] in ("127.0.0.1", "localhost")
+        else f"https://{SITE_DOMAIN}"
+    ),
+)
+CELERY_TASK_ROUTES = {
+    **CELERY_TASK_ROUTES,
+    "aftercare.tasks.render_aftercare_pdf": {"queue": "pdf"},
+}

@@ -49,3 +49,64 @@ def make_message():
         return OutgoingMessage.objects.create(**values)
 
     return make
+
+
+# --- aftercare: signed sessions ---------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """PDFs are written under a fresh MEDIA_ROOT per test."""
+    settings.MEDIA_ROOT = tmp_path / "private"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def signed_session(practitioner):
+    """``signed_session(client, ended_at=..., plan=..., minutes=45)`` → a signed session.
+
+    Rows straight from the factories (not the signing service); the test calls
+    ``aftercare_schedule_session`` itself.
+    """
+    from datetime import timedelta
+
+    from tests.factories import (
+        DeviceFactory,
+        RoomFactory,
+        appointment_for,
+        consent_for,
+        plan_for,
+        practitioner_for,
+        screening_for,
+        treatment_session_for,
+    )
+
+    state: dict = {}
+
+    def make(client, *, ended_at, plan=None, minutes=45, **fields):
+        clinic = client.clinic
+        if "practitioner" not in state:
+            state["practitioner"] = practitioner_for(practitioner.membership)
+            state["room"] = RoomFactory(clinic=clinic)
+            state["device"] = DeviceFactory(clinic=clinic)
+        start = ended_at - timedelta(minutes=minutes)
+        appointment = appointment_for(
+            client,
+            practitioner=state["practitioner"],
+            room=state["room"],
+            device=state["device"],
+            start=start,
+            status=fields.pop("appointment_status", "completed"),
+        )
+        return treatment_session_for(
+            appointment,
+            plan=plan or plan_for(client),
+            screening=screening_for(client, actor=practitioner.user),
+            consent=consent_for(client, witnessed_by=practitioner.user),
+            signed=True,
+            started_at=start,
+            ended_at=ended_at,
+            **fields,
+        )
+
+    return make

@@ -250,3 +250,26 @@ def test_a_beat_restart_changes_nothing(
     )
     assert OutgoingMessage.objects.get(pk=later.pk).status == Status.PENDING
     assert all(OutgoingMessage.objects.get(pk=m.pk).attempts == 1 for m in due)
+
+
+def test_aftercare_messages_go_through_the_real_worker_with_their_pdf(
+    client_record, smtp_server, worker_env, through_the_broker, signed_session, tmp_path
+):
+    from aftercare.schedules import aftercare_schedule_session
+
+    # Ended 25 hours ago: the sheet (due now) and the +24 h e-mail (due an hour ago).
+    session = signed_session(client_record, ended_at=timezone.now() - timedelta(hours=25))
+    aftercare_schedule_session(session=session)  # autocommit: the worker sees it
+    log = tmp_path / "worker.log"
+
+    with celery_worker("aftercare", worker_env, log):
+        assert messages_sweep() == 2
+        wait_until(lambda: statuses()[Status.SENT] == 2, timeout=90, what="2 sends", log=log)
+        assert messages_sweep() == 0
+
+    subjects = sorted(str(m["Subject"]).split(":")[0] for m in smtp_server.messages)
+    assert subjects == ["24 hours after", "Straight after your treatment"]
+    for message in smtp_server.messages:
+        (pdf,) = list(message.iter_attachments())
+        assert pdf.get_content_type() == "application/pdf"
+        assert pdf.get_content().startswith(b"%PDF")

@@ -1,0 +1,86 @@
+"""Signed links in aftercare e-mails: the client's aftercare page and unsubscribing.
+
+No login: the signature is the permission. The page link expires after
+``AFTERCARE_LINK_MAX_AGE``; the unsubscribe link does not (an old e-mail must still
+let the client stop the messages). Salts keep one kind of token from opening the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+PAGE_SALT = "aftercare.page"
+UNSUBSCRIBE_SALT = "aftercare.unsubscribe"
+
+
+class BadLink(Exception):
+    """A tampered, malformed or expired link; ``expired`` says which."""
+
+    def __init__(self, reason: str, *, expired: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.expired = expired
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    client_id: int
+    kind: str
+
+
+def absolute(path: str) -> str:
+    return settings.AFTERCARE_BASE_URL.rstrip("/") + path
+
+
+def page_token(schedule_id: int) -> str:
+    return signing.TimestampSigner(salt=PAGE_SALT).sign(str(schedule_id))
+
+
+def page_url(schedule_id: int) -> str:
+    return absolute(reverse("aftercare-page", args=[page_token(schedule_id)]))
+
+
+def page_pdf_url(token: str) -> str:
+    return reverse("aftercare-page-pdf", args=[token])
+
+
+def schedule_id_from(token: str) -> int:
+    """The schedule id of a valid page token, or BadLink."""
+    try:
+        value = signing.TimestampSigner(salt=PAGE_SALT).unsign(
+            token, max_age=settings.AFTERCARE_LINK_MAX_AGE
+        )
+    except signing.SignatureExpired:
+        raise BadLink("expired", expired=True) from None
+    except signing.BadSignature:
+        raise BadLink("bad signature") from None
+    try:
+        return int(value)
+    except ValueError:
+        raise BadLink("malformed") from None
+
+
+def unsubscribe_token(client_id: int, kind: str) -> str:
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object({"c": client_id, "k": kind})
+
+
+def unsubscribe_url(client_id: int, kind: str) -> str:
+    return absolute(reverse("aftercare-unsubscribe", args=[unsubscribe_token(client_id, kind)]))
+
+
+def unsubscribe_from(token: str) -> Unsubscribe:
+    try:
+        value = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError, UnicodeDecodeError):
+        raise BadLink("bad signature") from None
+    if (
+        not isinstance(value, dict)
+        or not isinstance(value.get("c"), int)
+        or not isinstance(value.get("k"), str)
+    ):
+        raise BadLink("malformed")
+    return Unsubscribe(client_id=value["c"], kind=value["k"])

@@ -1,0 +1,126 @@
+"""Aftercare e-mails: one registered kind per aftercare message kind (timeline.AFTERCARE_KINDS).
+
+The text of each e-mail comes from the schedule's template version (one place per
+fact: the e-mail, the PDF, the client page and the API all read the same item).
+"""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from clinic.models import ACTIVE_STATUSES, Appointment, AppointmentKind
+
+from . import links, messaging, timeline
+from .models import AftercareSchedule, OutgoingMessage
+from .pdf import aftercare_pdf, pdf_filename
+
+
+def _schedule(message: OutgoingMessage) -> AftercareSchedule | None:
+    return (
+        AftercareSchedule.objects.select_related(
+            "template", "clinic", "client", "session__plan__protocol_set"
+        )
+        .filter(pk=message.context.get("schedule_id"), clinic_id=message.clinic_id)
+        .first()
+    )
+
+
+def _entry(schedule: AftercareSchedule, code: str) -> timeline.Entry | None:
+    return next((e for e in schedule.entries() if e.code == code), None)
+
+
+def _still_wanted(message: OutgoingMessage) -> str | None:
+    from treatments.models import SessionStatus
+
+    schedule = _schedule(message)
+    if schedule is None:
+        return "The aftercare schedule no longer exists."
+    if schedule.cancelled_at is not None:
+        return f"Aftercare was cancelled: {schedule.cancelled_reason or 'no reason given'}."
+    if schedule.session.status != SessionStatus.SIGNED:
+        return "The session is no longer signed."
+    if _entry(schedule, message.context.get("entry", "")) is None:
+        return "This moment is no longer part of the session's aftercare."
+    return None
+
+
+def _next_session_still_wanted(message: OutgoingMessage) -> str | None:
+    from treatments.models import PlanStatus, SessionStatus
+
+    reason = _still_wanted(message)
+    if reason is not None:
+        return reason
+    schedule = _schedule(message)
+    assert schedule is not None
+    plan = schedule.session.plan
+    if plan.status != PlanStatus.ACTIVE:
+        return f"The course is {plan.get_status_display().lower()}."
+    if plan.sessions.filter(status=SessionStatus.SIGNED).count() >= plan.planned_sessions:
+        return "The course is complete."
+    booked = Appointment.objects.filter(
+        client_id=message.client_id,
+        kind=AppointmentKind.TREATMENT,
+        status__in=ACTIVE_STATUSES,
+        start__gt=timezone.now(),
+    ).exists()
+    if booked:
+        return "The client has already booked their next treatment."
+    return None
+
+
+def render_aftercare(message: OutgoingMessage) -> messaging.EmailContent:
+    schedule = _schedule(message)
+    if schedule is None:  # still_wanted stops this first; be safe anyway
+        raise LookupError("aftercare schedule missing")
+    entry = _entry(schedule, message.context.get("entry", ""))
+    if entry is None:
+        raise LookupError("aftercare entry missing")
+    clinic, client = schedule.clinic, schedule.client
+    unsubscribe_url = links.unsubscribe_url(client.pk, message.kind) if entry.item.optional else ""
+    context = {
+        "clinic": clinic,
+        "client": client,
+        "entry": entry,
+        "item": entry.item,
+        "session_local": schedule.ended_at.astimezone(schedule.zone),
+        "warning_signs": schedule.template.warning_signs,
+        "page_url": links.page_url(schedule.pk),
+        "unsubscribe_url": unsubscribe_url,
+        "kind_label": timeline.AFTERCARE_KINDS[message.kind]["label"],
+        "zone": schedule.timezone,
+    }
+    subject = " ".join(render_to_string("emails/aftercare_subject.txt", context).split())
+    headers = {}
+    if unsubscribe_url:
+        headers = {
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+    # Cached by the PDF task; rendered here if that has not run yet (docs/decisions/0006).
+    pdf = aftercare_pdf(schedule_id=schedule.pk)
+    return messaging.EmailContent(
+        subject=subject,
+        text=render_to_string("emails/aftercare.txt", context),
+        html=render_to_string("emails/aftercare.html", context),
+        to=[client.email],
+        attachments=[(pdf_filename(schedule), pdf, "application/pdf")],
+        headers=headers,
+    )
+
+
+def register_kinds() -> None:
+    for name, spec in timeline.AFTERCARE_KINDS.items():
+        messaging.register(
+            messaging.MessageKind(
+                name=name,
+                render=render_aftercare,
+                still_wanted=(
+                    _next_session_still_wanted
+                    if name == "aftercare_next_session"
+                    else _still_wanted
+                ),
+                optional=spec["optional"],
+                label=spec["label"],
+            )
+        )

@@ -1,0 +1,90 @@
+"""The personalised aftercare PDF: rendered once per content, stored privately.
+
+The cache key is the template version plus a hash of the rendered HTML, so identical
+input never renders twice, and an amended area or a new clinic phone number gives a
+new file. Files live under MEDIA_ROOT, which no URL serves; views stream them after
+checking the link or the clinic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from common.pdf import html_to_pdf
+
+from .models import AftercareSchedule
+from .timeline import Entry
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "pdf/aftercare.html"
+
+
+def area_labels(session: Any) -> list[str]:
+    """The treated areas' labels from the plan's protocol version (the code if unknown)."""
+    plan = session.plan
+    areas = (plan.protocol_set.data.get("areas", {}) if plan is not None else {}) or {}
+    labels = []
+    for row in session.areas.all():
+        spec = areas.get(row.area) or {}
+        labels.append(str(spec.get("label") or row.area.replace("_", " ").capitalize()))
+    return labels
+
+
+def pdf_context(schedule: AftercareSchedule, entries: list[Entry] | None = None) -> dict:
+    session = schedule.session
+    return {
+        "schedule": schedule,
+        "clinic": schedule.clinic,
+        "client": schedule.client,
+        "session_local_date": schedule.ended_at.astimezone(schedule.zone),
+        "areas": area_labels(session),
+        "entries": entries if entries is not None else schedule.entries(),
+        "warning_signs": schedule.template.warning_signs,
+        "template_version": schedule.template.version,
+    }
+
+
+def pdf_filename(schedule: AftercareSchedule) -> str:
+    local = schedule.ended_at.astimezone(schedule.zone)
+    return f"aftercare-{local:%Y-%m-%d}.pdf"
+
+
+def aftercare_pdf(*, schedule_id: int, now: datetime | None = None) -> bytes:
+    """The schedule's PDF: the cached file if its content is current, else rendered now.
+
+    Safe to call concurrently (the PDF task and a send that could not wait): both
+    render the same bytes to the same name; the first file written wins.
+    """
+    schedule = AftercareSchedule.objects.select_related(
+        "template", "clinic", "client", "session__plan__protocol_set"
+    ).get(pk=schedule_id)
+    html = render_to_string(TEMPLATE, pdf_context(schedule))
+    digest = hashlib.sha256(html.encode()).hexdigest()[:24]
+    key = f"v{schedule.template.version}-{digest}"
+    name = f"aftercare/{schedule.clinic_id}/session-{schedule.session_id}-{key}.pdf"
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as handle:
+            data = handle.read()
+        if schedule.pdf_key != key:  # rendered by a racing call that did not record it yet
+            _record(schedule.pk, name, key, now)
+        return data
+    data = html_to_pdf(html)
+    stored = default_storage.save(name, ContentFile(data))
+    _record(schedule.pk, stored, key, now)
+    logger.info("Rendered aftercare PDF %s (%d bytes)", stored, len(data))
+    return data
+
+
+def _record(schedule_id: int, name: str, key: str, now: datetime | None) -> None:
+    AftercareSchedule.objects.filter(pk=schedule_id).update(
+        pdf_file=name, pdf_key=key, pdf_rendered_at=now or timezone.now()
+    )

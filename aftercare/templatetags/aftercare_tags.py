@@ -1,0 +1,31 @@
+"""``{% load aftercare_tags %}{% session_aftercare session %}``: a session's aftercare table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from aftercare import selectors
+from aftercare.models import AftercareSchedule
+
+register = template.Library()
+
+
+@register.inclusion_tag("aftercare/_session_aftercare.html", takes_context=True)
+def session_aftercare(context: template.Context, session: Any) -> dict[str, Any]:
+    """The schedule of ``session`` (the caller has already checked the clinic)."""
+    schedule = (
+        AftercareSchedule.objects.select_related("template", "clinic", "client")
+        .filter(session_id=getattr(session, "pk", None))
+        .first()
+    )
+    membership = context.get("membership")
+    return {
+        "session": session,
+        "schedule": schedule,
+        "rows": selectors.schedule_rows(schedule=schedule) if schedule is not None else [],
+        "zone": schedule.zone if schedule is not None else None,
+        "can_resend": membership is not None,
+        "csrf_token": context.get("csrf_token"),
+    }
