@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -38,8 +38,11 @@ from .models import (
     WorkingHours,
 )
 
+if TYPE_CHECKING:
+    from treatments.models import TreatmentPlan
+
 MAX_APPOINTMENT = timedelta(hours=8)
-#: Minimum days between two treatments of a client until treatment plans set it.
+#: Minimum days between two treatments of a client when no treatment plan sets it.
 DEFAULT_TREATMENT_INTERVAL = timedelta(days=28)
 
 CONSTRAINT_RESOURCE = {
@@ -314,6 +317,8 @@ class BookingRequest:
     end: datetime
     kind: str
     notes: str = ""
+    #: The course this treatment belongs to; its interval applies (decision 0005).
+    treatment_plan: TreatmentPlan | None = None
 
 
 def _validate(clinic: Clinic, req: BookingRequest) -> None:
@@ -394,8 +399,30 @@ def _slot_unavailable(req: BookingRequest, taken: list[str]) -> SlotUnavailable:
     return SlotUnavailable(f"That time is taken: {what} is already booked.", extra={"taken": taken})
 
 
+def _check_plan(clinic: Clinic, req: BookingRequest, *, newly_chosen: bool) -> None:
+    """The plan must be one of this client's courses, and active when it is chosen."""
+    plan = req.treatment_plan
+    if plan is None:
+        return
+    # Another clinic's plan reads like one that does not exist.
+    if plan.clinic_id != clinic.pk or plan.client_id != req.client.pk:
+        raise ApplicationError(
+            "The treatment plan is not valid.",
+            fields={"treatment_plan": [f"No such treatment plan for {req.client.full_name}."]},
+        )
+    if newly_chosen and plan.status != "active":
+        raise ApplicationError(
+            "The treatment plan is not valid.",
+            fields={"treatment_plan": [f"This plan is {plan.status}; choose an active plan."]},
+        )
+
+
 def _check_interval(clinic: Clinic, req: BookingRequest, exclude_id: int | None) -> None:
-    interval = DEFAULT_TREATMENT_INTERVAL
+    from treatments.plan_selectors import plan_active_newest
+
+    # The appointment's plan, else the client's newest active plan, else the default.
+    plan = req.treatment_plan or plan_active_newest(client=req.client)
+    interval = timedelta(days=plan.interval_days) if plan else DEFAULT_TREATMENT_INTERVAL
     nearby = Appointment.objects.filter(
         client=req.client,
         kind=AppointmentKind.TREATMENT,
@@ -408,10 +435,20 @@ def _check_interval(clinic: Clinic, req: BookingRequest, exclude_id: int | None)
     other = nearby.order_by("start").first()
     if other is not None:
         when = other.start.astimezone(clinic.zone).strftime("%-d %B %Y")
+        if plan is not None:
+            rule = (
+                f"the {plan.get_indication_display().lower()} plan needs at least "
+                f"{interval.days} days between treatments"
+            )
+        else:
+            rule = f"treatments need at least {interval.days} days between them"
         raise IntervalTooShort(
-            f"{req.client.full_name} has another treatment on {when}; treatments need at "
-            f"least {interval.days} days between them.",
-            extra={"other_appointment": other.pk},
+            f"{req.client.full_name} has another treatment on {when}; {rule}.",
+            extra={
+                "other_appointment": other.pk,
+                "interval_days": interval.days,
+                "treatment_plan": plan.pk if plan else None,
+            },
         )
 
 
@@ -440,8 +477,11 @@ def _save_guarded(appointment: Appointment, req: BookingRequest) -> None:
         raise _slot_unavailable(req, taken) from exc
 
 
-def _book_checks(clinic: Clinic, req: BookingRequest, exclude_id: int | None = None):
+def _book_checks(
+    clinic: Clinic, req: BookingRequest, exclude_id: int | None = None, *, new_plan: bool = True
+):
     _validate(clinic, req)
+    _check_plan(clinic, req, newly_chosen=new_plan)
     if req.start < timezone.now():
         raise ApplicationError(
             "That time has passed.", fields={"start": ["Choose a time in the future."]}
@@ -469,6 +509,7 @@ def appointment_book(*, clinic: Clinic, actor: User, request: BookingRequest) ->
         kind=request.kind,
         notes=request.notes,
         screening=screening,
+        treatment_plan=request.treatment_plan,
         created_by=actor,
     )
     _save_guarded(appointment, request)
@@ -502,11 +543,29 @@ def appointment_reschedule(
         end=changes.get("end", locked.end),
         kind=changes.get("kind", locked.kind),
         notes=changes.get("notes", locked.notes),
+        treatment_plan=changes.get("treatment_plan", locked.treatment_plan),
     )
     moved = any(k in changes for k in ("practitioner", "room", "device", "start", "end", "kind"))
+    new_plan = "treatment_plan" in changes and request.treatment_plan != locked.treatment_plan
     if moved:
-        locked.screening = _book_checks(appointment.clinic, request, exclude_id=locked.pk)
-    for name in ("practitioner", "room", "device", "start", "end", "kind", "notes"):
+        locked.screening = _book_checks(
+            appointment.clinic, request, exclude_id=locked.pk, new_plan=new_plan
+        )
+    elif new_plan:
+        # Same time and place, another course: its interval may differ.
+        _check_plan(appointment.clinic, request, newly_chosen=True)
+        if request.kind == AppointmentKind.TREATMENT:
+            _check_interval(appointment.clinic, request, locked.pk)
+    for name in (
+        "practitioner",
+        "room",
+        "device",
+        "start",
+        "end",
+        "kind",
+        "notes",
+        "treatment_plan",
+    ):
         setattr(locked, name, getattr(request, name))
     locked.device_free_at = _free_at(request)
     if moved:

@@ -113,6 +113,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "notes",
             "screening",
             "screening_needs_review",
+            "treatment_plan",
             "cancel_reason",
             "cancelled_at",
             "sequence",
@@ -125,6 +126,38 @@ class AppointmentSerializer(serializers.ModelSerializer):
         return str(obj.device) if obj.device else None
 
 
+def _plan_field() -> ObjectIdField:
+    return ObjectIdField(
+        required=False,
+        allow_null=True,
+        help_text="An active treatment plan of the client: the course this treatment belongs "
+        "to. Its interval applies; without one, the client's newest active plan's.",
+    )
+
+
+def _resolve_plan(plan_id: int | None, *, client_id: int | None):
+    """The plan object for ``plan_id`` (None stays None).
+
+    With ``client_id``: 400 unless it is that client's and active (another clinic's plan
+    is never the client's, so it reads as unknown). Without (a reschedule), booking.py
+    checks the appointment's client and the status.
+    """
+    if plan_id is None:
+        return None
+    from treatments.models import PlanStatus, TreatmentPlan
+
+    plan = TreatmentPlan.objects.filter(pk=plan_id).first()
+    if plan is None or (client_id is not None and plan.client_id != client_id):
+        raise serializers.ValidationError(
+            {"treatment_plan": ["No such treatment plan for this client."]}
+        )
+    if client_id is not None and plan.status != PlanStatus.ACTIVE:
+        raise serializers.ValidationError(
+            {"treatment_plan": [f"This plan is {plan.status}; choose an active plan."]}
+        )
+    return plan
+
+
 class AppointmentCreateSerializer(serializers.Serializer):
     client = ObjectIdField()
     practitioner = ObjectIdField()
@@ -134,10 +167,15 @@ class AppointmentCreateSerializer(serializers.Serializer):
     end = BoundedDateTimeField()
     kind = serializers.ChoiceField(choices=AppointmentKind.choices)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    treatment_plan = _plan_field()
 
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
             raise serializers.ValidationError({"end": ["The end must be after the start."]})
+        if "treatment_plan" in attrs:
+            attrs["treatment_plan"] = _resolve_plan(
+                attrs["treatment_plan"], client_id=attrs["client"]
+            )
         return attrs
 
 
@@ -148,6 +186,13 @@ class AppointmentUpdateSerializer(serializers.Serializer):
     start = BoundedDateTimeField(required=False)
     end = BoundedDateTimeField(required=False)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    treatment_plan = _plan_field()
+
+    def validate(self, attrs):
+        # The appointment's client is checked by booking.appointment_reschedule.
+        if attrs.get("treatment_plan") is not None:
+            attrs["treatment_plan"] = _resolve_plan(attrs["treatment_plan"], client_id=None)
+        return attrs
 
 
 class CancelSerializer(serializers.Serializer):

@@ -119,9 +119,7 @@ def _render(event: str):
         # Template filters convert aware datetimes to the *current* time zone: make
         # that the clinic's, or summer-time bookings would show in UTC.
         with timezone.override(appointment.clinic.zone):
-            subject = " ".join(
-                render_to_string("emails/appointment_subject.txt", context).split()
-            )
+            subject = " ".join(render_to_string("emails/appointment_subject.txt", context).split())
             text = render_to_string("emails/appointment.txt", context)
             html = render_to_string("emails/appointment.html", context)
         cancelled = event == "cancelled"

@@ -22,6 +22,7 @@ SKIN_CHOICES = ((SKIN_THIN, "Thin skin"), (SKIN_THICK, "Thick skin"))
 MAX_SESSIONS = 24
 MAX_INTERVAL_DAYS = 365
 MAX_DEPTH_MM = Decimal("3.0")
+DEPTH_MESSAGE = f"A depth in mm above 0 and at most {MAX_DEPTH_MM}, with at most 2 decimals."
 
 
 class ProtocolDataError(ValueError):
@@ -163,6 +164,76 @@ class Protocols:
             sources=list(ind.sources) + (list(self.pih_sources) if pih else []),
         )
 
+    def area_limit(self, *, indication: str, area: str) -> AreaLimit:
+        """An area's maxima and the limits a session of ``indication`` may use there."""
+        ar = self.areas[area]
+        return AreaLimit(
+            area=area,
+            label=ar.label,
+            thin_max_mm=ar.thin_max_mm,
+            thick_max_mm=ar.thick_max_mm,
+            limit_thin_mm=self.max_depth(indication=indication, area=area, skin=SKIN_THIN),
+            limit_thick_mm=self.max_depth(indication=indication, area=area, skin=SKIN_THICK),
+            note=ar.note,
+        )
+
+    def plan_errors(
+        self,
+        *,
+        indication: str,
+        areas: object,
+        planned_sessions: object,
+        interval_days: object,
+        completed_sessions: int = 0,
+    ) -> dict[str, list[str]]:
+        """Field → messages for a course of ``indication``; empty when it may be planned.
+
+        The interval may not be shorter than the protocol's minimum for the indication
+        (DOMAIN.md §2): the skin needs that long to recover between sessions.
+        """
+        errors: dict[str, list[str]] = {}
+        ind = self.indications.get(indication)
+        if ind is None:
+            known = ", ".join(sorted(self.indications))
+            errors["indication"] = [f"Not an indication of protocol version {self.version}."]
+            errors["indication"].append(f"Choose one of: {known}.")
+            return errors
+        if not isinstance(areas, list | tuple) or not areas:
+            errors["areas"] = ["Choose at least one area to treat."]
+        else:
+            unknown = [str(a) for a in areas if not isinstance(a, str) or a not in self.areas]
+            if unknown:
+                errors["areas"] = [
+                    f"Not an area of protocol version {self.version}: {', '.join(unknown)}."
+                ]
+            elif len(set(areas)) != len(areas):
+                errors["areas"] = ["Each area once."]
+        if not _int_in(planned_sessions, 1, MAX_SESSIONS):
+            errors["planned_sessions"] = [f"A whole number of sessions from 1 to {MAX_SESSIONS}."]
+        elif planned_sessions < completed_sessions:  # type: ignore[operator]
+            errors["planned_sessions"] = [
+                f"{completed_sessions} sessions are already signed; plan at least that many."
+            ]
+        if not _int_in(interval_days, 1, MAX_INTERVAL_DAYS):
+            errors["interval_days"] = [f"A whole number of days from 1 to {MAX_INTERVAL_DAYS}."]
+        elif interval_days < ind.interval_days:  # type: ignore[operator]
+            errors["interval_days"] = [
+                f"At least {ind.interval_days} days between sessions for "
+                f"{ind.label.lower()} (protocol version {self.version})."
+            ]
+        return errors
+
+
+@dataclass(frozen=True)
+class AreaLimit:
+    area: str
+    label: str
+    thin_max_mm: Decimal
+    thick_max_mm: Decimal
+    limit_thin_mm: Decimal
+    limit_thick_mm: Decimal
+    note: str = ""
+
 
 @dataclass(frozen=True)
 class DepthCheck:
@@ -240,8 +311,27 @@ def _decimal(value: object) -> Decimal | None:
     return result
 
 
+def _depth_ok(value: Decimal | None) -> bool:
+    # Two decimal places: what session records and plans store (0.25 mm steps and finer).
+    return (
+        value is not None
+        and Decimal(0) < value <= MAX_DEPTH_MM
+        and value == value.quantize(Decimal("0.01"))
+    )
+
+
 def _int_in(value: object, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def validate_protocol_data(data: object) -> dict[str, list[str]]:
@@ -253,6 +343,8 @@ def validate_protocol_data(data: object) -> dict[str, list[str]]:
 
     if not isinstance(data, dict):
         return {"data": ["Expected an object with 'indications' and 'areas'."]}
+    if _has_nul(data):  # PostgreSQL cannot store U+0000 in JSON
+        return {"data": ["Text may not contain NUL characters."]}
     areas = data.get("areas")
     if not isinstance(areas, dict) or not areas:
         err("areas", "At least one area is required.")
@@ -268,14 +360,16 @@ def validate_protocol_data(data: object) -> dict[str, list[str]]:
             err(f"{path}.label", "A label is required.")
         for key in ("thin_max_mm", "thick_max_mm"):
             value = _decimal(item.get(key))
-            if value is None or not (Decimal(0) < value <= MAX_DEPTH_MM):
-                err(f"{path}.{key}", f"A depth in mm between 0 and {MAX_DEPTH_MM}.")
+            if not _depth_ok(value):
+                err(f"{path}.{key}", DEPTH_MESSAGE)
     indications = data.get("indications")
     if not isinstance(indications, dict) or not indications:
         err("indications", "At least one indication is required.")
         indications = {}
     for code, item in indications.items():
         path = f"indications.{code}"
+        if not isinstance(code, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", code):
+            err(path, "Indication codes are lower-case letters, digits and underscores.")
         if not isinstance(item, dict):
             err(path, "Expected an object.")
             continue
@@ -283,8 +377,8 @@ def validate_protocol_data(data: object) -> dict[str, list[str]]:
             err(f"{path}.label", "A label is required.")
         low, high = _decimal(item.get("depth_min_mm")), _decimal(item.get("depth_max_mm"))
         for key, value in (("depth_min_mm", low), ("depth_max_mm", high)):
-            if value is None or not (Decimal(0) < value <= MAX_DEPTH_MM):
-                err(f"{path}.{key}", f"A depth in mm between 0 and {MAX_DEPTH_MM}.")
+            if not _depth_ok(value):
+                err(f"{path}.{key}", DEPTH_MESSAGE)
         if low is not None and high is not None and low > high:
             err(f"{path}.depth_min_mm", "The minimum depth is above the maximum.")
         counts = {}
@@ -313,4 +407,21 @@ def validate_protocol_data(data: object) -> dict[str, list[str]]:
             unknown = [a for a in default_areas if isinstance(a, str) and a not in areas]
             if unknown:
                 err(f"{path}.default_areas", f"Unknown areas: {', '.join(unknown)}.")
+    pih = data.get("pih", {})
+    if not isinstance(pih, dict):
+        err("pih", "Expected an object.")
+    else:
+        if "fitzpatrick_from" in pih and not _int_in(pih["fitzpatrick_from"], 1, 7):
+            err("pih.fitzpatrick_from", "A Fitzpatrick type from 1 to 6 (7: never).")
+        if not isinstance(pih.get("text", ""), str):
+            err("pih.text", "Expected text.")
+        sources = pih.get("sources", [])
+        if not isinstance(sources, list) or not all(isinstance(v, str) for v in sources):
+            err("pih.sources", "Expected a list of codes.")
+    maintenance = data.get("maintenance", {})
+    if not isinstance(maintenance, dict) or not isinstance(maintenance.get("text", ""), str):
+        err("maintenance", "Expected an object with a text.")
+    endpoints = data.get("endpoints", {})
+    if not isinstance(endpoints, dict) or not all(isinstance(v, str) for v in endpoints.values()):
+        err("endpoints", "Expected code → label.")
     return errors

@@ -1,0 +1,31 @@
+"""The client page's treatment plans: ``{% client_plans client membership %}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from treatments import plan_selectors
+from treatments.plan_views import can_plan
+
+register = template.Library()
+
+
+@register.inclusion_tag("treatments/plan_client_list.html")
+def client_plans(client: Any, membership: Any) -> dict[str, Any]:
+    """The client's courses, newest first, each with its progress and next due date.
+
+    One query for all plans (progress is annotated by ``plan_list``). The client page's
+    view audits the read of the client's record.
+    """
+    if client is None or membership is None or client.clinic_id != membership.clinic_id:
+        return {"client": client, "rows": [], "can_plan": False, "hidden": True}
+    plans = plan_selectors.plan_list(clinic=membership.clinic, client=client)
+    return {
+        "client": client,
+        "rows": [(plan, plan_selectors.plan_progress(plan=plan)) for plan in plans],
+        "can_plan": can_plan(membership),
+        "today": client.clinic.local_today(),
+        "hidden": False,
+    }
