@@ -269,6 +269,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Clin
                 end=values["end"],
                 kind=values["kind"],
                 notes=values.get("notes", ""),
+                treatment_plan=values.get("treatment_plan"),
             ),
         )
         return Response(

@@ -56,6 +56,12 @@ class ClientChoiceField(forms.ModelChoiceField):
         return f"{obj.last_name}, {obj.first_name} · born {obj.date_of_birth:%-d %b %Y}"
 
 
+class PlanChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        indication = obj.get_indication_display()
+        return f"{obj.client.full_name} · {indication}, every {obj.interval_days} days"
+
+
 class DeviceChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.name} · {obj.serial_number}"
@@ -97,6 +103,13 @@ class BookingForm(_ResourceFieldsMixin, forms.Form):
         initial=AppointmentKind.CONSULTATION,
         widget=forms.RadioSelect,
     )
+    treatment_plan = PlanChoiceField(
+        label="Course",
+        queryset=None,
+        required=False,
+        empty_label="The client's current course, if any",
+        help_text="Its interval between sessions applies.",
+    )
     practitioner = forms.ModelChoiceField(queryset=None, empty_label="Choose…")
     duration = forms.TypedChoiceField(
         label="Duration", coerce=int, choices=DURATION_CHOICES, initial=60
@@ -131,10 +144,27 @@ class BookingForm(_ResourceFieldsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.clinic = clinic
         self.fields["client"].queryset = selectors.client_list(clinic=clinic)
+        from treatments.models import TreatmentPlan
+
+        plans = TreatmentPlan.objects.filter(clinic=clinic, status="active").select_related(
+            "client"
+        )
+        client_id = self.data.get("client") or self.initial.get("client")
+        # Only the chosen client's courses; with no client chosen yet there is nothing
+        # to pick, and the booking falls back to the client's current course.
+        plans = (
+            plans.filter(client_id=int(client_id))
+            if client_id and str(client_id).isdigit()
+            else plans.none()
+        )
+        self.fields["treatment_plan"].queryset = plans.order_by("-created_at")
         self._scope(clinic)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        plan, client = cleaned.get("treatment_plan"), cleaned.get("client")
+        if plan is not None and client is not None and plan.client_id != client.pk:
+            self.add_error("treatment_plan", "That course belongs to another client.")
         when = _start_end(self.clinic, cleaned)
         if when is not None:
             cleaned["start"], cleaned["end"] = when

@@ -690,6 +690,7 @@ class AppointmentNewView(ClinicStaffMixin, View):
     fields = (
         "client",
         "kind",
+        "treatment_plan",
         "practitioner",
         "duration",
         "room",
@@ -736,6 +737,7 @@ class AppointmentNewView(ClinicStaffMixin, View):
                         end=data["end"],
                         kind=data["kind"],
                         notes=data["notes"],
+                        treatment_plan=data.get("treatment_plan"),
                     ),
                 )
             except ApplicationError as exc:

@@ -29,3 +29,26 @@ def server_error(request: HttpRequest):
             status=500,
         )
     return defaults.server_error(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None):
+    """400 for requests Django refuses before any view (too large, malformed)."""
+    if _wants_json(request):
+        from django.core.exceptions import RequestDataTooBig
+
+        if isinstance(exception, RequestDataTooBig):
+            detail = "The request body is too large."
+            code = "request_too_large"
+        else:
+            detail = "The request could not be read."
+            code = "bad_request"
+        return JsonResponse({"code": code, "detail": detail}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None):
+    if _wants_json(request):
+        return JsonResponse(
+            {"code": "permission_denied", "detail": "You may not do that."}, status=403
+        )
+    return defaults.permission_denied(request, exception)

@@ -70,5 +70,7 @@ urlpatterns = [
     path("", include("aftercare.urls")),
 ]
 
+handler400 = "common.views.bad_request"
+handler403 = "common.views.permission_denied"
 handler404 = "common.views.page_not_found"
 handler500 = "common.views.server_error"

@@ -178,7 +178,12 @@ def _book_url(plan: TreatmentPlan, due: date | None, today: date) -> str | None:
     except Exception:  # booking pages not installed
         return None
     when = max(due, today) if due else today
-    query = {"client": plan.client_id, "kind": "treatment", "date": when.isoformat()}
+    query = {
+        "client": plan.client_id,
+        "kind": "treatment",
+        "treatment_plan": plan.pk,
+        "date": when.isoformat(),
+    }
     return f"{base}?{urlencode(query)}"
 
 

@@ -19,6 +19,26 @@
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
     });
+    // Resend a failed message (aftercare schedule on the session page) via the outbox API.
+    document.querySelectorAll("[data-aftercare-resend]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        button.disabled = true;
+        fetch(button.getAttribute("data-aftercare-resend"), {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "X-CSRFToken": window.clinic.csrfToken(), "Accept": "application/json" },
+        }).then(function (response) {
+          if (response.ok) { window.location.reload(); return; }
+          return response.json().then(function (body) {
+            button.disabled = false;
+            window.alert(body.detail || "The message could not be resent.");
+          });
+        }).catch(function () {
+          button.disabled = false;
+          window.alert("The message could not be resent; check the connection and try again.");
+        });
+      });
+    });
   });
 
   window.clinic = {

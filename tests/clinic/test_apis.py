@@ -359,3 +359,17 @@ def test_ids_beyond_64_bits_are_404_not_500(api, reception):
     response = api(reception).get(f"/api/appointments/?client={huge}")
     assert response.status_code == 400
     assert "client" in response.json()["fields"]
+
+
+def test_a_body_too_large_is_a_json_400(api, reception, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client = api(reception)
+    client.raise_request_exception = False
+    response = client.post(
+        "/api/clients/",
+        '{"first_name": "' + "x" * 5000 + '"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "request_too_large"

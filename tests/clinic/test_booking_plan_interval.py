@@ -213,3 +213,53 @@ def test_api_interval_refusal_names_the_plans_interval(api, reception, setup, cl
     assert too_soon.status_code == 409
     assert too_soon.json()["code"] == "interval_too_short"
     assert "42 days" in too_soon.json()["detail"]
+
+
+def test_booking_through_the_api_links_the_appointment_to_the_course(
+    api, reception, setup, client_record
+):
+    plan = melasma_plan(client_record)
+    response = api(reception).post(
+        "/api/appointments/",
+        {
+            "client": client_record.pk,
+            "practitioner": setup["practitioner"].pk,
+            "room": setup["room"].pk,
+            "device": setup["device"].pk,
+            "start": "2026-03-09T10:00:00Z",
+            "end": "2026-03-09T11:00:00Z",
+            "kind": "treatment",
+            "treatment_plan": plan.pk,
+        },
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["treatment_plan"] == plan.pk
+    assert Appointment.objects.get(pk=response.json()["id"]).treatment_plan == plan
+
+
+def test_the_booking_form_offers_the_clients_courses_and_links_the_one_chosen(
+    web, reception, setup, client_record, clinic
+):
+    plan = melasma_plan(client_record)
+    other = plan_for(ClientFactory(clinic=clinic), indication="acne_scars")
+    page = web(reception).get(f"/appointments/new/?client={client_record.pk}&kind=treatment")
+    html = page.content.decode()
+    assert "Hyperpigmentation / melasma, every 14 days" in html
+    assert f"{other.client.full_name} · Acne scars" not in html
+    response = web(reception).post(
+        "/appointments/new/",
+        {
+            "client": client_record.pk,
+            "kind": "treatment",
+            "treatment_plan": plan.pk,
+            "practitioner": setup["practitioner"].pk,
+            "duration": 60,
+            "room": setup["room"].pk,
+            "device": setup["device"].pk,
+            "date": "2026-03-09",
+            "start_time": "10:00",
+            "notes": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Appointment.objects.get(client=client_record).treatment_plan == plan
