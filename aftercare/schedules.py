@@ -11,7 +11,6 @@ import copy
 import logging
 import zoneinfo
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -121,7 +120,8 @@ def aftercare_schedule_session(*, session: Any) -> AftercareSchedule:
         interval_days=_next_session_interval(session),
     )
     # Registered first, so with eager Celery the PDF exists before the first e-mail.
-    transaction.on_commit(partial(_enqueue_pdf, schedule.pk), robust=True)
+    schedule_id = schedule.pk
+    transaction.on_commit(lambda: _enqueue_pdf(schedule_id), robust=True)
     now = timezone.now()
     for entry in schedule.entries():
         if not entry.item.email:

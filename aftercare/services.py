@@ -35,7 +35,6 @@ import logging
 import re
 import smtplib
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -122,7 +121,9 @@ def message_schedule(
         )
     if send_now and message.status == Status.PENDING:
         # robust: a broker that is down must not undo the caller's commit.
-        transaction.on_commit(partial(_dispatch, [message.pk]), robust=True)
+        # (A named callable: Django's robust on_commit logs the callback's __qualname__.)
+        message_ids = [message.pk]
+        transaction.on_commit(lambda: _dispatch(message_ids), robust=True)
     return message
 
 
@@ -429,7 +430,8 @@ def message_resend(*, message: OutgoingMessage, actor: User) -> OutgoingMessage:
         client_id=locked.client_id,
         detail={"change": "resend", "kind": locked.kind},
     )
-    transaction.on_commit(partial(_dispatch, [locked.pk]), robust=True)
+    message_ids = [locked.pk]
+    transaction.on_commit(lambda: _dispatch(message_ids), robust=True)
     return locked
 
 

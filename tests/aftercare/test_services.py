@@ -568,3 +568,21 @@ def test_the_beat_schedule_and_the_email_queue_are_configured(settings):
     assert entry["task"] == "aftercare.tasks.sweep_due_messages"
     assert entry["schedule"] == 60.0
     assert app.amqp.router.route({}, "aftercare.tasks.send_message")["queue"].name == "email"
+
+
+def test_a_broker_that_is_down_at_commit_loses_nothing(
+    clock, smtp_server, client_record, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.send_message, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = schedule(client_record, send_now=True)
+    # The hand-off failed after the commit: the row is there, still pending, and logged.
+    assert reload(message).status == Status.PENDING
+    assert "broker unreachable" in caplog.text
+    monkeypatch.undo()
+    assert messages_sweep() == 1
+    assert reload(message).status == Status.SENT
+    assert len(smtp_server.messages) == 1

@@ -26,3 +26,17 @@ def test_seed_demo_gives_each_clinic_bookable_resources():
         assert practitioners.get().working_hours.count() == 6
         assert Room.objects.filter(clinic=clinic).exists()
         assert Device.objects.filter(clinic=clinic).exists()
+
+
+def test_seed_demo_has_a_course_under_way_with_a_signed_session(smtp_server):
+    from aftercare.models import OutgoingMessage
+    from treatments.models import TreatmentPlan, TreatmentSession
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    plan = TreatmentPlan.objects.get(client__first_name="Amelia")
+    session = TreatmentSession.objects.get(plan=plan)
+    assert session.is_signed
+    assert session.areas.count() == 2
+    assert OutgoingMessage.objects.filter(session_id=session.pk).exists()
+    assert plan.appointments.filter(status="booked").count() == 1

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from clinic.models import (
+    Appointment,
     Client,
     Clinic,
     Device,
@@ -35,6 +36,9 @@ CLINICS = [
             ("practitioner@harbour.example", "Dr Lena Fischer", Role.PRACTITIONER),
         ],
         "rooms": ["Treatment room 1", "Treatment room 2"],
+        # A course under way: screened, consented, one signed session three weeks ago and
+        # the next one booked for today.
+        "course_for": ("Amelia", "Hughes"),
         "devices": [("SkinPen Precision", "SP-HB-0001"), ("Dr. Pen A6", "DP-HB-0002")],
         "clients": [
             ("Amelia", "Hughes", date(1988, 4, 12), 2, ["fine_lines_wrinkles"], ""),
@@ -103,6 +107,11 @@ class Command(BaseCommand):
             Device.objects.get_or_create(
                 clinic=clinic, serial_number=serial, defaults={"name": name, "kind": "pen"}
             )
+        self._seed_clients(clinic, spec)
+        if spec.get("course_for"):
+            self._seed_course(clinic, *spec["course_for"])
+
+    def _seed_clients(self, clinic: Clinic, spec: dict) -> None:
         for first, last, born, fitz, concerns, tz in spec["clients"]:
             Client.objects.get_or_create(
                 clinic=clinic,
@@ -129,3 +138,137 @@ class Command(BaseCommand):
                 WorkingHours.objects.create(
                     practitioner=practitioner, weekday=weekday, start="09:00", end="18:00"
                 )
+
+    def _seed_course(self, clinic: Clinic, first: str, last: str) -> None:
+        from aftercare.schedules import aftercare_schedule_session
+        from treatments.consent_services import consent_sign
+        from treatments.models import SessionArea, TreatmentSession
+        from treatments.plan_services import plan_create
+        from treatments.services import screening_take
+
+        client = Client.objects.get(clinic=clinic, first_name=first, last_name=last)
+        if client.treatment_plans.exists():
+            return
+        practitioner = Practitioner.objects.filter(clinic=clinic).first()
+        device = Device.objects.filter(clinic=clinic).first()
+        room = Room.objects.filter(clinic=clinic).first()
+        actor = practitioner.membership.user
+        today = clinic.local_today()
+        plan = plan_create(
+            clinic=clinic,
+            actor=actor,
+            client=client,
+            indication="fine_lines_wrinkles",
+            areas=["forehead", "cheeks_chin"],
+            planned_sessions=4,
+            interval_days=28,
+        )
+        screening = screening_take(
+            client=client, actor=actor, planned_date=today, raw_answers=_no_answers()
+        )
+        consent = consent_sign(
+            clinic=clinic,
+            actor=actor,
+            client=client,
+            typed_name=client.full_name,
+            signature_png=_demo_signature(),
+        )
+
+        def at(day, hour: int) -> datetime:
+            return datetime.combine(day, time(hour), tzinfo=clinic.zone)
+
+        past = at(today - timedelta(days=28), 10)
+        earlier = Appointment.objects.create(
+            clinic=clinic,
+            client=client,
+            practitioner=practitioner,
+            room=room,
+            device=device,
+            start=past,
+            end=past + timedelta(hours=1),
+            device_free_at=past + timedelta(hours=1, minutes=device.cleanup_minutes),
+            kind="treatment",
+            status="completed",
+            screening=screening,
+            treatment_plan=plan,
+        )
+        session = TreatmentSession.objects.create(
+            clinic=clinic,
+            client=client,
+            plan=plan,
+            appointment=earlier,
+            practitioner=practitioner,
+            status="signed",
+            screening=screening,
+            consent=consent,
+            device=device,
+            device_serial=device.serial_number,
+            cartridge="12-pin nano cartridge",
+            cartridge_lot="NC12-2611-A",
+            needle_count=12,
+            endpoint_reached="erythema",
+            anaesthetic_product="LMX4 lidocaine 4% cream",
+            anaesthetic_lot="LMX-2610",
+            anaesthetic_applied_at=past - timedelta(minutes=30),
+            anaesthetic_removed_at=past,
+            anaesthetic_area="Full face",
+            adverse_events=["redness"],
+            pain_score=3,
+            started_at=past,
+            ended_at=past + timedelta(minutes=45),
+            signed_at=past + timedelta(minutes=50),
+            signed_by=actor,
+            created_by=actor,
+        )
+        for position, (area, depth) in enumerate((("forehead", "0.50"), ("cheeks_chin", "1.00"))):
+            SessionArea.objects.create(
+                session=session,
+                area=area,
+                depth_mm=depth,
+                passes=3,
+                limit_mm=depth,
+                position=position,
+            )
+        aftercare_schedule_session(session=session)
+        start = at(today, 14)
+        Appointment.objects.create(
+            clinic=clinic,
+            client=client,
+            practitioner=practitioner,
+            room=room,
+            device=device,
+            start=start,
+            end=start + timedelta(hours=1),
+            device_free_at=start + timedelta(hours=1, minutes=device.cleanup_minutes),
+            kind="treatment",
+            screening=screening,
+            treatment_plan=plan,
+        )
+
+
+def _no_answers() -> dict:
+    from treatments.defaults import DEFAULT_RULE_SET
+
+    answers: dict = {}
+    for question in DEFAULT_RULE_SET["questions"]:
+        kind = question["type"]
+        answers[question["code"]] = (
+            False if kind == "boolean" else None if kind == "date" else "none"
+        )
+    return answers
+
+
+def _demo_signature() -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (360, 120), "white")
+    ImageDraw.Draw(image).line(
+        (20, 90, 60, 30, 90, 85, 130, 35, 170, 90, 220, 40, 260, 80, 330, 50),
+        fill="black",
+        width=4,
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
