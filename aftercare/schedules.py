@@ -20,6 +20,7 @@ from django.utils import timezone
 from clinic.models import Clinic, User
 from common.audit import audit_record
 from common.errors import ApplicationError
+from common.versions import version_current, version_lock
 
 from . import timeline
 from .defaults import DEFAULT_AFTERCARE
@@ -35,17 +36,14 @@ logger = logging.getLogger(__name__)
 
 def aftercare_template_current(*, clinic: Clinic) -> AftercareTemplate:
     """The clinic's newest aftercare template; version 1 (DOMAIN.md §3) on first use."""
-    template = AftercareTemplate.objects.filter(clinic=clinic).order_by("-version").first()
-    if template is None:
-        template, _ = AftercareTemplate.objects.get_or_create(
-            clinic=clinic,
-            version=1,
-            defaults={
-                "data": copy.deepcopy(DEFAULT_AFTERCARE),
-                "note": "Shipped default (DOMAIN.md §3)",
-            },
-        )
-    return template
+    return version_current(
+        AftercareTemplate,
+        clinic=clinic,
+        defaults={
+            "data": copy.deepcopy(DEFAULT_AFTERCARE),
+            "note": "Shipped default (DOMAIN.md §3)",
+        },
+    )
 
 
 @transaction.atomic
@@ -58,7 +56,7 @@ def aftercare_template_publish(
     except timeline.TemplateError as exc:
         raise ApplicationError(str(exc), code="invalid_aftercare_template") from None
     aftercare_template_current(clinic=clinic)  # version 1 exists before version 2
-    Clinic.objects.select_for_update().filter(pk=clinic.pk).first()  # one publisher at a time
+    version_lock(clinic=clinic)
     latest = AftercareTemplate.objects.filter(clinic=clinic).aggregate(v=Max("version"))["v"]
     template = AftercareTemplate.objects.create(
         clinic=clinic, version=(latest or 0) + 1, data=data, note=note, published_by=actor

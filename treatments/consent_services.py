@@ -18,13 +18,14 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from clinic.models import Client, Clinic, Membership, Role, User
 from common.audit import audit_record
 from common.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from common.pdf import render_pdf
+from common.versions import version_current, version_lock
 
 from .models import Consent, ConsentText
 from .protocol_defaults import DEFAULT_CONSENT_TEXT, RISK_GROUP_LABELS
@@ -65,20 +66,11 @@ def _words(value: str) -> str:
 
 def consent_text_current(*, clinic: Clinic) -> ConsentText:
     """The clinic's newest consent text; the shipped default becomes version 1 on first use."""
-    current = ConsentText.objects.filter(clinic=clinic).order_by("-version").first()
-    if current is not None:
-        return current
-    try:
-        with transaction.atomic():
-            return ConsentText.objects.create(
-                clinic=clinic,
-                version=1,
-                title=DEFAULT_CONSENT_TEXT["title"],
-                body=DEFAULT_CONSENT_TEXT["body"],
-                risks=DEFAULT_CONSENT_TEXT["risks"],
-            )
-    except IntegrityError:  # another request created it first
-        return ConsentText.objects.get(clinic=clinic, version=1)
+    return version_current(
+        ConsentText,
+        clinic=clinic,
+        defaults={key: DEFAULT_CONSENT_TEXT[key] for key in ("title", "body", "risks")},
+    )
 
 
 def _clean_risks(raw: object) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -192,8 +184,7 @@ def consent_text_publish(
             fields=errors,
             extra={"missing_risks": missing} if missing else None,
         )
-    # Serialise publishing per clinic so version numbers are consecutive.
-    Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
+    version_lock(clinic=clinic)
     latest = consent_text_current(clinic=clinic)
     if (latest.title, latest.body, latest.risks) == (
         cleaned["title"],

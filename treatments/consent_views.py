@@ -26,6 +26,7 @@ from . import consent_selectors as selectors
 from . import consent_services as services
 from .consent_forms import ConsentForm, ConsentTextPublishForm
 from .models import Consent, ConsentText
+from .publish_views import VersionPublishView
 
 
 def text_context(text: ConsentText) -> dict[str, Any]:
@@ -173,61 +174,27 @@ class ConsentTextListView(ClinicStaffMixin, View):
         )
 
 
-class ConsentTextPublishView(ClinicStaffMixin, View):
+class ConsentTextPublishView(VersionPublishView):
     """A manager publishes a new consent-text version built from the current one."""
 
-    manager_only = True
+    template_name = "treatments/consent_text_publish.html"
+    success_url_name = "consent-text-list"
+    success_note = (
+        "New consents use it; clients who signed an earlier version must sign again "
+        "before their next session."
+    )
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        current = services.consent_text_current(clinic=self.clinic)
-        form = ConsentTextPublishForm(initial=ConsentTextPublishForm.initial_from(current))
-        return self._render(request, current, form)
+    def current(self) -> ConsentText:
+        return services.consent_text_current(clinic=self.clinic)
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        current = services.consent_text_current(clinic=self.clinic)
-        form = ConsentTextPublishForm(request.POST)
-        status = 400
-        if form.is_valid():
-            if form.cleaned_data["base_version"] != current.version:
-                form = ConsentTextPublishForm(initial=ConsentTextPublishForm.initial_from(current))
-                form.add_error(
-                    None,
-                    f"Version {current.version} was published while you were editing. "
-                    "The form now shows it; make your changes again.",
-                )
-                return self._render(request, current, form, status=409)
-            try:
-                published = services.consent_text_publish(
-                    clinic=self.clinic,
-                    actor=request.user,
-                    title=form.cleaned_data["title"],
-                    body=form.cleaned_data["body"],
-                    risks=form.risks(),
-                )
-            except ApplicationError as exc:
-                if exc.status_code == 403:
-                    raise PermissionDenied(exc.detail) from exc
-                form.add_service_errors(exc.fields, exc.detail)
-                status = exc.status_code
-            else:
-                messages.success(
-                    request,
-                    f"Version {published.version} published. New consents use it; clients "
-                    "who signed an earlier version must sign again before their next session.",
-                )
-                return HttpResponseRedirect(reverse("consent-text-list"))
-        return self._render(request, current, form, status=status)
+    def make_form(self, current: ConsentText, data=None, note: str = "") -> ConsentTextPublishForm:
+        return ConsentTextPublishForm(data, initial=ConsentTextPublishForm.initial_from(current))
 
-    def _render(
-        self,
-        request: HttpRequest,
-        current: ConsentText,
-        form: ConsentTextPublishForm,
-        status: int = 200,
-    ) -> HttpResponse:
-        return render(
-            request,
-            "treatments/consent_text_publish.html",
-            {"current": current, "form": form},
-            status=status,
+    def publish(self, form: ConsentTextPublishForm) -> ConsentText:
+        return services.consent_text_publish(
+            clinic=self.clinic,
+            actor=self.request.user,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            risks=form.risks(),
         )

@@ -24,6 +24,7 @@ from common.errors import ApplicationError, NotFound
 from . import plan_selectors, plan_services, protocol_services, protocols
 from .models import ProtocolSet, TreatmentPlan
 from .plan_forms import PlanEditForm, PlanForm, ProtocolPublishForm, limit_words
+from .publish_views import VersionPublishView
 
 PLANNERS = frozenset({Role.PRACTITIONER, Role.MANAGER})
 
@@ -329,63 +330,24 @@ class ProtocolDetailView(ClinicStaffMixin, View):
         )
 
 
-class ProtocolPublishView(ClinicStaffMixin, View):
-    """A manager publishes a new version built from the current one; nothing is edited."""
+class ProtocolPublishView(VersionPublishView):
+    """A manager publishes a new protocol version built from the current one."""
 
-    manager_only = True
+    template_name = "treatments/protocol_publish.html"
+    success_url_name = "protocol-list"
+    success_note = "New plans use it; existing plans keep the version they were made with."
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        current = protocol_services.protocol_set_current(clinic=self.clinic)
-        form = ProtocolPublishForm(
-            data_source=current.data, initial={"base_version": current.version}
-        )
-        return self._render(request, current, form)
+    def current(self) -> ProtocolSet:
+        return protocol_services.protocol_set_current(clinic=self.clinic)
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        current = protocol_services.protocol_set_current(clinic=self.clinic)
-        form = ProtocolPublishForm(request.POST, data_source=current.data)
-        status = 400
-        if form.is_valid():
-            if form.cleaned_data["base_version"] != current.version:
-                form = ProtocolPublishForm(
-                    data_source=current.data,
-                    initial={"base_version": current.version, "note": form.cleaned_data["note"]},
-                )
-                form.add_error(
-                    None,
-                    f"Version {current.version} was published while you were editing. "
-                    "The form now shows it; make your changes again.",
-                )
-                return self._render(request, current, form, status=409)
-            try:
-                published = protocol_services.protocol_set_publish(
-                    clinic=self.clinic,
-                    actor=request.user,
-                    data=form.protocol_data(),
-                    note=form.cleaned_data["note"],
-                )
-            except ApplicationError as exc:
-                form.add_service_errors(exc.fields, exc.detail)
-                status = _status(exc)
-            else:
-                messages.success(
-                    request,
-                    f"Version {published.version} published. New plans use it; existing "
-                    "plans keep the version they were made with.",
-                )
-                return HttpResponseRedirect(reverse("protocol-list"))
-        return self._render(request, current, form, status=status)
+    def make_form(self, current: ProtocolSet, data=None, note: str = "") -> ProtocolPublishForm:
+        initial = {"base_version": current.version, "note": note}
+        return ProtocolPublishForm(data, data_source=current.data, initial=initial)
 
-    def _render(
-        self,
-        request: HttpRequest,
-        current: ProtocolSet,
-        form: ProtocolPublishForm,
-        status: int = 200,
-    ) -> HttpResponse:
-        return render(
-            request,
-            "treatments/protocol_publish.html",
-            {"current": current, "form": form},
-            status=status,
+    def publish(self, form: ProtocolPublishForm) -> ProtocolSet:
+        return protocol_services.protocol_set_publish(
+            clinic=self.clinic,
+            actor=self.request.user,
+            data=form.protocol_data(),
+            note=form.cleaned_data["note"],
         )

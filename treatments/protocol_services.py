@@ -9,11 +9,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from clinic.models import Clinic, User
 from common.audit import audit_record
 from common.errors import ApplicationError, Conflict
+from common.versions import version_current, version_lock
 
 from .models import ProtocolSet
 from .protocol_defaults import DEFAULT_PROTOCOLS
@@ -22,19 +23,11 @@ from .protocols import validate_protocol_data
 
 def protocol_set_current(*, clinic: Clinic) -> ProtocolSet:
     """The clinic's newest protocol version; the shipped default becomes version 1."""
-    current = ProtocolSet.objects.filter(clinic=clinic).order_by("-version").first()
-    if current is not None:
-        return current
-    try:
-        with transaction.atomic():
-            return ProtocolSet.objects.create(
-                clinic=clinic,
-                version=1,
-                data=copy.deepcopy(DEFAULT_PROTOCOLS),
-                note="Shipped default protocols",
-            )
-    except IntegrityError:  # another request created it first
-        return ProtocolSet.objects.get(clinic=clinic, version=1)
+    return version_current(
+        ProtocolSet,
+        clinic=clinic,
+        defaults={"data": copy.deepcopy(DEFAULT_PROTOCOLS), "note": "Shipped default protocols"},
+    )
 
 
 @transaction.atomic
@@ -52,8 +45,7 @@ def protocol_set_publish(
         raise ApplicationError(
             "Say what changed.", fields={"note": ["Describe the change for the audit trail."]}
         )
-    # Serialise publishing per clinic so version numbers are consecutive.
-    Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
+    version_lock(clinic=clinic)
     latest = protocol_set_current(clinic=clinic)
     if latest.data == data:
         raise Conflict("Nothing changed from the current version.", code="protocols_unchanged")

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from clinic.models import Client, Clinic, Role, User
 from common.audit import audit_record
 from common.errors import ApplicationError, Conflict, PermissionDenied
+from common.versions import version_current, version_lock
 
 from . import rules
 from .defaults import DEFAULT_RULE_SET
@@ -19,16 +20,11 @@ from .models import RuleSet, Screening, ScreeningReview
 
 def rule_set_current(*, clinic: Clinic) -> RuleSet:
     """The clinic's newest rule set; the shipped default becomes version 1 on first use."""
-    current = RuleSet.objects.filter(clinic=clinic).order_by("-version").first()
-    if current is not None:
-        return current
-    try:
-        with transaction.atomic():
-            return RuleSet.objects.create(
-                clinic=clinic, version=1, data=DEFAULT_RULE_SET, note="Shipped default rule set"
-            )
-    except IntegrityError:  # another request created it first
-        return RuleSet.objects.get(clinic=clinic, version=1)
+    return version_current(
+        RuleSet,
+        clinic=clinic,
+        defaults={"data": DEFAULT_RULE_SET, "note": "Shipped default rule set"},
+    )
 
 
 @transaction.atomic
@@ -44,8 +40,7 @@ def rule_set_publish(*, clinic: Clinic, actor: User, data: dict[str, Any], note:
         raise ApplicationError(
             "Say what changed.", fields={"note": ["Describe the change for the audit trail."]}
         )
-    # Serialise publishing per clinic so version numbers are consecutive.
-    Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
+    version_lock(clinic=clinic)
     latest = rule_set_current(clinic=clinic)
     if latest.data == data:
         raise Conflict("Nothing changed from the current version.", code="rule_set_unchanged")

@@ -31,6 +31,7 @@ from .forms import (
     group_questions,
 )
 from .models import RuleSet, Screening
+from .publish_views import VersionPublishView
 
 #: How each outcome is shown: words first, colour (tone) and a symbol second.
 OUTCOME_DISPLAY: dict[str, dict[str, str]] = {
@@ -415,66 +416,31 @@ def _render_rule_set(
     )
 
 
-class RuleSetPublishView(ClinicStaffMixin, View):
-    """A manager publishes a new version built from the current one; nothing is edited."""
+class RuleSetPublishView(VersionPublishView):
+    """A manager publishes a new rule-set version built from the current one."""
 
-    manager_only = True
+    template_name = "treatments/rule_set_publish.html"
+    success_url_name = "rule-set-list"
+    success_note = (
+        "New screenings use it; earlier screenings keep the version they were taken with."
+    )
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        current = services.rule_set_current(clinic=self.clinic)
-        form = RuleSetPublishForm(
-            data_source=current.data, initial={"base_version": current.version}
+    def current(self) -> RuleSet:
+        return services.rule_set_current(clinic=self.clinic)
+
+    def make_form(self, current: RuleSet, data=None, note: str = "") -> RuleSetPublishForm:
+        initial = {"base_version": current.version, "note": note}
+        return RuleSetPublishForm(data, data_source=current.data, initial=initial)
+
+    def publish(self, form: RuleSetPublishForm) -> RuleSet:
+        return services.rule_set_publish(
+            clinic=self.clinic,
+            actor=self.request.user,
+            data=form.rule_set_data(),
+            note=form.cleaned_data["note"],
         )
-        return self._render(request, current, form)
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        current = services.rule_set_current(clinic=self.clinic)
-        form = RuleSetPublishForm(request.POST, data_source=current.data)
-        status = 400
-        if form.is_valid():
-            if form.cleaned_data["base_version"] != current.version:
-                form = RuleSetPublishForm(
-                    data_source=current.data,
-                    initial={"base_version": current.version, "note": form.cleaned_data["note"]},
-                )
-                form.add_error(
-                    None,
-                    f"Version {current.version} was published while you were editing. "
-                    "The form now shows it; make your changes again.",
-                )
-                return self._render(request, current, form, status=409)
-            try:
-                published = services.rule_set_publish(
-                    clinic=self.clinic,
-                    actor=request.user,
-                    data=form.rule_set_data(),
-                    note=form.cleaned_data["note"],
-                )
-            except ApplicationError as exc:
-                form.add_service_errors(exc.fields, exc.detail)
-                status = exc.status_code
-            else:
-                messages.success(
-                    request,
-                    f"Version {published.version} published. New screenings use it; "
-                    "earlier screenings keep the version they were taken with.",
-                )
-                return HttpResponseRedirect(reverse("rule-set-list"))
-        return self._render(request, current, form, status=status)
-
-    def _render(
-        self, request: HttpRequest, current: RuleSet, form: RuleSetPublishForm, status: int = 200
-    ) -> HttpResponse:
+    def extra_context(self, current: RuleSet, form: RuleSetPublishForm) -> dict:
         questions = {q["code"]: q for q in current.data.get("questions", [])}
-        return render(
-            request,
-            "treatments/rule_set_publish.html",
-            {
-                "current": current,
-                "form": form,
-                "rows": [
-                    (row, condition_words(row.rule["condition"], questions)) for row in form.rows
-                ],
-            },
-            status=status,
-        )
+        rows = [(row, condition_words(row.rule["condition"], questions)) for row in form.rows]
+        return {"rows": rows}

@@ -1,0 +1,41 @@
+"""Versioned clinic data: rule sets, protocols, consent texts, aftercare templates.
+
+Each is a model with ``clinic``, ``version`` (unique together) and immutable rows. The
+two questions every one of them asks are answered here once: which version is current
+(the shipped default becomes version 1 on first use), and how to take the next number
+without two publishers getting the same one.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, models, transaction
+
+M = TypeVar("M", bound=models.Model)
+
+
+def version_current(model: type[M], *, clinic: Any, defaults: dict[str, Any]) -> M:
+    """The clinic's newest version; ``defaults`` become version 1 if there is none yet.
+
+    Safe when two requests ask at once, also inside a caller's transaction: the insert
+    runs in a savepoint, and the loser of the race reads the winner's row.
+    """
+    current = model.objects.filter(clinic=clinic).order_by("-version").first()
+    if current is not None:
+        return current
+    try:
+        with transaction.atomic():
+            return model.objects.create(clinic=clinic, version=1, **defaults)
+    except IntegrityError:  # another request created it first
+        return model.objects.get(clinic=clinic, version=1)
+
+
+def version_lock(*, clinic: Any) -> None:
+    """Serialise publishing per clinic, so version numbers stay consecutive.
+
+    Call inside the publishing transaction, before reading the current version.
+    """
+    from clinic.models import Clinic
+
+    Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
