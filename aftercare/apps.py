@@ -6,7 +6,6 @@ class AftercareConfig(AppConfig):
     verbose_name = "Aftercare"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
-        from .notifications import register_kinds
+        from aftercare.notifications import register_kinds
 
         register_kinds()

@@ -9,11 +9,13 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from clinic.models import ACTIVE_STATUSES, Appointment, AppointmentKind
-
-from . import links, messaging, timeline
-from .models import AftercareSchedule, OutgoingMessage
-from .pdf import aftercare_pdf, pdf_filename
+from aftercare import links, timeline
+from aftercare.models import AftercareSchedule
+from aftercare.pdf import aftercare_pdf, pdf_filename
+from clinic.booking.models import ACTIVE_STATUSES, Appointment, AppointmentKind
+from clinic.messaging import kinds as messaging
+from clinic.messaging import links as links_messaging
+from clinic.messaging.models import OutgoingMessage
 
 
 def _schedule(message: OutgoingMessage) -> AftercareSchedule | None:
@@ -31,7 +33,7 @@ def _entry(schedule: AftercareSchedule, code: str) -> timeline.Entry | None:
 
 
 def _still_wanted(message: OutgoingMessage) -> str | None:
-    from treatments.models import SessionStatus
+    from treatments.records.models import SessionStatus
 
     schedule = _schedule(message)
     if schedule is None:
@@ -46,7 +48,8 @@ def _still_wanted(message: OutgoingMessage) -> str | None:
 
 
 def _next_session_still_wanted(message: OutgoingMessage) -> str | None:
-    from treatments.models import PlanStatus, SessionStatus
+    from treatments.plans.models import PlanStatus
+    from treatments.records.models import SessionStatus
 
     reason = _still_wanted(message)
     if reason is not None:
@@ -77,7 +80,9 @@ def render_aftercare(message: OutgoingMessage) -> messaging.EmailContent:
     if entry is None:
         raise LookupError("aftercare entry missing")
     clinic, client = schedule.clinic, schedule.client
-    unsubscribe_url = links.unsubscribe_url(client.pk, message.kind) if entry.item.optional else ""
+    unsubscribe_url = (
+        links_messaging.unsubscribe_url(client.pk, message.kind) if entry.item.optional else ""
+    )
     context = {
         "clinic": clinic,
         "client": client,

@@ -18,10 +18,9 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from aftercare.models import AftercareSchedule
+from aftercare.timeline import Entry
 from common.pdf import html_to_pdf
-
-from .models import AftercareSchedule
-from .timeline import Entry
 
 logger = logging.getLogger(__name__)
 

@@ -17,16 +17,15 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from aftercare import timeline
+from aftercare.defaults import DEFAULT_AFTERCARE
+from aftercare.keys import dedupe_key_for
+from aftercare.models import AftercareSchedule, AftercareTemplate
+from clinic.messaging.services import message_schedule, messages_cancel
 from clinic.models import Clinic, User
 from common.audit import audit_record
 from common.errors import ApplicationError
 from common.versions import version_current, version_lock
-
-from . import timeline
-from .defaults import DEFAULT_AFTERCARE
-from .keys import dedupe_key_for
-from .models import AftercareSchedule, AftercareTemplate
-from .services import message_schedule, messages_cancel
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +76,8 @@ def aftercare_template_publish(
 
 def _next_session_interval(session: Any) -> int | None:
     """The plan's interval if the course has sessions left after this one, else None."""
-    from treatments.models import PlanStatus, SessionStatus, TreatmentSession
+    from treatments.plans.models import PlanStatus
+    from treatments.records.models import SessionStatus, TreatmentSession
 
     plan = session.plan
     if plan is None or plan.status != PlanStatus.ACTIVE:
@@ -144,7 +144,7 @@ def aftercare_schedule_session(*, session: Any) -> AftercareSchedule:
 
 
 def _enqueue_pdf(schedule_id: int) -> None:
-    from .tasks import render_aftercare_pdf
+    from aftercare.tasks import render_aftercare_pdf
 
     render_aftercare_pdf.delay(schedule_id)
 

@@ -2,14 +2,9 @@
 
 from django.urls import path
 
-from . import views
+from aftercare import views
 
 urlpatterns = [
-    path(
-        "aftercare/unsubscribe/<str:token>/",
-        views.unsubscribe,
-        name="aftercare-unsubscribe",
-    ),
     path(
         "aftercare/sessions/<int:pk>/pdf/",
         views.staff_session_pdf,

@@ -1,16 +1,10 @@
-"""Outbox and aftercare API routes, included under /api/ by config/urls.py."""
+"""Aftercare API routes, included under /api/ by config/urls.py."""
 
 from django.urls import path
 
-from . import apis
+from aftercare import apis
 
 urlpatterns = [
-    path("reminders/", apis.MessageListApi.as_view(), name="api-reminders"),
-    path(
-        "reminders/<int:pk>/resend/",
-        apis.MessageResendApi.as_view(),
-        name="api-reminder-resend",
-    ),
     path(
         "sessions/<int:pk>/aftercare/",
         apis.SessionAftercareApi.as_view(),

@@ -1,49 +1,27 @@
-"""Pages: the client's aftercare page and unsubscribing (signed links, no login), and
-the staff download of a session's PDF."""
+"""Pages: the client's aftercare page (signed link, no login) and the staff PDF download."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
+from aftercare import links, selectors
+from aftercare.models import AftercareSchedule
+from aftercare.pdf import aftercare_pdf, pdf_filename
 from clinic.access import request_membership
-from clinic.models import Client
+from clinic.messaging.links import BadLink
+from clinic.messaging.views import private_response, refuse_link
 from common.audit import audit_record
-from common.errors import ApplicationError, NotFound
-
-from . import links, messaging, selectors, timeline
-from .models import AftercareSchedule, Unsubscription
-from .pdf import aftercare_pdf, pdf_filename
-from .services import client_unsubscribe
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    """Pages opened by a secret link: not cached, not indexed, the link not leaked."""
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-def _refuse(request: HttpRequest, what: str, error: links.BadLink) -> None:
-    audit_record(
-        actor=None,
-        action="denied",
-        object_type=what,
-        detail={"reason": error.reason, "expired": error.expired},
-        channel="link",
-    )
-    raise Http404("This link is not valid (it may have expired).")
+from common.errors import NotFound
 
 
 def _schedule_from(request: HttpRequest, token: str) -> AftercareSchedule:
     try:
         schedule_id = links.schedule_id_from(token)
-    except links.BadLink as error:
-        _refuse(request, "aftercare_schedule", error)
+    except BadLink as error:
+        refuse_link(request, "aftercare_schedule", error)
     schedule = (
         AftercareSchedule.objects.select_related(
             "template", "clinic", "client", "session__plan__protocol_set"
@@ -52,7 +30,7 @@ def _schedule_from(request: HttpRequest, token: str) -> AftercareSchedule:
         .first()
     )
     if schedule is None:
-        _refuse(request, "aftercare_schedule", links.BadLink("no such schedule"))
+        refuse_link(request, "aftercare_schedule", BadLink("no such schedule"))
     return schedule
 
 
@@ -86,13 +64,13 @@ def client_page(request: HttpRequest, token: str) -> HttpResponse:
             "cancelled": schedule.cancelled_at is not None,
         },
     )
-    return _private(response)
+    return private_response(response)
 
 
 def _pdf_response(schedule: AftercareSchedule) -> HttpResponse:
     response = HttpResponse(aftercare_pdf(schedule_id=schedule.pk), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf_filename(schedule)}"'
-    return _private(response)
+    return private_response(response)
 
 
 @require_GET
@@ -108,34 +86,6 @@ def client_pdf(request: HttpRequest, token: str) -> HttpResponse:
         channel="link",
     )
     return _pdf_response(schedule)
-
-
-@csrf_exempt  # the signed token is the permission; RFC 8058 one-click POSTs carry no cookie
-@require_http_methods(["GET", "POST"])
-def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """GET asks (link scanners prefetch links); POST unsubscribes."""
-    try:
-        wanted = links.unsubscribe_from(token)
-    except links.BadLink as error:
-        _refuse(request, "unsubscription", error)
-    client = Client.objects.select_related("clinic").filter(pk=wanted.client_id).first()
-    spec = timeline.AFTERCARE_KINDS.get(wanted.kind)
-    if client is None or spec is None:
-        _refuse(request, "unsubscription", links.BadLink("no such client or kind"))
-    label = messaging.get(wanted.kind).label
-    done = Unsubscription.objects.filter(client=client, kind=wanted.kind).exists()
-    if request.method == "POST" and not done:
-        try:
-            client_unsubscribe(client=client, kind=wanted.kind)
-        except ApplicationError:
-            raise Http404("This kind of e-mail cannot be stopped.") from None
-        done = True
-    response = render(
-        request,
-        "aftercare/unsubscribe.html",
-        {"clinic": client.clinic, "label": label, "done": done},
-    )
-    return _private(response)
 
 
 @login_required

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from .models import Membership, Role
+from clinic.models import Membership, Role
 
 SESSION_KEY = "clinic_id"
 HEADER = "HTTP_X_CLINIC"

@@ -1,9 +1,10 @@
+"""Admin: users, clinics and clients; the domain packages register their own."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from clinic.models import Client, Clinic, Membership, User
 from common.audit import audit_record
-
-from .models import Client, Clinic, Membership, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -68,3 +69,10 @@ class ClientAdmin(admin.ModelAdmin):
             detail={"fields": sorted(form.changed_data)},
             channel="admin",
         )
+
+
+# The domain packages' admins register when imported (admin autodiscovery imports only
+# this module of the app).
+from clinic.messaging import admin as messaging_admin  # noqa: E402
+
+__all__ = ["messaging_admin"]

@@ -11,13 +11,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from common.errors import ApplicationError
-from common.schema import ErrorSerializer
-
-from . import selectors, services
-from .models import Client, Membership
-from .permissions import IsManager
-from .serializers import (
+from clinic import selectors, services
+from clinic.models import Client, Membership
+from clinic.permissions import IsManager
+from clinic.serializers import (
     ClientSerializer,
     StaffCreateSerializer,
     StaffSerializer,
@@ -25,6 +22,8 @@ from .serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
+from common.errors import ApplicationError
+from common.schema import ErrorSerializer
 
 
 class TokenApi(APIView):

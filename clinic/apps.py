@@ -1,11 +1,14 @@
-from django.apps import AppConfig
+from common.apps import DomainAppConfig
 
 
-class ClinicConfig(AppConfig):
+class ClinicConfig(DomainAppConfig):
+    default = True  # apps.py also imports the DomainAppConfig base
     name = "clinic"
     verbose_name = "Clinic"
+    domain_packages = ("messaging", "booking")
 
     def ready(self) -> None:
-        from .notifications import register_kinds
+        from clinic.booking.notifications import register_kinds
+        from clinic.messaging import checks  # noqa: F401  (registers the system checks)
 
         register_kinds()

@@ -1,4 +1,4 @@
-from .access import request_membership, request_memberships
+from clinic.access import request_membership, request_memberships
 
 
 def current_membership(request):

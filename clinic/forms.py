@@ -5,9 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from clinic.models import Client, Role, SkinConcern
 from common.timezones import timezone_names
-
-from .models import Client, Role, SkinConcern
 
 
 class EmailAuthenticationForm(AuthenticationForm):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
-from .access import request_membership
-from .models import Role
+from clinic.access import request_membership
+from clinic.models import Role
 
 
 class IsClinicStaff(BasePermission):

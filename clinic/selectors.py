@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from clinic.models import Client, Clinic, Membership
 from common.errors import NotFound
 from common.fields import parse_id
-
-from .models import Client, Clinic, Membership
 
 
 def client_list(*, clinic: Clinic, search: str = "") -> QuerySet[Client]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
+from clinic.models import Client, Membership, Role, SkinConcern
 from common.timezones import timezone_names
-
-from .models import Client, Membership, Role, SkinConcern
 
 
 class ClientSerializer(serializers.ModelSerializer):

@@ -12,10 +12,9 @@ from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from clinic.models import Client, Clinic, Membership, Role, User
 from common.audit import audit_record
 from common.errors import ApplicationError, Conflict
-
-from .models import Client, Clinic, Membership, Role, User
 
 CLIENT_FIELDS = (
     "first_name",

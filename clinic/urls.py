@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
-from .forms import EmailAuthenticationForm
+from clinic import views
+from clinic.forms import EmailAuthenticationForm
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),

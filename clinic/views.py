@@ -14,13 +14,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from clinic import selectors, services
+from clinic.access import (
+    SESSION_KEY,
+    can_manage_staff,
+    request_membership,
+    request_memberships,
+)
+from clinic.booking import services as booking
+from clinic.booking.models import AppointmentStatus
+from clinic.forms import ClientForm, StaffAddForm, StaffRoleForm
+from clinic.models import Client, Role
 from common.errors import ApplicationError, NotFound
 from common.timezones import timezone_choices
-
-from . import booking, selectors, services
-from .access import SESSION_KEY, can_manage_staff, request_membership, request_memberships
-from .forms import ClientForm, StaffAddForm, StaffRoleForm
-from .models import AppointmentStatus, Client, Role
 
 
 class ClinicStaffMixin(LoginRequiredMixin):
@@ -114,7 +120,7 @@ def _form_context(form: ClientForm, client: Client | None = None) -> dict:
 class ClientDetailView(ClinicStaffMixin, View):
     def get(self, request, pk):
         # Imported here: treatments depends on clinic, not the other way round.
-        from treatments import selectors as screening_selectors
+        from treatments.screening import selectors as screening_selectors
 
         client = self.get_client(pk)
         services.client_record_read(client=client, actor=request.user)

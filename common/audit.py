@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from .models import AuditEvent
+from common.models import AuditEvent
 
 _current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
 

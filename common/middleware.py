@@ -8,7 +8,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
-from .audit import request_context
+from common.audit import request_context
 
 
 class RequestContextMiddleware:

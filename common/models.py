@@ -14,6 +14,18 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class ImmutableModel(models.Model):
+    """Rows that are written once and never changed."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):  # type: ignore[override]
+        if self.pk is not None and not kwargs.pop("_allow_update", False):
+            raise RuntimeError(f"{type(self).__name__} rows are immutable once saved.")
+        super().save(*args, **kwargs)
+
+
 class AuditEvent(models.Model):
     """Who read or changed which health data, when and from where.
 

@@ -2,7 +2,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
-from .middleware import healthz_response
+from common.middleware import healthz_response
 
 
 @require_GET

@@ -4,9 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from clinic import apis as clinic_apis
-from clinic import booking_apis
+from clinic.booking import apis as booking_apis
 from common.views import healthz
-from treatments import apis as treatment_apis
+from treatments.screening import apis as screening_apis
 
 router = SimpleRouter()
 router.register("clients", clinic_apis.ClientViewSet, basename="client")
@@ -23,37 +23,38 @@ api_urlpatterns = [
     path("availability/", booking_apis.AvailabilityApi.as_view(), name="api-availability"),
     path(
         "screening/questions/",
-        treatment_apis.QuestionListApi.as_view(),
+        screening_apis.QuestionListApi.as_view(),
         name="api-screening-questions",
     ),
-    path("screening/rule-sets/", treatment_apis.RuleSetListApi.as_view(), name="api-rule-sets"),
+    path("screening/rule-sets/", screening_apis.RuleSetListApi.as_view(), name="api-rule-sets"),
     path(
-        "screenings/evaluate/", treatment_apis.EvaluateApi.as_view(), name="api-screening-evaluate"
+        "screenings/evaluate/", screening_apis.EvaluateApi.as_view(), name="api-screening-evaluate"
     ),
     path(
         "screenings/<int:pk>/",
-        treatment_apis.ScreeningDetailApi.as_view(),
+        screening_apis.ScreeningDetailApi.as_view(),
         name="api-screening-detail",
     ),
     path(
         "screenings/<int:pk>/review/",
-        treatment_apis.ScreeningReviewApi.as_view(),
+        screening_apis.ScreeningReviewApi.as_view(),
         name="api-screening-review",
     ),
     path(
         "clients/<int:client_id>/screenings/",
-        treatment_apis.ClientScreeningListApi.as_view(),
+        screening_apis.ClientScreeningListApi.as_view(),
         name="api-client-screenings",
     ),
     path(
         "clients/<int:client_id>/eligibility/",
-        treatment_apis.ClientEligibilityApi.as_view(),
+        screening_apis.ClientEligibilityApi.as_view(),
         name="api-client-eligibility",
     ),
+    path("", include("clinic.messaging.urls_api")),
     path("", include("aftercare.urls_api")),
-    path("", include("treatments.plan_urls_api")),
-    path("", include("treatments.session_urls_api")),
-    path("", include("treatments.consent_urls_api")),
+    path("", include("treatments.plans.urls_api")),
+    path("", include("treatments.records.urls_api")),
+    path("", include("treatments.consent.urls_api")),
     *router.urls,
 ]
 
@@ -62,11 +63,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
     path("", include("clinic.urls")),
-    path("", include("clinic.booking_urls")),
-    path("", include("treatments.urls")),
-    path("", include("treatments.plan_urls")),
-    path("", include("treatments.session_urls")),
-    path("", include("treatments.consent_urls")),
+    path("", include("clinic.booking.urls")),
+    path("", include("treatments.screening.urls")),
+    path("", include("treatments.plans.urls")),
+    path("", include("treatments.records.urls")),
+    path("", include("treatments.consent.urls")),
+    path("", include("clinic.messaging.urls")),
     path("", include("aftercare.urls")),
 ]
 

@@ -17,8 +17,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from clinic.models import Role
-
-from .factories import ClientFactory, ClinicFactory, MembershipFactory
+from tests.factories import ClientFactory, ClinicFactory, MembershipFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 

@@ -6,17 +6,8 @@ from datetime import date
 
 import factory
 
-from clinic.models import (
-    Client,
-    Clinic,
-    Device,
-    Membership,
-    Practitioner,
-    Role,
-    Room,
-    User,
-    WorkingHours,
-)
+from clinic.booking.models import Device, Practitioner, Room, WorkingHours
+from clinic.models import Client, Clinic, Membership, Role, User
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -121,8 +112,8 @@ def tiny_png() -> bytes:
 
 
 def protocol_set_for(clinic):
-    from treatments.models import ProtocolSet
-    from treatments.protocol_defaults import DEFAULT_PROTOCOLS
+    from treatments.plans.defaults import DEFAULT_PROTOCOLS
+    from treatments.plans.models import ProtocolSet
 
     return ProtocolSet.objects.get_or_create(
         clinic=clinic, version=1, defaults={"data": DEFAULT_PROTOCOLS, "note": "Shipped default"}
@@ -130,8 +121,8 @@ def protocol_set_for(clinic):
 
 
 def consent_text_for(clinic):
-    from treatments.models import ConsentText
-    from treatments.protocol_defaults import DEFAULT_CONSENT_TEXT
+    from treatments.consent.models import ConsentText
+    from treatments.plans.defaults import DEFAULT_CONSENT_TEXT
 
     return ConsentText.objects.get_or_create(
         clinic=clinic,
@@ -145,7 +136,7 @@ def consent_text_for(clinic):
 
 
 def plan_for(client, *, indication="fine_lines_wrinkles", areas=None, **fields):
-    from treatments.models import TreatmentPlan
+    from treatments.plans.models import TreatmentPlan
 
     protocols = protocol_set_for(client.clinic)
     spec = protocols.data["indications"][indication]
@@ -171,7 +162,7 @@ def consent_for(client, *, witnessed_by, text=None, signed_at=None):
 
     from django.utils import timezone
 
-    from treatments.models import Consent
+    from treatments.consent.models import Consent
 
     text = text or consent_text_for(client.clinic)
     signature = tiny_png()
@@ -191,7 +182,7 @@ def appointment_for(client, *, practitioner, room, device, start, minutes=60, **
     """An appointment row as booking would leave it, without booking's gates (for the past)."""
     from datetime import timedelta
 
-    from clinic.models import Appointment
+    from clinic.booking.models import Appointment
 
     end = start + timedelta(minutes=minutes)
     return Appointment.objects.create(
@@ -213,7 +204,7 @@ def screening_for(client, *, actor, planned_date=None, **answer_overrides):
     from django.utils import timezone
 
     from tests.treatments.helpers import all_no_answers
-    from treatments.services import screening_take
+    from treatments.screening.services import screening_take
 
     return screening_take(
         client=client,
@@ -228,7 +219,7 @@ def treatment_session_for(appointment, *, plan, screening, consent, signed=False
     from datetime import timedelta
     from decimal import Decimal
 
-    from treatments.models import SessionArea, SessionStatus, TreatmentSession
+    from treatments.records.models import SessionArea, SessionStatus, TreatmentSession
 
     values = {
         "device": appointment.device,

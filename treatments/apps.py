@@ -1,6 +1,8 @@
-from django.apps import AppConfig
+from common.apps import DomainAppConfig
 
 
-class TreatmentsConfig(AppConfig):
+class TreatmentsConfig(DomainAppConfig):
+    default = True  # apps.py also imports the DomainAppConfig base
     name = "treatments"
     verbose_name = "Treatments"
+    domain_packages = ("screening", "plans", "consent", "records")

@@ -213,9 +213,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "clinic.models.Role",
-        "AppointmentKindEnum": "clinic.models.AppointmentKind",
-        "DeviceKindEnum": "clinic.models.Device.Kind",
-        "AppointmentStatusEnum": "clinic.models.AppointmentStatus",
+        "AppointmentKindEnum": "clinic.booking.models.AppointmentKind",
+        "DeviceKindEnum": "clinic.booking.models.Device.Kind",
+        "AppointmentStatusEnum": "clinic.booking.models.AppointmentStatus",
     },
 }
 

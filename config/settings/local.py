@@ -1,7 +1,7 @@
 """Settings for running on a developer's machine (``make run``)."""
 
-from .base import *  # noqa: F403
-from .base import VAR_DIR, env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import VAR_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str(

@@ -6,8 +6,8 @@ with a weak default.
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F403
-from .base import DATABASES, env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import DATABASES, env
 
 DEBUG = False
 ENVIRONMENT = "production"

@@ -1,7 +1,7 @@
 """Settings for the test suite: same services as configured, faster hashing."""
 
-from .base import *  # noqa: F403
-from .base import VAR_DIR, env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import VAR_DIR, env
 
 DEBUG = False
 ENVIRONMENT = "test"

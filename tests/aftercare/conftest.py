@@ -7,9 +7,12 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from aftercare.models import OutgoingMessage
-
-from .kinds import CANCELLED_SESSIONS, register_test_kinds, unregister_test_kinds
+from clinic.messaging.models import OutgoingMessage
+from tests.aftercare.kinds import (
+    CANCELLED_SESSIONS,
+    register_test_kinds,
+    unregister_test_kinds,
+)
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 NOTE_CONTEXT = {"title": "Your aftercare", "body": "Apply SPF 30 every morning this week."}

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from django.utils.html import escape
 
-from aftercare import messaging
-from aftercare.messaging import EmailContent, MessageKind
-from aftercare.models import OutgoingMessage
+from clinic.messaging import kinds as messaging
+from clinic.messaging.kinds import EmailContent, MessageKind
+from clinic.messaging.models import OutgoingMessage
 
 ATTACHMENT = ("note.pdf", b"%PDF-1.4\n% a tiny test attachment\n", "application/pdf")
 

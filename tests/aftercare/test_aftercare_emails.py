@@ -17,11 +17,12 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from aftercare import tasks
-from aftercare.models import AftercareSchedule, OutgoingMessage
+from aftercare.models import AftercareSchedule
 from aftercare.schedules import aftercare_cancel_session, aftercare_schedule_session
-from aftercare.services import messages_cancel, messages_sweep
-from clinic.models import Appointment
+from clinic.booking.models import Appointment
+from clinic.messaging import tasks
+from clinic.messaging.models import OutgoingMessage
+from clinic.messaging.services import messages_cancel, messages_sweep
 from tests.factories import ClientFactory, appointment_for, plan_for
 
 pytestmark = pytest.mark.django_db

@@ -6,12 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from aftercare.models import OutgoingMessage
+from clinic.messaging.models import OutgoingMessage
 from clinic.models import User
 from common.models import AuditEvent
+from tests.aftercare.conftest import NOW
 from tests.factories import ClientFactory
-
-from .conftest import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -195,22 +194,22 @@ def admin_client(client, db):
 def test_the_admin_lists_messages_and_shows_their_attempts_read_only(
     admin_client, outbox, make_message
 ):
-    from aftercare.models import MessageAttempt
+    from clinic.messaging.models import MessageAttempt
 
     failed = outbox["failed"]
     MessageAttempt.objects.create(
         message=failed, number=1, started_at=NOW, finished_at=NOW, outcome="retry", error="boom"
     )
 
-    listing = admin_client.get("/admin/aftercare/outgoingmessage/")
-    detail = admin_client.get(f"/admin/aftercare/outgoingmessage/{failed.pk}/change/")
+    listing = admin_client.get("/admin/clinic/outgoingmessage/")
+    detail = admin_client.get(f"/admin/clinic/outgoingmessage/{failed.pk}/change/")
 
     assert listing.status_code == 200
     assert str(failed.pk) in listing.content.decode()
     assert detail.status_code == 200
     assert "boom" in detail.content.decode()
     assert b'name="_save"' not in detail.content  # read-only: nothing to save
-    assert admin_client.get("/admin/aftercare/outgoingmessage/add/").status_code == 403
+    assert admin_client.get("/admin/clinic/outgoingmessage/add/").status_code == 403
     assert AuditEvent.objects.filter(
         object_type="outgoing_message", action="read", channel="admin"
     ).exists()

@@ -10,8 +10,10 @@ import time_machine
 from django.template import Context, Template
 
 from aftercare import links, pdf
-from aftercare.models import AftercareSchedule, OutgoingMessage
+from aftercare.models import AftercareSchedule
 from aftercare.schedules import aftercare_schedule_session
+from clinic.messaging import links as links_messaging
+from clinic.messaging.models import OutgoingMessage
 from common.models import AuditEvent
 from tests.factories import ClientFactory
 
@@ -106,13 +108,13 @@ def test_an_expired_link_is_404_and_audited(client, schedule, clock, settings):
 
 def test_a_page_token_cannot_be_used_to_unsubscribe_and_the_reverse(client, schedule):
     page = links.page_token(schedule.pk)
-    unsubscribe = links.unsubscribe_token(schedule.client_id, "aftercare_day14")
+    unsubscribe = links_messaging.unsubscribe_token(schedule.client_id, "aftercare_day14")
     assert client.post(f"/aftercare/unsubscribe/{page}/").status_code == 404
     assert client.get(f"/aftercare/{unsubscribe}/").status_code == 404
 
 
 def test_a_kind_that_cannot_be_opted_out_of_cannot_be_unsubscribed(client, schedule):
-    token = links.unsubscribe_token(schedule.client_id, "aftercare_day3")
+    token = links_messaging.unsubscribe_token(schedule.client_id, "aftercare_day3")
     assert client.post(f"/aftercare/unsubscribe/{token}/").status_code == 404
     assert OutgoingMessage.objects.get(dedupe_key__endswith=":day3").status == "pending"
 

@@ -11,13 +11,14 @@ import time_machine
 from django.db import IntegrityError, transaction
 
 from aftercare.defaults import DEFAULT_AFTERCARE
-from aftercare.models import AftercareSchedule, AftercareTemplate, OutgoingMessage
+from aftercare.models import AftercareSchedule, AftercareTemplate
 from aftercare.schedules import (
     aftercare_cancel_session,
     aftercare_schedule_session,
     aftercare_template_current,
     aftercare_template_publish,
 )
+from clinic.messaging.models import OutgoingMessage
 from common.errors import ApplicationError
 from tests.factories import ClientFactory, plan_for
 

@@ -13,10 +13,10 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from aftercare import services, tasks
-from aftercare.checks import check_sending_timeout
-from aftercare.models import MessageAttempt, OutgoingMessage, Unsubscription
-from aftercare.services import (
+from clinic.messaging import services, tasks
+from clinic.messaging.checks import check_sending_timeout
+from clinic.messaging.models import MessageAttempt, OutgoingMessage, Unsubscription
+from clinic.messaging.services import (
     client_unsubscribe,
     message_id_for,
     message_resend,
@@ -27,10 +27,9 @@ from aftercare.services import (
 )
 from common.errors import ApplicationError, Conflict
 from common.models import AuditEvent
+from tests.aftercare.conftest import NOTE_CONTEXT, NOW
+from tests.aftercare.kinds import ATTACHMENT, CANCELLED_SESSIONS
 from tests.factories import ClientFactory
-
-from .conftest import NOTE_CONTEXT, NOW
-from .kinds import ATTACHMENT, CANCELLED_SESSIONS
 
 pytestmark = pytest.mark.django_db
 

@@ -26,10 +26,9 @@ import redis
 from django.db import connection
 from django.utils import timezone
 
-from aftercare.models import MessageAttempt, OutgoingMessage
-from aftercare.services import message_schedule, messages_sweep
-
-from .conftest import NOTE_CONTEXT
+from clinic.messaging.models import MessageAttempt, OutgoingMessage
+from clinic.messaging.services import message_schedule, messages_sweep
+from tests.aftercare.conftest import NOTE_CONTEXT
 
 pytestmark = [
     pytest.mark.postgres,

@@ -11,8 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 django.setup()
 
 from config.celery_app import app  # noqa: E402
-
-from .kinds import register_test_kinds  # noqa: E402
+from tests.aftercare.kinds import register_test_kinds  # noqa: E402
 
 register_test_kinds()
 

@@ -10,8 +10,9 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from clinic import availability, booking
-from clinic.models import Appointment, TimeOff
+from clinic.booking import availability
+from clinic.booking import services as booking
+from clinic.booking.models import Appointment, TimeOff
 from tests.factories import ClientFactory, DeviceFactory, RoomFactory, practitioner_for
 
 LONDON = ZoneInfo("Europe/London")

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 import time_machine
 
-from clinic.models import Appointment
+from clinic.booking.models import Appointment
 from tests.factories import DeviceFactory, RoomFactory, practitioner_for
 from tests.treatments.helpers import all_no_answers
-from treatments import services as screening_services
+from treatments.screening import services as screening_services
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from clinic.models import Appointment
+from clinic.booking.models import Appointment
 from tests.factories import ClientFactory, DeviceFactory, RoomFactory, practitioner_for
 from tests.treatments.helpers import all_no_answers
-from treatments import services as screening_services
+from treatments.screening import services as screening_services
 
 THREADS = 20
 

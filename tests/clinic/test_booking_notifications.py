@@ -8,11 +8,11 @@ import pytest
 import time_machine
 from icalendar import Calendar
 
-from aftercare.models import OutgoingMessage
-from aftercare.services import messages_sweep
+from clinic.messaging.models import OutgoingMessage
+from clinic.messaging.services import messages_sweep
 from tests.factories import DeviceFactory, RoomFactory, practitioner_for
 from tests.treatments.helpers import all_no_answers
-from treatments import services as screening_services
+from treatments.screening import services as screening_services
 
 pytestmark = pytest.mark.django_db
 

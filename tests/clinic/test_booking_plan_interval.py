@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from clinic import booking
-from clinic.models import Appointment
+from clinic.booking import services as booking
+from clinic.booking.models import Appointment
 from common.errors import ApplicationError
 from tests.factories import ClientFactory, DeviceFactory, RoomFactory, plan_for, practitioner_for
 from tests.treatments.helpers import all_no_answers
-from treatments import services as screening_services
+from treatments.screening import services as screening_services
 
 pytestmark = pytest.mark.django_db
 

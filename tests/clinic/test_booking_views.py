@@ -11,12 +11,12 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from clinic import booking
-from clinic.availability import local_to_utc
-from clinic.models import Appointment, AppointmentStatus, Room, TimeOff, WorkingHours
+from clinic.booking import services as booking
+from clinic.booking.availability import local_to_utc
+from clinic.booking.models import Appointment, AppointmentStatus, Room, TimeOff, WorkingHours
 from tests.factories import ClientFactory, DeviceFactory, RoomFactory, practitioner_for
 from tests.treatments.helpers import all_no_answers
-from treatments import services as screening_services
+from treatments.screening import services as screening_services
 
 pytestmark = pytest.mark.django_db
 

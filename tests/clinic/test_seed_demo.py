@@ -16,7 +16,7 @@ def test_seed_demo_is_idempotent_and_logins_work(client):
 
 
 def test_seed_demo_gives_each_clinic_bookable_resources():
-    from clinic.models import Device, Practitioner, Room
+    from clinic.booking.models import Device, Practitioner, Room
 
     call_command("seed_demo", verbosity=0)
     call_command("seed_demo", verbosity=0)
@@ -29,8 +29,9 @@ def test_seed_demo_gives_each_clinic_bookable_resources():
 
 
 def test_seed_demo_has_a_course_under_way_with_a_signed_session(smtp_server):
-    from aftercare.models import OutgoingMessage
-    from treatments.models import TreatmentPlan, TreatmentSession
+    from clinic.messaging.models import OutgoingMessage
+    from treatments.plans.models import TreatmentPlan
+    from treatments.records.models import TreatmentSession
 
     call_command("seed_demo", verbosity=0)
     call_command("seed_demo", verbosity=0)

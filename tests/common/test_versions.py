@@ -7,8 +7,8 @@ from django.db import transaction
 from django.db.models.query import QuerySet
 
 from common.versions import version_current
-from treatments.models import ProtocolSet
-from treatments.protocol_defaults import DEFAULT_PROTOCOLS
+from treatments.plans.defaults import DEFAULT_PROTOCOLS
+from treatments.plans.models import ProtocolSet
 
 pytestmark = pytest.mark.django_db
 

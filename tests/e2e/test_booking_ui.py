@@ -14,13 +14,13 @@ from datetime import time, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from clinic import booking
-from clinic.availability import local_to_utc
-from clinic.models import Appointment
+from clinic.booking import services as booking
+from clinic.booking.availability import local_to_utc
+from clinic.booking.models import Appointment
 from tests.e2e.conftest import assert_accessible
 from tests.factories import ClientFactory, DeviceFactory, RoomFactory, practitioner_for
 from tests.treatments.helpers import all_no_answers
-from treatments import services as screening_services
+from treatments.screening import services as screening_services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_accessible
-from treatments import consent_services
-from treatments.models import Consent
+from treatments.consent import services as consent_services
+from treatments.consent.models import Consent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,9 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_accessible
-from treatments.defaults import DEFAULT_RULE_SET
-from treatments.models import Screening
-from treatments.rules import add_months
+from treatments.screening.defaults import DEFAULT_RULE_SET
+from treatments.screening.models import Screening
+from treatments.screening.rules import add_months
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

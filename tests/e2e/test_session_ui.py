@@ -27,7 +27,7 @@ from tests.factories import (
     practitioner_for,
     screening_for,
 )
-from treatments.models import SessionStatus, TreatmentSession
+from treatments.records.models import SessionStatus, TreatmentSession
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from treatments.defaults import DEFAULT_RULE_SET
+from treatments.screening.defaults import DEFAULT_RULE_SET
 
 
 def all_no_answers(**overrides: Any) -> dict[str, Any]:

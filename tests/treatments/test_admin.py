@@ -3,10 +3,9 @@ import json
 import pytest
 
 from clinic.models import User
-from treatments.models import RuleSet
-from treatments.services import rule_set_current
-
-from .helpers import rule_set_with_isotretinoin_months
+from tests.treatments.helpers import rule_set_with_isotretinoin_months
+from treatments.screening.models import RuleSet
+from treatments.screening.services import rule_set_current
 
 pytestmark = pytest.mark.django_db
 

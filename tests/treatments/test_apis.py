@@ -8,9 +8,8 @@ import pytest
 import time_machine
 
 from common.models import AuditEvent
-from treatments.models import RuleSet, Screening, ScreeningReview
-
-from .helpers import all_no_answers, rule_set_with_isotretinoin_months
+from tests.treatments.helpers import all_no_answers, rule_set_with_isotretinoin_months
+from treatments.screening.models import RuleSet, Screening, ScreeningReview
 
 pytestmark = pytest.mark.django_db
 
@@ -306,7 +305,7 @@ def test_an_invalid_rule_set_is_refused_with_field_messages(api, manager):
 
 
 def test_publishing_the_same_rules_again_is_a_409(api, manager):
-    from treatments.defaults import DEFAULT_RULE_SET
+    from treatments.screening.defaults import DEFAULT_RULE_SET
 
     response = api(manager).post(
         "/api/screening/rule-sets/", {"data": DEFAULT_RULE_SET, "note": "no change"}
@@ -315,7 +314,7 @@ def test_publishing_the_same_rules_again_is_a_409(api, manager):
 
 
 def test_rule_sets_cannot_be_edited_in_place(manager, clinic):
-    from treatments.services import rule_set_current
+    from treatments.screening.services import rule_set_current
 
     rule_set = rule_set_current(clinic=clinic)
     rule_set.note = "edited"
@@ -344,7 +343,7 @@ def test_eligibility_needs_a_valid_date(api, reception, client_record):
 
 def test_a_screening_pinned_to_an_old_version_is_refused(manager, reception, client_record):
     from common.errors import Conflict
-    from treatments import services
+    from treatments.screening import services
 
     old = services.rule_set_current(clinic=client_record.clinic)
     services.rule_set_publish(

@@ -11,9 +11,9 @@ from PIL import Image
 
 from common.models import AuditEvent
 from tests.factories import consent_for, tiny_png
-from treatments import consent_services
-from treatments.models import Consent, ConsentText
-from treatments.protocol_defaults import DEFAULT_CONSENT_TEXT, RISKS
+from treatments.consent import services as consent_services
+from treatments.consent.models import Consent, ConsentText
+from treatments.plans.defaults import DEFAULT_CONSENT_TEXT, RISKS
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,10 @@ from PIL import Image
 
 from common.models import AuditEvent
 from tests.factories import ClientFactory, consent_for, tiny_png
-from treatments import consent_selectors, consent_services
-from treatments.models import Consent, ConsentText
-from treatments.protocol_defaults import DEFAULT_CONSENT_TEXT, RISKS
+from treatments.consent import selectors as consent_selectors
+from treatments.consent import services as consent_services
+from treatments.consent.models import Consent, ConsentText
+from treatments.plans.defaults import DEFAULT_CONSENT_TEXT, RISKS
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,10 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
-from treatments import services
-from treatments.errors import ScreeningBlocksTreatment
-from treatments.selectors import client_screening_status, treatment_eligibility
-
-from .helpers import all_no_answers
+from tests.treatments.helpers import all_no_answers
+from treatments.screening import services
+from treatments.screening.errors import ScreeningBlocksTreatment
+from treatments.screening.selectors import client_screening_status, treatment_eligibility
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from tests.factories import (
     screening_for,
     treatment_session_for,
 )
-from treatments.models import SessionArea, SessionProduct
+from treatments.records.models import SessionArea, SessionProduct
 
 pytestmark = pytest.mark.django_db
 

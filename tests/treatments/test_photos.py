@@ -11,10 +11,9 @@ from PIL import Image
 
 from common.errors import ApplicationError
 from tests.factories import tiny_png
-from treatments import session_services
-from treatments.models import SessionPhoto
-
-from . import test_sessions as _sessions
+from tests.treatments import test_sessions as _sessions
+from treatments.records import services as session_services
+from treatments.records.models import SessionPhoto
 
 clock = _sessions.clock
 scene = _sessions.scene

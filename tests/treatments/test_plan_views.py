@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from common.models import AuditEvent
 from tests.factories import plan_for
-from treatments.models import ProtocolSet, TreatmentPlan
+from treatments.plans.models import ProtocolSet, TreatmentPlan
 
 pytestmark = pytest.mark.django_db
 

@@ -25,9 +25,17 @@ from tests.factories import (
     screening_for,
     treatment_session_for,
 )
-from treatments import plan_selectors, plan_services, protocol_services
-from treatments.models import PlanStatus, ProtocolSet, TreatmentPlan
-from treatments.protocol_defaults import DEFAULT_PROTOCOLS
+from treatments.plans import (
+    protocol_services,
+)
+from treatments.plans import (
+    selectors as plan_selectors,
+)
+from treatments.plans import (
+    services as plan_services,
+)
+from treatments.plans.defaults import DEFAULT_PROTOCOLS
+from treatments.plans.models import PlanStatus, ProtocolSet, TreatmentPlan
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from treatments.protocol_defaults import DEFAULT_PROTOCOLS
-from treatments.protocols import (
+from treatments.plans.defaults import DEFAULT_PROTOCOLS
+from treatments.plans.protocols import (
     ProtocolDataError,
     Protocols,
     next_due,

@@ -7,8 +7,12 @@ from html.parser import HTMLParser
 
 import pytest
 
-from treatments import consent_services, protocol_services, services
-from treatments.models import ConsentText, ProtocolSet, RuleSet
+from treatments.consent import services as consent_services
+from treatments.consent.models import ConsentText
+from treatments.plans import protocol_services
+from treatments.plans.models import ProtocolSet
+from treatments.screening import services
+from treatments.screening.models import RuleSet
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from clinic.models import AppointmentStatus, Device
+from clinic.booking.models import AppointmentStatus, Device
 from tests.factories import (
     ClientFactory,
     DeviceFactory,
@@ -21,10 +21,10 @@ from tests.factories import (
     screening_for,
     treatment_session_for,
 )
-from treatments import session_selectors, session_services
-
-from . import test_sessions as _sessions
-from .test_sessions import NOW
+from tests.treatments import test_sessions as _sessions
+from tests.treatments.test_sessions import NOW
+from treatments.records import selectors as session_selectors
+from treatments.records import services as session_services
 
 clock = _sessions.clock
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from treatments.defaults import DEFAULT_RULE_SET, QUESTION_GROUPS, SOURCES
-from treatments.rules import (
+from treatments.screening.defaults import DEFAULT_RULE_SET, QUESTION_GROUPS, SOURCES
+from treatments.screening.rules import (
     SEVERITY_ORDER,
     AnswersInvalid,
     Evaluation,

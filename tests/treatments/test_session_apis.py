@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from clinic.models import AppointmentStatus
+from clinic.booking.models import AppointmentStatus
 from tests.factories import (
     DeviceFactory,
     MembershipFactory,
@@ -18,10 +18,9 @@ from tests.factories import (
     screening_for,
     treatment_session_for,
 )
-from treatments.models import SessionAmendment, SessionStatus, TreatmentSession
-
-from . import test_sessions as _sessions
-from .test_sessions import NOW
+from tests.treatments import test_sessions as _sessions
+from tests.treatments.test_sessions import NOW
+from treatments.records.models import SessionAmendment, SessionStatus, TreatmentSession
 
 # Fixtures shared with the service tests.
 clock = _sessions.clock

@@ -14,7 +14,7 @@ import pytest
 import time_machine
 from django.template import Context, Template
 
-from clinic.models import Appointment
+from clinic.booking.models import Appointment
 from tests.factories import (
     ClientFactory,
     DeviceFactory,
@@ -27,7 +27,7 @@ from tests.factories import (
     screening_for,
     treatment_session_for,
 )
-from treatments.models import SessionAmendment, SessionStatus, TreatmentSession
+from treatments.records.models import SessionAmendment, SessionStatus, TreatmentSession
 
 pytestmark = pytest.mark.django_db
 

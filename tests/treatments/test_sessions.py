@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from clinic.models import AppointmentStatus, Practitioner
+from clinic.booking.models import AppointmentStatus, Practitioner
 from common.errors import ApplicationError, Conflict, PermissionDenied
 from common.models import AuditEvent
 from tests.factories import (
@@ -28,16 +28,17 @@ from tests.factories import (
     screening_for,
     treatment_session_for,
 )
-from treatments import session_selectors, session_services
-from treatments.models import (
-    ConsentText,
-    ScreeningReview,
+from treatments.consent.models import ConsentText
+from treatments.plans.models import TreatmentPlan
+from treatments.records import selectors as session_selectors
+from treatments.records import services as session_services
+from treatments.records.models import (
     SessionAmendment,
     SessionArea,
     SessionStatus,
-    TreatmentPlan,
     TreatmentSession,
 )
+from treatments.screening.models import ScreeningReview
 
 pytestmark = pytest.mark.django_db
 

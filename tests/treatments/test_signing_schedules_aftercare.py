@@ -6,11 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from aftercare.models import OutgoingMessage
-from treatments.models import SessionStatus, TreatmentSession
-
-from . import test_sessions as _sessions
-from .test_sessions import NOW
+from clinic.messaging.models import OutgoingMessage
+from tests.treatments import test_sessions as _sessions
+from tests.treatments.test_sessions import NOW
+from treatments.records.models import SessionStatus, TreatmentSession
 
 clock = _sessions.clock
 scene = _sessions.scene

@@ -13,11 +13,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from common.models import AuditEvent
-from treatments import services
-from treatments.defaults import DEFAULT_RULE_SET, QUESTION_GROUPS
-from treatments.models import RuleSet, Screening, ScreeningReview
-
-from .helpers import all_no_answers, rule_set_with_isotretinoin_months
+from tests.treatments.helpers import all_no_answers, rule_set_with_isotretinoin_months
+from treatments.screening import services
+from treatments.screening.defaults import DEFAULT_RULE_SET, QUESTION_GROUPS
+from treatments.screening.models import RuleSet, Screening, ScreeningReview
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from treatments.defaults import DEFAULT_RULE_SET
+    from treatments.screening.defaults import DEFAULT_RULE_SET
 
     Clinic = apps.get_model("clinic", "Clinic")
     RuleSet = apps.get_model("treatments", "RuleSet")

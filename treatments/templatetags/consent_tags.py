@@ -8,8 +8,7 @@ from django import template
 from django.utils import timezone
 
 from clinic.models import Client
-
-from .. import consent_selectors
+from treatments.consent import selectors as consent_selectors
 
 register = template.Library()
 

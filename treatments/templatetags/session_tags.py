@@ -6,8 +6,8 @@ from typing import Any
 
 from django import template
 
-from .. import session_selectors
-from ..models import TreatmentPlan
+from treatments.plans.models import TreatmentPlan
+from treatments.records import selectors as session_selectors
 
 register = template.Library()
 

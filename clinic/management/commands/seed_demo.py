@@ -8,18 +8,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from clinic.models import (
-    Appointment,
-    Client,
-    Clinic,
-    Device,
-    Membership,
-    Practitioner,
-    Role,
-    Room,
-    User,
-    WorkingHours,
-)
+from clinic.booking.models import Appointment, Device, Practitioner, Room, WorkingHours
+from clinic.models import Client, Clinic, Membership, Role, User
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo data only, refused in production
 
@@ -141,10 +131,10 @@ class Command(BaseCommand):
 
     def _seed_course(self, clinic: Clinic, first: str, last: str) -> None:
         from aftercare.schedules import aftercare_schedule_session
-        from treatments.consent_services import consent_sign
-        from treatments.models import SessionArea, TreatmentSession
-        from treatments.plan_services import plan_create
-        from treatments.services import screening_take
+        from treatments.consent.services import consent_sign
+        from treatments.plans.services import plan_create
+        from treatments.records.models import SessionArea, TreatmentSession
+        from treatments.screening.services import screening_take
 
         client = Client.objects.get(clinic=clinic, first_name=first, last_name=last)
         if client.treatment_plans.exists():
@@ -247,7 +237,7 @@ class Command(BaseCommand):
 
 
 def _no_answers() -> dict:
-    from treatments.defaults import DEFAULT_RULE_SET
+    from treatments.screening.defaults import DEFAULT_RULE_SET
 
     answers: dict = {}
     for question in DEFAULT_RULE_SET["questions"]:

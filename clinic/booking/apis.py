@@ -1,0 +1,320 @@
+"""Booking API: resources, availability and appointments. Thin: input → service → output."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clinic import selectors
+from clinic.booking import services as booking
+from clinic.booking.models import Appointment, Device, Practitioner, Room
+from clinic.booking.serializers import (
+    AppointmentCreateSerializer,
+    AppointmentListQuerySerializer,
+    AppointmentSerializer,
+    AppointmentUpdateSerializer,
+    AvailabilityQuerySerializer,
+    CancelSerializer,
+    DeviceSerializer,
+    PractitionerCreateSerializer,
+    PractitionerSerializer,
+    PractitionerUpdateSerializer,
+    RoomSerializer,
+    SlotSerializer,
+    TimeOffSerializer,
+)
+from clinic.models import Membership
+from clinic.permissions import ManagerWritesStaffReads
+from common.errors import NotFound
+
+
+class _ClinicViewSet(viewsets.GenericViewSet):
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    @property
+    def clinic(self):
+        return self.request.membership.clinic
+
+
+@extend_schema(tags=["booking"])
+class PractitionerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ClinicViewSet):
+    """Bookable practitioners with their working hours. Managers create and change them."""
+
+    serializer_class = PractitionerSerializer
+    permission_classes = [ManagerWritesStaffReads]
+    queryset = Practitioner.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Practitioner.objects.none()
+        return booking.practitioner_list(clinic=self.clinic)
+
+    def get_object(self):
+        return booking.practitioner_get(clinic=self.clinic, practitioner_id=self.kwargs["pk"])
+
+    @extend_schema(request=PractitionerCreateSerializer, responses={201: PractitionerSerializer})
+    def create(self, request):
+        data = PractitionerCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        membership = Membership.objects.filter(
+            clinic=self.clinic, pk=values.pop("membership")
+        ).first()
+        if membership is None:
+            raise NotFound("No such staff member.")
+        practitioner = booking.practitioner_save(
+            clinic=self.clinic, actor=request.user, membership=membership, **values
+        )
+        return Response(PractitionerSerializer(practitioner).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PractitionerUpdateSerializer, responses={200: PractitionerSerializer})
+    def partial_update(self, request, pk=None):
+        practitioner = self.get_object()
+        data = PractitionerUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        practitioner = booking.practitioner_save(
+            clinic=self.clinic,
+            actor=request.user,
+            practitioner=practitioner,
+            **data.validated_data,
+        )
+        return Response(PractitionerSerializer(practitioner).data)
+
+    @extend_schema(request=TimeOffSerializer, responses={201: TimeOffSerializer})
+    @action(detail=True, methods=["post"], url_path="time-off")
+    def time_off(self, request, pk=None):
+        practitioner = self.get_object()
+        data = TimeOffSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        time_off = booking.time_off_add(
+            practitioner=practitioner, actor=request.user, **data.validated_data
+        )
+        return Response(TimeOffSerializer(time_off).data, status=status.HTTP_201_CREATED)
+
+
+class _SimpleResourceViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    _ClinicViewSet,
+):
+    permission_classes = [ManagerWritesStaffReads]
+    selector = None
+    getter = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return type(self).selector(clinic=self.clinic)
+
+    def perform_create(self, serializer):
+        obj = serializer.save(clinic=self.clinic)
+        booking._audit(self.request.user, "create", obj, self.clinic.pk)
+
+    def perform_update(self, serializer):
+        obj = serializer.save()
+        booking._audit(self.request.user, "update", obj, self.clinic.pk)
+
+
+@extend_schema(tags=["booking"])
+class RoomViewSet(_SimpleResourceViewSet):
+    """Treatment rooms. Managers create and change them."""
+
+    serializer_class = RoomSerializer
+    queryset = Room.objects.none()
+    selector = booking.room_list
+
+    def get_object(self):
+        return booking.room_get(clinic=self.clinic, room_id=self.kwargs["pk"])
+
+    def perform_create(self, serializer):
+        _unique_or_400(Room, self.clinic, name=serializer.validated_data["name"])
+        super().perform_create(serializer)
+
+
+@extend_schema(tags=["booking"])
+class DeviceViewSet(_SimpleResourceViewSet):
+    """Microneedling devices (pen or roller) with clean-up minutes after each use."""
+
+    serializer_class = DeviceSerializer
+    queryset = Device.objects.none()
+    selector = booking.device_list
+
+    def get_object(self):
+        return booking.device_get(clinic=self.clinic, device_id=self.kwargs["pk"])
+
+    def perform_create(self, serializer):
+        _unique_or_400(
+            Device, self.clinic, serial_number=serializer.validated_data["serial_number"]
+        )
+        super().perform_create(serializer)
+
+
+def _unique_or_400(model, clinic, **values) -> None:
+    from common.errors import ApplicationError
+
+    if model.objects.filter(clinic=clinic, **values).exists():
+        (field,) = values
+        raise ApplicationError(
+            "Already in use.", fields={field: ["Another one in this clinic has this value."]}
+        )
+
+
+@extend_schema(
+    tags=["booking"],
+    parameters=[AvailabilityQuerySerializer],
+    responses={200: SlotSerializer(many=True)},
+)
+class AvailabilityApi(APIView):
+    """Free slots of a given length for a practitioner (and optionally a room and device)."""
+
+    def get(self, request):
+        query = AvailabilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        values = query.validated_data
+        clinic = request.membership.clinic
+        practitioner = booking.practitioner_get(
+            clinic=clinic, practitioner_id=values["practitioner"]
+        )
+        room = booking.room_get(clinic=clinic, room_id=values["room"]) if "room" in values else None
+        device = (
+            booking.device_get(clinic=clinic, device_id=values["device"])
+            if "device" in values
+            else None
+        )
+        slots = booking.availability_search(
+            clinic=clinic,
+            practitioner=practitioner,
+            date_from=values["date_from"],
+            date_to=values["date_to"],
+            duration=timedelta(minutes=values["duration_minutes"]),
+            room=room,
+            device=device,
+        )
+        data = [
+            {
+                "start": s.start,
+                "end": s.end,
+                "practitioner": practitioner.pk,
+                "room": s.room_id,
+                "device": s.device_id,
+            }
+            for s in slots
+        ]
+        return Response(SlotSerializer(data, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[AppointmentListQuerySerializer]),
+)
+@extend_schema(tags=["booking"])
+class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ClinicViewSet):
+    """Appointments. Booking and rescheduling check availability and the safety gates."""
+
+    serializer_class = AppointmentSerializer
+    queryset = Appointment.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Appointment.objects.none()
+        query = AppointmentListQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        values = query.validated_data
+        return booking.appointment_list(
+            clinic=self.clinic,
+            on_date=values.get("date"),
+            practitioner_id=values.get("practitioner"),
+            client_id=values.get("client"),
+            room_id=values.get("room"),
+            status=values.get("status"),
+        )
+
+    def get_object(self):
+        return booking.appointment_get(clinic=self.clinic, appointment_id=self.kwargs["pk"])
+
+    def _resolve(self, values: dict) -> dict:
+        clinic = self.clinic
+        resolved = dict(values)
+        if "client" in values:
+            resolved["client"] = selectors.client_get(clinic=clinic, client_id=values["client"])
+        if "practitioner" in values:
+            resolved["practitioner"] = booking.practitioner_get(
+                clinic=clinic, practitioner_id=values["practitioner"]
+            )
+        if "room" in values:
+            resolved["room"] = booking.room_get(clinic=clinic, room_id=values["room"])
+        if values.get("device") is not None:
+            resolved["device"] = booking.device_get(clinic=clinic, device_id=values["device"])
+        return resolved
+
+    @extend_schema(request=AppointmentCreateSerializer, responses={201: AppointmentSerializer})
+    def create(self, request):
+        data = AppointmentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = self._resolve(data.validated_data)
+        appointment = booking.appointment_book(
+            clinic=self.clinic,
+            actor=request.user,
+            request=booking.BookingRequest(
+                client=values["client"],
+                practitioner=values["practitioner"],
+                room=values["room"],
+                device=values.get("device"),
+                start=values["start"],
+                end=values["end"],
+                kind=values["kind"],
+                notes=values.get("notes", ""),
+                treatment_plan=values.get("treatment_plan"),
+            ),
+        )
+        return Response(
+            AppointmentSerializer(self.get_object_by_id(appointment.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def get_object_by_id(self, pk: int) -> Appointment:
+        return booking.appointment_get(clinic=self.clinic, appointment_id=pk)
+
+    @extend_schema(request=AppointmentUpdateSerializer, responses={200: AppointmentSerializer})
+    def partial_update(self, request, pk=None):
+        appointment = self.get_object()
+        data = AppointmentUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = self._resolve(data.validated_data)
+        booking.appointment_reschedule(appointment=appointment, actor=request.user, changes=changes)
+        return Response(AppointmentSerializer(self.get_object_by_id(appointment.pk)).data)
+
+    @extend_schema(request=CancelSerializer, responses={200: AppointmentSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        appointment = self.get_object()
+        data = CancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking.appointment_cancel(
+            appointment=appointment, actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(AppointmentSerializer(self.get_object_by_id(appointment.pk)).data)
+
+    @extend_schema(request=None, responses={200: AppointmentSerializer})
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request, pk=None):
+        appointment = self.get_object()
+        booking.appointment_set_status(
+            appointment=appointment, actor=request.user, status="checked_in"
+        )
+        return Response(AppointmentSerializer(self.get_object_by_id(appointment.pk)).data)
+
+    @extend_schema(request=None, responses={200: AppointmentSerializer})
+    @action(detail=True, methods=["post"], url_path="no-show")
+    def no_show(self, request, pk=None):
+        appointment = self.get_object()
+        booking.appointment_set_status(
+            appointment=appointment, actor=request.user, status="no_show"
+        )
+        return Response(AppointmentSerializer(self.get_object_by_id(appointment.pk)).data)

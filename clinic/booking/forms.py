@@ -1,0 +1,458 @@
+"""HTML forms for the booking pages: input shapes only; booking.py decides.
+
+Times are entered as a clinic-local date and wall-clock time and turned into UTC with
+``availability.local_to_utc``; durations come in 15-minute steps.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from clinic import selectors
+from clinic.booking import services as booking
+from clinic.booking.availability import local_to_utc
+from clinic.booking.models import AppointmentKind, Device, Room, WorkingHours
+from clinic.models import Clinic, Membership, Role
+
+DURATIONS = (30, 45, 60, 90)
+DURATION_CHOICES = [(m, f"{m} minutes") for m in DURATIONS]
+SPAN_CHOICES = [("day", "That day"), ("week", "Next 7 days")]
+WEEKDAYS = [label for _, label in WorkingHours._meta.get_field("weekday").choices]
+
+#: Dates the booking pages accept; beyond them date arithmetic would overflow.
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2100, 12, 31)
+
+_DATE = {"type": "date", "min": FIRST_DATE.isoformat(), "max": LAST_DATE.isoformat()}
+
+
+def in_range(day: date | None) -> bool:
+    return day is not None and FIRST_DATE <= day <= LAST_DATE
+
+
+def validate_booking_date(day: date) -> None:
+    if not in_range(day):
+        raise forms.ValidationError(
+            f"Choose a date between {FIRST_DATE:%Y} and {LAST_DATE:%Y}.", code="out_of_range"
+        )
+
+
+_TIME = {"type": "time", "step": "900"}
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
+
+
+def _time_input() -> forms.TimeInput:
+    return forms.TimeInput(attrs=_TIME, format="%H:%M")
+
+
+class ClientChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        # Last name first, so the select's type-ahead finds "Hughes" as people say it.
+        return f"{obj.last_name}, {obj.first_name} · born {obj.date_of_birth:%-d %b %Y}"
+
+
+class PlanChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        indication = obj.get_indication_display()
+        return f"{obj.client.full_name} · {indication}, every {obj.interval_days} days"
+
+
+class DeviceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name} · {obj.serial_number}"
+
+
+def _duration_choices(current: int | None) -> list[tuple[int, str]]:
+    choices = list(DURATION_CHOICES)
+    if current and current not in DURATIONS:  # booked elsewhere (API) with another length
+        choices.append((current, f"{current} minutes (current)"))
+        choices.sort()
+    return choices
+
+
+class _ResourceFieldsMixin:
+    """Practitioner, room and device selects scoped to the clinic."""
+
+    def _scope(self, clinic: Clinic, *, keep: Any = None) -> None:
+        practitioners = booking.practitioner_list(clinic=clinic)
+        rooms = booking.room_list(clinic=clinic)
+        devices = booking.device_list(clinic=clinic)
+        # An appointment being changed keeps showing its own resources, even if they have
+        # since been retired; the service decides whether they may still be used.
+        self.fields["practitioner"].queryset = practitioners.filter(
+            Q(is_bookable=True) | Q(pk=getattr(keep, "practitioner_id", None))
+        )
+        self.fields["room"].queryset = rooms.filter(
+            Q(is_active=True) | Q(pk=getattr(keep, "room_id", None))
+        )
+        self.fields["device"].queryset = devices.filter(
+            Q(is_active=True) | Q(pk=getattr(keep, "device_id", None))
+        )
+
+
+class BookingForm(_ResourceFieldsMixin, forms.Form):
+    client = ClientChoiceField(queryset=None, empty_label="Choose a client…")
+    kind = forms.ChoiceField(
+        label="Appointment",
+        choices=AppointmentKind.choices,
+        initial=AppointmentKind.CONSULTATION,
+        widget=forms.RadioSelect,
+    )
+    treatment_plan = PlanChoiceField(
+        label="Course",
+        queryset=None,
+        required=False,
+        empty_label="The client's current course, if any",
+        help_text="Its interval between sessions applies.",
+    )
+    practitioner = forms.ModelChoiceField(queryset=None, empty_label="Choose…")
+    duration = forms.TypedChoiceField(
+        label="Duration", coerce=int, choices=DURATION_CHOICES, initial=60
+    )
+    # Required to book, but "any" is a valid answer while searching for a free slot.
+    room = forms.ModelChoiceField(
+        queryset=None,
+        empty_label="Any free room",
+        help_text="A free slot chooses one for you.",
+        error_messages={"required": "Choose a room, or pick a free slot to have one chosen."},
+    )
+    device = DeviceChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="No device",
+        help_text="Needed for treatments.",
+    )
+    date = forms.DateField(widget=_date_input(), validators=[validate_booking_date])
+    span = forms.ChoiceField(
+        label="Search",
+        choices=SPAN_CHOICES,
+        initial="day",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    start_time = forms.TimeField(label="Start time", widget=_time_input())
+    notes = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+        self.fields["client"].queryset = selectors.client_list(clinic=clinic)
+        from treatments.plans.models import TreatmentPlan
+
+        plans = TreatmentPlan.objects.filter(clinic=clinic, status="active").select_related(
+            "client"
+        )
+        client_id = self.data.get("client") or self.initial.get("client")
+        # Only the chosen client's courses; with no client chosen yet there is nothing
+        # to pick, and the booking falls back to the client's current course.
+        plans = (
+            plans.filter(client_id=int(client_id))
+            if client_id and str(client_id).isdigit()
+            else plans.none()
+        )
+        self.fields["treatment_plan"].queryset = plans.order_by("-created_at")
+        self._scope(clinic)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        plan, client = cleaned.get("treatment_plan"), cleaned.get("client")
+        if plan is not None and client is not None and plan.client_id != client.pk:
+            self.add_error("treatment_plan", "That course belongs to another client.")
+        when = _start_end(self.clinic, cleaned)
+        if when is not None:
+            cleaned["start"], cleaned["end"] = when
+            if cleaned["start"] < timezone.now():
+                self.add_error("start_time", "That time has passed; choose a later one.")
+        return cleaned
+
+
+class RescheduleForm(_ResourceFieldsMixin, forms.Form):
+    date = forms.DateField(widget=_date_input(), validators=[validate_booking_date])
+    start_time = forms.TimeField(label="Start time", widget=_time_input())
+    duration = forms.TypedChoiceField(label="Duration", coerce=int, choices=DURATION_CHOICES)
+    practitioner = forms.ModelChoiceField(queryset=None, empty_label=None)
+    room = forms.ModelChoiceField(
+        queryset=None,
+        empty_label="Any free room",
+        help_text="A free slot chooses one for you.",
+        error_messages={"required": "Choose a room, or pick a free slot to have one chosen."},
+    )
+    device = DeviceChoiceField(queryset=None, required=False, empty_label="No device")
+    span = forms.ChoiceField(
+        label="Search",
+        choices=SPAN_CHOICES,
+        initial="day",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, clinic: Clinic, appointment, **kwargs: Any) -> None:
+        local_start = appointment.start.astimezone(clinic.zone)
+        minutes = int((appointment.end - appointment.start).total_seconds() // 60)
+        kwargs.setdefault(
+            "initial",
+            {
+                "date": local_start.date(),
+                "start_time": local_start.time().replace(second=0, microsecond=0),
+                "duration": minutes,
+                "practitioner": appointment.practitioner_id,
+                "room": appointment.room_id,
+                "device": appointment.device_id,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+        self.appointment = appointment
+        self.fields["duration"].choices = _duration_choices(minutes)
+        self._scope(clinic, keep=appointment)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        when = _start_end(self.clinic, cleaned)
+        if when is not None:
+            cleaned["start"], cleaned["end"] = when
+            moved = cleaned["start"] != self.appointment.start
+            if moved and cleaned["start"] < timezone.now():
+                self.add_error("start_time", "That time has passed; choose a later one.")
+        return cleaned
+
+    def changes(self) -> dict[str, Any]:
+        """Only what differs from the appointment, as appointment_reschedule expects."""
+        appointment = self.appointment
+        data = self.cleaned_data
+        changes: dict[str, Any] = {}
+        for name in ("practitioner", "room", "device"):
+            if getattr(data[name], "pk", None) != getattr(appointment, f"{name}_id"):
+                changes[name] = data[name]
+        if data["start"] != appointment.start:
+            changes["start"] = data["start"]
+        if data["end"] != appointment.end:
+            changes["end"] = data["end"]
+        return changes
+
+
+def _start_end(clinic: Clinic, cleaned: dict[str, Any]) -> tuple[datetime, datetime] | None:
+    day, at, minutes = cleaned.get("date"), cleaned.get("start_time"), cleaned.get("duration")
+    if day is None or at is None or not minutes:
+        return None
+    start = local_to_utc(day, at, clinic.zone)
+    return start, start + timedelta(minutes=minutes)
+
+
+class SlotSearchForm(forms.Form):
+    """The "Find free slots" step: read from the booking page's query string."""
+
+    practitioner = forms.ModelChoiceField(
+        queryset=None, error_messages={"required": "Choose a practitioner to find free slots."}
+    )
+    duration = forms.TypedChoiceField(coerce=int, choices=DURATION_CHOICES)
+    date = forms.DateField(
+        validators=[validate_booking_date],
+        error_messages={"required": "Choose a date to find free slots."},
+    )
+    span = forms.ChoiceField(choices=SPAN_CHOICES, required=False)
+    room = forms.ModelChoiceField(queryset=None, required=False)
+    device = forms.ModelChoiceField(queryset=None, required=False)
+
+    def __init__(self, *args: Any, clinic: Clinic, extra_duration: int | None = None, **kw):
+        super().__init__(*args, **kw)
+        self.fields["practitioner"].queryset = booking.practitioner_list(clinic=clinic)
+        self.fields["room"].queryset = booking.room_list(clinic=clinic)
+        self.fields["device"].queryset = booking.device_list(clinic=clinic)
+        self.fields["duration"].choices = _duration_choices(extra_duration)
+
+    @property
+    def date_to(self) -> date:
+        first = self.cleaned_data["date"]
+        return first + timedelta(days=6) if self.cleaned_data.get("span") == "week" else first
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for cancelling",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Give a reason for cancelling."},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Give a reason for cancelling.")
+        return reason
+
+
+class CalendarQueryForm(forms.Form):
+    date = forms.DateField(required=False, widget=_date_input(), validators=[validate_booking_date])
+    view = forms.ChoiceField(choices=[("day", "Day"), ("week", "Week")], required=False)
+    by = forms.ChoiceField(
+        choices=[("practitioner", "Practitioner"), ("room", "Room")], required=False
+    )
+    practitioner = forms.IntegerField(required=False, min_value=1)
+    room = forms.IntegerField(required=False, min_value=1)
+
+
+# --- resources (managers) ------------------------------------------------------------
+
+
+class RoomForm(forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ["name", "is_active"]
+        labels = {"is_active": "In use"}
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        taken = booking.room_list(clinic=self.clinic).filter(name__iexact=name)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError("Another room already has this name.")
+        return name
+
+
+class DeviceForm(forms.ModelForm):
+    class Meta:
+        model = Device
+        fields = ["name", "kind", "serial_number", "cleanup_minutes", "is_active"]
+        labels = {
+            "serial_number": "Serial number",
+            "cleanup_minutes": "Clean-up minutes",
+            "is_active": "In service",
+        }
+        widgets = {"cleanup_minutes": forms.NumberInput(attrs={"min": 0, "max": 240, "step": 5})}
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+
+    def clean_serial_number(self) -> str:
+        serial = self.cleaned_data["serial_number"].strip()
+        taken = booking.device_list(clinic=self.clinic).filter(serial_number=serial)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError("Another device already has this serial number.")
+        return serial
+
+
+class PractitionerCreateForm(forms.Form):
+    membership = forms.ModelChoiceField(
+        label="Practitioner",
+        queryset=None,
+        empty_label="Choose…",
+        help_text="Staff with the practitioner role who cannot be booked yet.",
+    )
+    display_name = forms.CharField(
+        label="Name shown in the calendar", max_length=150, required=False
+    )
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].queryset = unprofiled_practitioners(clinic)
+        self.fields["membership"].label_from_instance = lambda m: m.user.full_name or m.user.email
+
+
+def unprofiled_practitioners(clinic: Clinic):
+    return (
+        Membership.objects.filter(
+            clinic=clinic, role=Role.PRACTITIONER, is_active=True, practitioner__isnull=True
+        )
+        .select_related("user")
+        .order_by("user__full_name", "id")
+    )
+
+
+class WorkingHoursForm(forms.Form):
+    """Bookable on/off, display name, and start/end rows per weekday.
+
+    Each weekday has at least two rows (a day with a lunch break), and more where the
+    saved hours have more blocks, so saving the form never drops a block it did not show.
+    """
+
+    display_name = forms.CharField(label="Name shown in the calendar", max_length=150)
+    is_bookable = forms.BooleanField(label="Can be booked", required=False)
+
+    MIN_ROWS = 2
+    MAX_ROWS = 6
+
+    def __init__(self, *args: Any, practitioner, **kwargs: Any) -> None:
+        hours = list(practitioner.working_hours.all())
+        rows = [max(self.MIN_ROWS, sum(1 for h in hours if h.weekday == d)) for d in range(7)]
+        data = args[0] if args else kwargs.get("data")
+        if data is not None:  # rows the page was rendered with
+            for day in range(7):
+                for index in range(self.MAX_ROWS):
+                    if f"h{day}_{index}_start" in data or f"h{day}_{index}_end" in data:
+                        rows[day] = max(rows[day], index + 1)
+        initial: dict[str, Any] = {
+            "display_name": practitioner.display_name,
+            "is_bookable": practitioner.is_bookable,
+        }
+        seen = [0] * 7
+        for block in sorted(hours, key=lambda h: (h.weekday, h.start)):
+            index = seen[block.weekday]
+            seen[block.weekday] += 1
+            initial[f"h{block.weekday}_{index}_start"] = block.start
+            initial[f"h{block.weekday}_{index}_end"] = block.end
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        self.days: list[dict[str, Any]] = []
+        for day, label in enumerate(WEEKDAYS):
+            day_rows = []
+            for index in range(rows[day]):
+                for part in ("start", "end"):
+                    name = f"h{day}_{index}_{part}"
+                    self.fields[name] = forms.TimeField(
+                        required=False,
+                        label=f"{label} {'from' if part == 'start' else 'until'}"
+                        + (f" (block {index + 1})" if index else ""),
+                        widget=_time_input(),
+                    )
+                day_rows.append(
+                    {"start": self[f"h{day}_{index}_start"], "end": self[f"h{day}_{index}_end"]}
+                )
+            self.days.append({"weekday": day, "label": label, "rows": day_rows})
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        blocks: list[dict[str, Any]] = []
+        for day in self.days:
+            filled: list[tuple[time, time, Any]] = []
+            for row in day["rows"]:
+                start = cleaned.get(row["start"].name)
+                end = cleaned.get(row["end"].name)
+                if start is None and end is None:
+                    continue
+                if start is None or end is None:
+                    missing = row["start" if start is None else "end"].name
+                    self.add_error(missing, "Give both a start and an end.")
+                elif end <= start:
+                    self.add_error(row["end"].name, "The end must be after the start.")
+                else:
+                    filled.append((start, end, row))
+            filled.sort(key=lambda block: block[0])
+            for index, (start, end, row) in enumerate(filled):
+                if index and start < filled[index - 1][1]:
+                    earlier = filled[index - 1]
+                    self.add_error(
+                        row["start"].name,
+                        f"Overlaps {earlier[0]:%H:%M}–{earlier[1]:%H:%M} on {day['label']}.",
+                    )
+                    continue
+                blocks.append({"weekday": day["weekday"], "start": start, "end": end})
+        cleaned["working_hours"] = blocks
+        return cleaned

@@ -1,0 +1,245 @@
+"""Booking: practitioners and their hours, rooms, devices, appointments."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+
+from clinic.models import Client, Clinic, Membership
+from common.models import TimeStampedModel
+
+
+class Practitioner(TimeStampedModel):
+    """The bookable side of a practitioner: display name, working hours, time off."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="practitioners")
+    membership = models.OneToOneField(
+        Membership, on_delete=models.PROTECT, related_name="practitioner"
+    )
+    display_name = models.CharField(max_length=150)
+    is_bookable = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["display_name", "id"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class WorkingHours(models.Model):
+    """A block of working time on a weekday, in the clinic's wall-clock time."""
+
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="working_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(
+        choices=[
+            (0, "Monday"),
+            (1, "Tuesday"),
+            (2, "Wednesday"),
+            (3, "Thursday"),
+            (4, "Friday"),
+            (5, "Saturday"),
+            (6, "Sunday"),
+        ]
+    )
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="working_hours_order"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__gte=0, weekday__lte=6), name="working_hours_weekday"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class TimeOff(models.Model):
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="time_off"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="time_off_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} away {self.start:%Y-%m-%d %H:%M}–{self.end:%Y-%m-%d %H:%M}"
+
+
+class Room(TimeStampedModel):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="rooms")
+    name = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="room_clinic_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Device(TimeStampedModel):
+    class Kind(models.TextChoices):
+        PEN = "pen", "Microneedling pen"
+        ROLLER = "roller", "Roller"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="devices")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PEN)
+    serial_number = models.CharField(max_length=100)
+    cleanup_minutes = models.PositiveSmallIntegerField(
+        default=15,
+        validators=[MaxValueValidator(240)],
+        help_text="Cleaning and reprocessing after each use; the device is busy meanwhile.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "serial_number"], name="device_clinic_serial"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.serial_number})"
+
+
+class AppointmentKind(models.TextChoices):
+    CONSULTATION = "consultation", "Consultation"
+    TREATMENT = "treatment", "Treatment"
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    CHECKED_IN = "checked_in", "Checked in"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
+
+
+#: Statuses that occupy the practitioner, room and device (the exclusion constraints'
+#: WHERE clause in migration 0003 lists the same values).
+ACTIVE_STATUSES = (
+    AppointmentStatus.BOOKED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.COMPLETED,
+)
+
+
+class Appointment(TimeStampedModel):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="appointments")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="appointments")
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, related_name="appointments"
+    )
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="appointments")
+    device = models.ForeignKey(
+        Device, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    device_free_at = models.DateTimeField(
+        null=True, blank=True, help_text="end + the device's clean-up time"
+    )
+    kind = models.CharField(max_length=16, choices=AppointmentKind.choices)
+    status = models.CharField(
+        max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    notes = models.TextField(blank=True)
+    screening = models.ForeignKey(
+        "treatments.Screening",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        help_text="The screening that allowed this treatment when it was booked.",
+    )
+    treatment_plan = models.ForeignKey(
+        "treatments.TreatmentPlan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        help_text="The course this treatment belongs to; its interval applies.",
+    )
+    cancel_reason = models.CharField(max_length=500, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [
+            # Day view and availability: a practitioner's appointments by time.
+            models.Index(fields=["practitioner", "start"], name="appt_practitioner_start"),
+            models.Index(fields=["room", "start"], name="appt_room_start"),
+            models.Index(fields=["device", "start"], name="appt_device_start"),
+            # Calendar of the clinic by day.
+            models.Index(fields=["clinic", "start"], name="appt_clinic_start"),
+            # The client's history and the interval check.
+            models.Index(fields=["client", "start"], name="appt_client_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="appointment_order"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="consultation") | models.Q(device__isnull=False),
+                name="appointment_treatment_has_device",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in AppointmentStatus]),
+                name="appointment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[k.value for k in AppointmentKind]),
+                name="appointment_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.client} at {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def screening_needs_review(self) -> bool:
+        """A caution screening that no practitioner has reviewed yet."""
+        screening = self.screening
+        return (
+            self.kind == AppointmentKind.TREATMENT
+            and screening is not None
+            and screening.outcome == "caution"
+            and not hasattr(screening, "review")
+        )

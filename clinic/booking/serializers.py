@@ -1,0 +1,206 @@
+"""API shapes for practitioners, rooms, devices, availability and appointments."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from clinic.booking.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Device,
+    Practitioner,
+    Room,
+    TimeOff,
+    WorkingHours,
+)
+from common.fields import BoundedDateField, BoundedDateTimeField, ObjectIdField
+
+
+class WorkingHoursSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkingHours
+        fields = ["weekday", "start", "end"]
+
+
+class PractitionerSerializer(serializers.ModelSerializer):
+    working_hours = WorkingHoursSerializer(many=True)
+    email = serializers.EmailField(source="membership.user.email", read_only=True)
+
+    class Meta:
+        model = Practitioner
+        fields = ["id", "display_name", "email", "is_bookable", "working_hours"]
+        read_only_fields = ["id", "email"]
+
+
+class PractitionerCreateSerializer(serializers.Serializer):
+    membership = ObjectIdField(help_text="Id of a practitioner's staff membership.")
+    display_name = serializers.CharField(max_length=150, required=False)
+    is_bookable = serializers.BooleanField(required=False, default=True)
+    working_hours = WorkingHoursSerializer(many=True, required=False)
+
+
+class PractitionerUpdateSerializer(serializers.Serializer):
+    display_name = serializers.CharField(max_length=150, required=False)
+    is_bookable = serializers.BooleanField(required=False)
+    working_hours = WorkingHoursSerializer(many=True, required=False)
+
+
+class TimeOffSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TimeOff
+        fields = ["id", "start", "end", "reason"]
+        read_only_fields = ["id"]
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Room
+        fields = ["id", "name", "is_active"]
+        read_only_fields = ["id"]
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Device
+        fields = ["id", "name", "kind", "serial_number", "cleanup_minutes", "is_active"]
+        read_only_fields = ["id"]
+        extra_kwargs = {"cleanup_minutes": {"min_value": 0, "max_value": 240}}
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    practitioner = ObjectIdField()
+    date_from = BoundedDateField()
+    date_to = BoundedDateField()
+    duration_minutes = serializers.IntegerField(min_value=5, max_value=480)
+    room = ObjectIdField(required=False)
+    device = ObjectIdField(required=False)
+
+
+class SlotSerializer(serializers.Serializer):
+    start = BoundedDateTimeField()
+    end = BoundedDateTimeField()
+    practitioner = serializers.IntegerField()
+    room = serializers.IntegerField(allow_null=True)
+    device = serializers.IntegerField(allow_null=True)
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    client_name = serializers.CharField(source="client.full_name", read_only=True)
+    practitioner_name = serializers.CharField(source="practitioner.display_name", read_only=True)
+    room_name = serializers.CharField(source="room.name", read_only=True)
+    device_name = serializers.SerializerMethodField()
+    screening_needs_review = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "client",
+            "client_name",
+            "practitioner",
+            "practitioner_name",
+            "room",
+            "room_name",
+            "device",
+            "device_name",
+            "start",
+            "end",
+            "kind",
+            "status",
+            "notes",
+            "screening",
+            "screening_needs_review",
+            "treatment_plan",
+            "cancel_reason",
+            "cancelled_at",
+            "sequence",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_device_name(self, obj: Appointment) -> str | None:
+        return str(obj.device) if obj.device else None
+
+
+def _plan_field() -> ObjectIdField:
+    return ObjectIdField(
+        required=False,
+        allow_null=True,
+        help_text="An active treatment plan of the client: the course this treatment belongs "
+        "to. Its interval applies; without one, the client's newest active plan's.",
+    )
+
+
+def _resolve_plan(plan_id: int | None, *, client_id: int | None):
+    """The plan object for ``plan_id`` (None stays None).
+
+    With ``client_id``: 400 unless it is that client's and active (another clinic's plan
+    is never the client's, so it reads as unknown). Without (a reschedule), booking.py
+    checks the appointment's client and the status.
+    """
+    if plan_id is None:
+        return None
+    from treatments.plans.models import PlanStatus, TreatmentPlan
+
+    plan = TreatmentPlan.objects.filter(pk=plan_id).first()
+    if plan is None or (client_id is not None and plan.client_id != client_id):
+        raise serializers.ValidationError(
+            {"treatment_plan": ["No such treatment plan for this client."]}
+        )
+    if client_id is not None and plan.status != PlanStatus.ACTIVE:
+        raise serializers.ValidationError(
+            {"treatment_plan": [f"This plan is {plan.status}; choose an active plan."]}
+        )
+    return plan
+
+
+class AppointmentCreateSerializer(serializers.Serializer):
+    client = ObjectIdField()
+    practitioner = ObjectIdField()
+    room = ObjectIdField()
+    device = ObjectIdField(required=False, allow_null=True)
+    start = BoundedDateTimeField()
+    end = BoundedDateTimeField()
+    kind = serializers.ChoiceField(choices=AppointmentKind.choices)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    treatment_plan = _plan_field()
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": ["The end must be after the start."]})
+        if "treatment_plan" in attrs:
+            attrs["treatment_plan"] = _resolve_plan(
+                attrs["treatment_plan"], client_id=attrs["client"]
+            )
+        return attrs
+
+
+class AppointmentUpdateSerializer(serializers.Serializer):
+    practitioner = ObjectIdField(required=False)
+    room = ObjectIdField(required=False)
+    device = ObjectIdField(required=False, allow_null=True)
+    start = BoundedDateTimeField(required=False)
+    end = BoundedDateTimeField(required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    treatment_plan = _plan_field()
+
+    def validate(self, attrs):
+        # The appointment's client is checked by booking.appointment_reschedule.
+        if attrs.get("treatment_plan") is not None:
+            attrs["treatment_plan"] = _resolve_plan(attrs["treatment_plan"], client_id=None)
+        return attrs
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class AppointmentListQuerySerializer(serializers.Serializer):
+    date = BoundedDateField(required=False)
+    practitioner = ObjectIdField(required=False)
+    client = ObjectIdField(required=False)
+    room = ObjectIdField(required=False)
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices, required=False)

@@ -1,0 +1,627 @@
+"""Booking services and selectors: resources, appointments, availability.
+
+Writes are one transaction each and audited; reads take the clinic. The database
+refuses double bookings (migration 0003); the checks here name what is taken and
+serialise writers on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from clinic.booking import availability
+from clinic.booking.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Device,
+    Practitioner,
+    Room,
+    TimeOff,
+    WorkingHours,
+)
+from clinic.models import Client, Clinic, Membership, Role, User
+from common.audit import audit_record
+from common.errors import ApplicationError, Conflict, NotFound
+from common.fields import parse_id
+
+if TYPE_CHECKING:
+    from treatments.plans.models import TreatmentPlan
+
+MAX_APPOINTMENT = timedelta(hours=8)
+#: Minimum days between two treatments of a client when no treatment plan sets it.
+DEFAULT_TREATMENT_INTERVAL = timedelta(days=28)
+
+CONSTRAINT_RESOURCE = {
+    "appointment_practitioner_no_overlap": "practitioner",
+    "appointment_room_no_overlap": "room",
+    "appointment_device_no_overlap": "device",
+}
+
+
+class SlotUnavailable(Conflict):
+    code = "slot_unavailable"
+
+
+class IntervalTooShort(Conflict):
+    code = "interval_too_short"
+
+
+# --- selectors ---------------------------------------------------------------
+
+
+def _get(qs: QuerySet, pk: object, what: str):
+    number = parse_id(pk)
+    if number is None:
+        raise NotFound(f"No such {what}.")
+    obj = qs.filter(pk=number).first()
+    if obj is None:
+        raise NotFound(f"No such {what}.")
+    return obj
+
+
+def practitioner_list(*, clinic: Clinic) -> QuerySet[Practitioner]:
+    return (
+        Practitioner.objects.filter(clinic=clinic)
+        .select_related("membership__user")
+        .prefetch_related("working_hours")
+    )
+
+
+def practitioner_get(*, clinic: Clinic, practitioner_id: object) -> Practitioner:
+    return _get(practitioner_list(clinic=clinic), practitioner_id, "practitioner")
+
+
+def room_list(*, clinic: Clinic) -> QuerySet[Room]:
+    return Room.objects.filter(clinic=clinic)
+
+
+def room_get(*, clinic: Clinic, room_id: object) -> Room:
+    return _get(room_list(clinic=clinic), room_id, "room")
+
+
+def device_list(*, clinic: Clinic) -> QuerySet[Device]:
+    return Device.objects.filter(clinic=clinic)
+
+
+def device_get(*, clinic: Clinic, device_id: object) -> Device:
+    return _get(device_list(clinic=clinic), device_id, "device")
+
+
+def appointment_list(
+    *,
+    clinic: Clinic,
+    on_date: date | None = None,
+    practitioner_id: int | None = None,
+    client_id: int | None = None,
+    room_id: int | None = None,
+    status: str | None = None,
+    start_from: datetime | None = None,
+    start_before: datetime | None = None,
+) -> QuerySet[Appointment]:
+    qs = Appointment.objects.filter(clinic=clinic).select_related(
+        "client",
+        "practitioner",
+        "room",
+        "device",
+        "screening",
+        "screening__review",
+    )
+    if on_date is not None:
+        day_start = availability.local_to_utc(on_date, time(0), clinic.zone)
+        day_end = availability.local_to_utc(on_date + timedelta(days=1), time(0), clinic.zone)
+        qs = qs.filter(start__gte=day_start, start__lt=day_end)
+    if start_from is not None:
+        qs = qs.filter(start__gte=start_from)
+    if start_before is not None:
+        qs = qs.filter(start__lt=start_before)
+    if practitioner_id is not None:
+        qs = qs.filter(practitioner_id=practitioner_id)
+    if client_id is not None:
+        qs = qs.filter(client_id=client_id)
+    if room_id is not None:
+        qs = qs.filter(room_id=room_id)
+    if status is not None:
+        qs = qs.filter(status=status)
+    return qs.order_by("start", "id")
+
+
+def appointment_get(*, clinic: Clinic, appointment_id: object) -> Appointment:
+    return _get(appointment_list(clinic=clinic), appointment_id, "appointment")
+
+
+# --- resources (managers) ----------------------------------------------------
+
+
+def _audit(actor: User, action: str, obj, clinic_id: int, **detail: Any) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type=type(obj).__name__.lower(),
+        object_id=obj.pk,
+        clinic_id=clinic_id,
+        client_id=getattr(obj, "client_id", None),
+        detail=detail,
+    )
+
+
+def _check_hours(hours: list[dict[str, Any]]) -> list[tuple[int, time, time]]:
+    blocks = sorted((h["weekday"], h["start"], h["end"]) for h in hours)
+    errors = []
+    for index, (weekday, start, end) in enumerate(blocks):
+        if end <= start:
+            errors.append(f"Block {index + 1}: the end must be after the start.")
+        if index and blocks[index - 1][0] == weekday and blocks[index - 1][2] > start:
+            errors.append(f"Block {index + 1}: overlaps the previous block on the same day.")
+    if errors:
+        raise ApplicationError("Working hours are not valid.", fields={"working_hours": errors})
+    return blocks
+
+
+@transaction.atomic
+def practitioner_save(
+    *,
+    clinic: Clinic,
+    actor: User,
+    practitioner: Practitioner | None = None,
+    membership: Membership | None = None,
+    display_name: str | None = None,
+    is_bookable: bool | None = None,
+    working_hours: list[dict[str, Any]] | None = None,
+) -> Practitioner:
+    if practitioner is None:
+        if membership is None or membership.clinic_id != clinic.pk:
+            raise NotFound("No such staff member.")
+        if membership.role != Role.PRACTITIONER:
+            raise ApplicationError(
+                "Only practitioners can be booked.",
+                fields={"membership": ["This staff member is not a practitioner."]},
+            )
+        if Practitioner.objects.filter(membership=membership).exists():
+            raise Conflict("This practitioner already has a booking profile.", code="exists")
+        practitioner = Practitioner(
+            clinic=clinic,
+            membership=membership,
+            display_name=display_name or membership.user.full_name,
+        )
+    if display_name is not None:
+        practitioner.display_name = display_name
+    if is_bookable is not None:
+        practitioner.is_bookable = is_bookable
+    practitioner.save()
+    if working_hours is not None:
+        blocks = _check_hours(working_hours)
+        practitioner.working_hours.all().delete()
+        WorkingHours.objects.bulk_create(
+            WorkingHours(practitioner=practitioner, weekday=w, start=s, end=e) for w, s, e in blocks
+        )
+    _audit(actor, "update", practitioner, clinic.pk)
+    return practitioner_get(clinic=clinic, practitioner_id=practitioner.pk)
+
+
+@transaction.atomic
+def time_off_add(
+    *, practitioner: Practitioner, actor: User, start: datetime, end: datetime, reason: str = ""
+) -> TimeOff:
+    if end <= start:
+        raise ApplicationError("The end must be after the start.", fields={"end": ["Too early."]})
+    time_off = TimeOff.objects.create(
+        practitioner=practitioner, start=start, end=end, reason=reason
+    )
+    _audit(actor, "create", time_off, practitioner.clinic_id)
+    return time_off
+
+
+# --- availability ------------------------------------------------------------
+
+
+def availability_search(
+    *,
+    clinic: Clinic,
+    practitioner: Practitioner,
+    date_from: date,
+    date_to: date,
+    duration: timedelta,
+    room: Room | None = None,
+    device: Device | None = None,
+    now: datetime | None = None,
+) -> list[availability.Slot]:
+    """Free slots in a fixed number of queries, however many appointments there are."""
+    if date_to < date_from:
+        raise ApplicationError(
+            "date_to is before date_from.", fields={"date_to": ["Must not be before date_from."]}
+        )
+    if (date_to - date_from).days > 31:
+        raise ApplicationError(
+            "Search at most 31 days at a time.", fields={"date_to": ["At most 31 days."]}
+        )
+    if not timedelta(minutes=5) <= duration <= MAX_APPOINTMENT:
+        raise ApplicationError(
+            "Duration must be between 5 minutes and 8 hours.",
+            fields={"duration_minutes": ["Between 5 and 480."]},
+        )
+    now = now or timezone.now()
+    zone = clinic.zone
+    hours: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for block in practitioner.working_hours.all():  # prefetched by practitioner_list
+        hours[block.weekday].append((block.start, block.end))
+    working = availability.working_intervals(
+        date_from=date_from, date_to=date_to, hours_by_weekday=hours, zone=zone
+    )
+    if not working:
+        return []
+    window_start, window_end = working[0][0], working[-1][1]
+    rooms = [room] if room is not None else list(room_list(clinic=clinic).filter(is_active=True))
+    cleanup = timedelta(minutes=device.cleanup_minutes) if device else timedelta(0)
+
+    # One query for every appointment that could get in the way.
+    resources = Q(practitioner=practitioner) | Q(room__in=rooms)
+    if device is not None:
+        resources |= Q(device=device)
+    busy_rows = Appointment.objects.filter(
+        resources,
+        status__in=ACTIVE_STATUSES,
+        start__lt=window_end + cleanup,
+        end__gt=window_start - timedelta(hours=9),
+    ).values_list("practitioner_id", "room_id", "device_id", "start", "end", "device_free_at")
+    practitioner_busy: list[availability.Interval] = [
+        (t.start, t.end)
+        for t in TimeOff.objects.filter(
+            practitioner=practitioner, start__lt=window_end, end__gt=window_start
+        )
+    ]
+    rooms_busy: dict[int, list[availability.Interval]] = {r.pk: [] for r in rooms}
+    device_busy: list[availability.Interval] = []
+    for p_id, r_id, d_id, start, end, free_at in busy_rows:
+        if p_id == practitioner.pk:
+            practitioner_busy.append((start, end))
+        if r_id in rooms_busy:
+            rooms_busy[r_id].append((start, end))
+        if device is not None and d_id == device.pk:
+            device_busy.append((start, free_at or end))
+    return availability.free_slots(
+        working=working,
+        practitioner_busy=practitioner_busy,
+        duration=duration,
+        not_before=now,
+        rooms_busy=rooms_busy,
+        device_id=device.pk if device else None,
+        device_busy=device_busy,
+        device_cleanup=cleanup,
+    )
+
+
+# --- appointments ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    client: Client
+    practitioner: Practitioner
+    room: Room
+    device: Device | None
+    start: datetime
+    end: datetime
+    kind: str
+    notes: str = ""
+    #: The course this treatment belongs to; its interval applies (decision 0005).
+    treatment_plan: TreatmentPlan | None = None
+
+
+def _validate(clinic: Clinic, req: BookingRequest) -> None:
+    fields: dict[str, list[str]] = {}
+    if req.end <= req.start:
+        fields["end"] = ["The end must be after the start."]
+    elif req.end - req.start > MAX_APPOINTMENT:
+        fields["end"] = ["An appointment lasts at most 8 hours."]
+    if req.kind not in AppointmentKind.values:
+        fields["kind"] = ["Choose consultation or treatment."]
+    if req.kind == AppointmentKind.TREATMENT and req.device is None:
+        fields["device"] = ["A treatment needs a device."]
+    if not req.practitioner.is_bookable:
+        fields["practitioner"] = ["This practitioner is not taking bookings."]
+    if not req.room.is_active:
+        fields["room"] = ["This room is not in use."]
+    if req.device is not None and not req.device.is_active:
+        fields["device"] = ["This device is out of service."]
+    for name, obj in (
+        ("client", req.client),
+        ("practitioner", req.practitioner),
+        ("room", req.room),
+        ("device", req.device),
+    ):
+        if obj is not None and obj.clinic_id != clinic.pk:
+            raise NotFound(f"No such {name}.")
+    if fields:
+        raise ApplicationError("The appointment is not valid.", fields=fields)
+
+
+def _check_working_time(clinic: Clinic, req: BookingRequest) -> None:
+    local_start = req.start.astimezone(clinic.zone)
+    day = local_start.date()
+    blocks = [b for b in req.practitioner.working_hours.all() if b.weekday == day.weekday()]
+    inside = any(
+        availability.local_to_utc(day, b.start, clinic.zone) <= req.start
+        and req.end <= availability.local_to_utc(day, b.end, clinic.zone)
+        for b in blocks
+    )
+    if not inside:
+        raise SlotUnavailable(
+            f"{req.practitioner} does not work at that time.",
+            extra={"taken": ["practitioner"]},
+        )
+    off = req.practitioner.time_off.filter(start__lt=req.end, end__gt=req.start).first()
+    if off is not None:
+        raise SlotUnavailable(
+            f"{req.practitioner} is away then ({off.reason or 'time off'}).",
+            extra={"taken": ["practitioner"]},
+        )
+
+
+def _conflicts(req: BookingRequest, exclude_id: int | None) -> list[str]:
+    active = Appointment.objects.filter(status__in=ACTIVE_STATUSES)
+    if exclude_id is not None:
+        active = active.exclude(pk=exclude_id)
+    taken = []
+    if active.filter(practitioner=req.practitioner, start__lt=req.end, end__gt=req.start).exists():
+        taken.append("practitioner")
+    if active.filter(room=req.room, start__lt=req.end, end__gt=req.start).exists():
+        taken.append("room")
+    if req.device is not None:
+        free_at = req.end + timedelta(minutes=req.device.cleanup_minutes)
+        if active.filter(
+            device=req.device, start__lt=free_at, device_free_at__gt=req.start
+        ).exists():
+            taken.append("device")
+    return taken
+
+
+def _slot_unavailable(req: BookingRequest, taken: list[str]) -> SlotUnavailable:
+    names = {
+        "practitioner": str(req.practitioner),
+        "room": f"room {req.room}",
+        "device": f"device {req.device} (including clean-up)",
+    }
+    what = ", ".join(names[t] for t in taken)
+    return SlotUnavailable(f"That time is taken: {what} is already booked.", extra={"taken": taken})
+
+
+def _check_plan(clinic: Clinic, req: BookingRequest, *, newly_chosen: bool) -> None:
+    """The plan must be one of this client's courses, and active when it is chosen."""
+    plan = req.treatment_plan
+    if plan is None:
+        return
+    # Another clinic's plan reads like one that does not exist.
+    if plan.clinic_id != clinic.pk or plan.client_id != req.client.pk:
+        raise ApplicationError(
+            "The treatment plan is not valid.",
+            fields={"treatment_plan": [f"No such treatment plan for {req.client.full_name}."]},
+        )
+    if newly_chosen and plan.status != "active":
+        raise ApplicationError(
+            "The treatment plan is not valid.",
+            fields={"treatment_plan": [f"This plan is {plan.status}; choose an active plan."]},
+        )
+
+
+def _check_interval(clinic: Clinic, req: BookingRequest, exclude_id: int | None) -> None:
+    from treatments.plans.selectors import plan_active_newest
+
+    # The appointment's plan, else the client's newest active plan, else the default.
+    plan = req.treatment_plan or plan_active_newest(client=req.client)
+    interval = timedelta(days=plan.interval_days) if plan else DEFAULT_TREATMENT_INTERVAL
+    nearby = Appointment.objects.filter(
+        client=req.client,
+        kind=AppointmentKind.TREATMENT,
+        status__in=ACTIVE_STATUSES,
+        start__gt=req.start - interval,
+        start__lt=req.start + interval,
+    )
+    if exclude_id is not None:
+        nearby = nearby.exclude(pk=exclude_id)
+    other = nearby.order_by("start").first()
+    if other is not None:
+        when = other.start.astimezone(clinic.zone).strftime("%-d %B %Y")
+        if plan is not None:
+            rule = (
+                f"the {plan.get_indication_display().lower()} plan needs at least "
+                f"{interval.days} days between treatments"
+            )
+        else:
+            rule = f"treatments need at least {interval.days} days between them"
+        raise IntervalTooShort(
+            f"{req.client.full_name} has another treatment on {when}; {rule}.",
+            extra={
+                "other_appointment": other.pk,
+                "interval_days": interval.days,
+                "treatment_plan": plan.pk if plan else None,
+            },
+        )
+
+
+def _gate(clinic: Clinic, req: BookingRequest, exclude_id: int | None):
+    """Safety gates for treatments; returns the screening that allowed it."""
+    if req.kind != AppointmentKind.TREATMENT:
+        return None
+    from treatments.screening.selectors import treatment_eligibility
+
+    on_date = req.start.astimezone(clinic.zone).date()
+    eligibility = treatment_eligibility(client=req.client, on_date=on_date).require_allowed()
+    _check_interval(clinic, req, exclude_id)
+    return eligibility.screening
+
+
+def _save_guarded(appointment: Appointment, req: BookingRequest) -> None:
+    """Insert/update; a constraint violation from a concurrent booking becomes a 409."""
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as exc:
+        message = str(exc)
+        taken = [r for name, r in CONSTRAINT_RESOURCE.items() if name in message]
+        if not taken:
+            raise
+        raise _slot_unavailable(req, taken) from exc
+
+
+def _book_checks(
+    clinic: Clinic, req: BookingRequest, exclude_id: int | None = None, *, new_plan: bool = True
+):
+    _validate(clinic, req)
+    _check_plan(clinic, req, newly_chosen=new_plan)
+    if req.start < timezone.now():
+        raise ApplicationError(
+            "That time has passed.", fields={"start": ["Choose a time in the future."]}
+        )
+    _check_working_time(clinic, req)
+    screening = _gate(clinic, req, exclude_id)
+    taken = _conflicts(req, exclude_id)
+    if taken:
+        raise _slot_unavailable(req, taken)
+    return screening
+
+
+@transaction.atomic
+def appointment_book(*, clinic: Clinic, actor: User, request: BookingRequest) -> Appointment:
+    screening = _book_checks(clinic, request)
+    appointment = Appointment(
+        clinic=clinic,
+        client=request.client,
+        practitioner=request.practitioner,
+        room=request.room,
+        device=request.device,
+        start=request.start,
+        end=request.end,
+        device_free_at=_free_at(request),
+        kind=request.kind,
+        notes=request.notes,
+        screening=screening,
+        treatment_plan=request.treatment_plan,
+        created_by=actor,
+    )
+    _save_guarded(appointment, request)
+    _audit(actor, "create", appointment, clinic.pk, kind=appointment.kind)
+    _notify(appointment, "booked")
+    return appointment
+
+
+def _free_at(req: BookingRequest) -> datetime | None:
+    if req.device is None:
+        return None
+    return req.end + timedelta(minutes=req.device.cleanup_minutes)
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *, appointment: Appointment, actor: User, changes: dict[str, Any]
+) -> Appointment:
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if locked.status != AppointmentStatus.BOOKED:
+        raise Conflict(
+            f"A {locked.get_status_display().lower()} appointment cannot be changed.",
+            code="not_reschedulable",
+        )
+    request = BookingRequest(
+        client=locked.client,
+        practitioner=changes.get("practitioner", locked.practitioner),
+        room=changes.get("room", locked.room),
+        device=changes.get("device", locked.device),
+        start=changes.get("start", locked.start),
+        end=changes.get("end", locked.end),
+        kind=changes.get("kind", locked.kind),
+        notes=changes.get("notes", locked.notes),
+        treatment_plan=changes.get("treatment_plan", locked.treatment_plan),
+    )
+    moved = any(k in changes for k in ("practitioner", "room", "device", "start", "end", "kind"))
+    new_plan = "treatment_plan" in changes and request.treatment_plan != locked.treatment_plan
+    if moved:
+        locked.screening = _book_checks(
+            appointment.clinic, request, exclude_id=locked.pk, new_plan=new_plan
+        )
+    elif new_plan:
+        # Same time and place, another course: its interval may differ.
+        _check_plan(appointment.clinic, request, newly_chosen=True)
+        if request.kind == AppointmentKind.TREATMENT:
+            _check_interval(appointment.clinic, request, locked.pk)
+    for name in (
+        "practitioner",
+        "room",
+        "device",
+        "start",
+        "end",
+        "kind",
+        "notes",
+        "treatment_plan",
+    ):
+        setattr(locked, name, getattr(request, name))
+    locked.device_free_at = _free_at(request)
+    if moved:
+        locked.sequence += 1
+    _save_guarded(locked, request)
+    _audit(actor, "update", locked, locked.clinic_id, fields=sorted(changes))
+    if moved:
+        _notify(locked, "rescheduled")
+    return locked
+
+
+@transaction.atomic
+def appointment_cancel(*, appointment: Appointment, actor: User, reason: str) -> Appointment:
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if locked.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN):
+        raise Conflict(
+            f"A {locked.get_status_display().lower()} appointment cannot be cancelled.",
+            code="not_cancellable",
+        )
+    if not reason.strip():
+        raise ApplicationError("Give a reason.", fields={"reason": ["Why is it cancelled?"]})
+    locked.status = AppointmentStatus.CANCELLED
+    locked.cancel_reason = reason.strip()
+    locked.cancelled_at = timezone.now()
+    locked.cancelled_by = actor
+    locked.sequence += 1
+    locked.save()
+    _audit(actor, "update", locked, locked.clinic_id, status="cancelled")
+    _notify(locked, "cancelled")
+    return locked
+
+
+@transaction.atomic
+def appointment_set_status(*, appointment: Appointment, actor: User, status: str) -> Appointment:
+    allowed = {
+        AppointmentStatus.CHECKED_IN: {AppointmentStatus.BOOKED},
+        AppointmentStatus.NO_SHOW: {AppointmentStatus.BOOKED},
+        AppointmentStatus.BOOKED: {AppointmentStatus.CHECKED_IN},
+    }
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if status not in allowed or locked.status not in allowed[status]:
+        raise Conflict(
+            f"Cannot change a {locked.get_status_display().lower()} appointment to {status}.",
+            code="invalid_transition",
+        )
+    locked.status = status
+    locked.save(update_fields=["status", "updated_at"])
+    _audit(actor, "update", locked, locked.clinic_id, status=status)
+    return locked
+
+
+def _notify(appointment: Appointment, event: str) -> None:
+    """Hook for client notifications (booking confirmations); see clinic/notifications.py."""
+    from clinic.booking.notifications import appointment_notify
+
+    appointment_notify(appointment=appointment, event=event)
+
+
+def appointments_for_calendar(
+    *, clinic: Clinic, start: datetime, end: datetime
+) -> QuerySet[Appointment]:
+    return appointment_list(clinic=clinic, start_from=start, start_before=end).exclude(
+        status=AppointmentStatus.CANCELLED
+    )

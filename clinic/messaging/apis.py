@@ -1,0 +1,82 @@
+"""Outbox API: the clinic's outgoing messages, and resending a failed one."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from clinic.messaging import selectors, services
+from clinic.messaging.models import OutgoingMessage
+from clinic.messaging.serializers import MessageFilterSerializer, OutgoingMessageSerializer
+from clinic.models import Role
+from clinic.permissions import HasRole
+from common.audit import audit_record
+
+
+class MayResendMessages(HasRole):
+    """Reception and managers resend; practitioners may too (it only retries a send)."""
+
+    roles = frozenset({Role.RECEPTION, Role.MANAGER, Role.PRACTITIONER})
+
+
+@extend_schema(tags=["reminders"])
+class MessageListApi(GenericAPIView):
+    """The clinic's outgoing messages (booking confirmations, aftercare), newest due first."""
+
+    serializer_class = OutgoingMessageSerializer
+    queryset = OutgoingMessage.objects.none()  # for the schema; requests use the clinic's
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status",
+                str,
+                enum=OutgoingMessage.Status.values,
+                description="Only messages in this state.",
+            ),
+            OpenApiParameter("client", int, description="Only messages to this client (id)."),
+            OpenApiParameter("kind", str, description="Only messages of this kind."),
+        ],
+        responses={200: OutgoingMessageSerializer(many=True)},
+    )
+    def get(self, request):
+        filters = MessageFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        clinic = request.membership.clinic
+        page = self.paginate_queryset(
+            selectors.message_list(
+                clinic=clinic,
+                status=filters.validated_data.get("status"),
+                client_id=filters.validated_data.get("client"),
+                kind=filters.validated_data.get("kind"),
+            )
+        )
+        response = self.get_paginated_response(OutgoingMessageSerializer(page, many=True).data)
+        # Names and message kinds say who is being treated: listing them is audited.
+        audit_record(
+            actor=request.user,
+            action="list",
+            object_type="outgoing_message",
+            clinic_id=clinic.pk,
+            detail={
+                "filters": sorted(filters.validated_data),
+                "results": response.data.get("count", 0),
+            },
+        )
+        return response
+
+
+@extend_schema(tags=["reminders"])
+class MessageResendApi(GenericAPIView):
+    """Send a failed message again: back to pending, due now, with a fresh set of attempts."""
+
+    serializer_class = OutgoingMessageSerializer
+    permission_classes = [MayResendMessages]
+    queryset = OutgoingMessage.objects.none()
+
+    @extend_schema(request=None, responses={200: OutgoingMessageSerializer})
+    def post(self, request, pk):
+        message = selectors.message_get(clinic=request.membership.clinic, message_id=pk)
+        message = services.message_resend(message=message, actor=request.user)
+        return Response(OutgoingMessageSerializer(message).data)

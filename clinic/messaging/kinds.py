@@ -1,0 +1,106 @@
+"""Message kinds: what each kind of e-mail says, and whether it is still wanted.
+
+A kind is registered once, when the module defining it is imported (import that module
+from the owning app's ``AppConfig.ready()``)::
+
+    register(MessageKind(
+        name="aftercare_day3",
+        render=render_day3,            # (OutgoingMessage) -> EmailContent
+        still_wanted=day3_wanted,      # (OutgoingMessage) -> reason to cancel, or None
+        optional=True,                 # the client may unsubscribe from it
+        label="Day-3 check-in",
+    ))
+
+``render`` builds the e-mail from ``message.context`` (ids and small values) and may
+read the database; it runs in the worker, outside any transaction. ``still_wanted`` is
+asked at send time, after the default checks every kind gets
+(:func:`default_cancel_reason`): the client has an e-mail address, still consents to
+e-mail, has not unsubscribed from an optional kind, and the message is not more than
+``MESSAGE_MAX_LATENESS`` late.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+
+from clinic.messaging.models import OutgoingMessage, Unsubscription
+
+Attachment = tuple[str, bytes, str]  # (filename, content, MIME type)
+
+
+@dataclass(frozen=True)
+class EmailContent:
+    subject: str
+    text: str
+    html: str
+    to: list[str]
+    attachments: list[Attachment] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MessageKind:
+    name: str
+    render: Callable[[OutgoingMessage], EmailContent]
+    still_wanted: Callable[[OutgoingMessage], str | None]
+    optional: bool = False
+    label: str = ""
+
+
+_registry: dict[str, MessageKind] = {}
+
+
+def register(kind: MessageKind) -> MessageKind:
+    """Make ``kind`` known to the scheduler and the sender. Registering twice is an error."""
+    existing = _registry.get(kind.name)
+    if existing is not None and existing != kind:
+        raise ValueError(f"A different message kind named {kind.name!r} is already registered.")
+    _registry[kind.name] = kind
+    return kind
+
+
+def unregister(name: str) -> None:
+    """Forget a kind (tests register their own kinds and clean up after themselves)."""
+    _registry.pop(name, None)
+
+
+def get(name: str) -> MessageKind:
+    try:
+        return _registry[name]
+    except KeyError:
+        raise LookupError(f"No message kind named {name!r} is registered.") from None
+
+
+def registered() -> list[MessageKind]:
+    return sorted(_registry.values(), key=lambda kind: kind.name)
+
+
+def default_cancel_reason(
+    message: OutgoingMessage, *, kind: MessageKind, now: datetime
+) -> str | None:
+    """The checks every kind gets at send time; a reason to cancel, or None."""
+    client = message.client
+    if not client.email:
+        return "The client has no e-mail address."
+    if not client.email_consent:
+        return "The client withdrew consent to e-mail."
+    if (
+        kind.optional
+        and Unsubscription.objects.filter(client_id=client.pk, kind=kind.name).exists()
+    ):
+        return f"The client unsubscribed from {kind.label or kind.name}."
+    late_by = now - message.due_at
+    if late_by > settings.MESSAGE_MAX_LATENESS:
+        hours = late_by.total_seconds() / 3600
+        return f"Too late: it was due {hours:.1f} hours ago."
+    return None
+
+
+def cancel_reason(message: OutgoingMessage, *, now: datetime) -> str | None:
+    """Why ``message`` should not go out now (default checks, then the kind's), or None."""
+    kind = get(message.kind)
+    return default_cancel_reason(message, kind=kind, now=now) or kind.still_wanted(message)

@@ -1,0 +1,17 @@
+"""Staff pages for informed consent: the capture screen, signed consents, consent texts."""
+
+from django.urls import path
+
+from treatments.consent import views as consent_views
+
+urlpatterns = [
+    path("clients/<int:pk>/consent/", consent_views.ConsentNewView.as_view(), name="consent-new"),
+    path("consents/<int:pk>/", consent_views.ConsentDetailView.as_view(), name="consent-detail"),
+    path("consents/<int:pk>/pdf/", consent_views.ConsentPdfView.as_view(), name="consent-pdf"),
+    path("consent-texts/", consent_views.ConsentTextListView.as_view(), name="consent-text-list"),
+    path(
+        "consent-texts/publish/",
+        consent_views.ConsentTextPublishView.as_view(),
+        name="consent-text-publish",
+    ),
+]

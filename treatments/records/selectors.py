@@ -1,0 +1,321 @@
+"""Reads for treatment session records and recalls, always scoped to a clinic."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from clinic.booking.availability import local_to_utc
+from clinic.models import Client, Clinic
+from common.errors import ApplicationError, NotFound
+from common.fields import parse_id
+from treatments.plans.models import TreatmentPlan
+from treatments.records.models import (
+    SessionAmendment,
+    SessionPhoto,
+    SessionStatus,
+    TreatmentSession,
+)
+
+
+def _pk(value: object) -> object:
+    return getattr(value, "pk", value)
+
+
+def _previous_expression() -> Coalesce:
+    """The client's latest signed session before this one, preferring the same plan."""
+    earlier = TreatmentSession.objects.filter(
+        client_id=OuterRef("client_id"),
+        status=SessionStatus.SIGNED,
+        started_at__lt=OuterRef("started_at"),
+    ).order_by("-started_at", "-id")
+    same_plan = earlier.filter(plan_id=OuterRef("plan_id")).values("id")[:1]
+    return Coalesce(
+        Subquery(same_plan, output_field=IntegerField()),
+        Subquery(earlier.values("id")[:1], output_field=IntegerField()),
+    )
+
+
+def _position_subquery() -> Subquery:
+    """This session's number in its plan: sessions of the plan started no later."""
+    earlier = (
+        TreatmentSession.objects.filter(plan_id=OuterRef("plan_id"))
+        .filter(
+            Q(started_at__lt=OuterRef("started_at"))
+            | Q(started_at=OuterRef("started_at"), id__lte=OuterRef("id"))
+        )
+        .order_by()
+        .values("plan_id")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+    return Subquery(earlier, output_field=IntegerField())
+
+
+def session_list(
+    *,
+    clinic: Clinic,
+    client: Client | int | None = None,
+    plan: TreatmentPlan | int | None = None,
+    status: str | None = None,
+    date: date | None = None,
+) -> QuerySet[TreatmentSession]:
+    """Sessions of the clinic, newest first, with everything the output needs prefetched."""
+    qs = (
+        TreatmentSession.objects.filter(clinic=clinic)
+        .select_related(
+            "client",
+            "plan",
+            "plan__protocol_set",
+            "appointment",
+            "practitioner",
+            "practitioner__membership__user",
+            "device",
+            "signed_by",
+            "created_by",
+            "screening",
+            "consent__text",
+        )
+        .prefetch_related(
+            "areas",
+            "products",
+            Prefetch("photos", queryset=SessionPhoto.objects.select_related("uploaded_by")),
+            Prefetch(
+                "amendments",
+                queryset=SessionAmendment.objects.select_related("author").order_by(
+                    "created_at", "id"
+                ),
+            ),
+        )
+        .annotate(
+            previous_id=_previous_expression(),
+            plan_position=Coalesce(_position_subquery(), Value(0)),
+        )
+    )
+    if client is not None:
+        qs = qs.filter(client_id=_pk(client))
+    if plan is not None:
+        qs = qs.filter(plan_id=_pk(plan))
+    if status is not None:
+        qs = qs.filter(status=status)
+    if date is not None:
+        start = local_to_utc(date, time(0), clinic.zone)
+        end = local_to_utc(date + timedelta(days=1), time(0), clinic.zone)
+        qs = qs.filter(started_at__gte=start, started_at__lt=end)
+    return qs.order_by("-started_at", "-id")
+
+
+def session_get(*, clinic: Clinic, pk: object) -> TreatmentSession:
+    number = parse_id(pk)
+    if number is None:
+        raise NotFound("No such treatment session.")
+    session = session_list(clinic=clinic).filter(pk=number).first()
+    if session is None:
+        raise NotFound("No such treatment session.")
+    return session
+
+
+def session_for_appointment(*, clinic: Clinic, appointment_id: int) -> TreatmentSession | None:
+    return session_list(clinic=clinic).filter(appointment_id=appointment_id).first()
+
+
+def session_previous(*, session: TreatmentSession) -> TreatmentSession | None:
+    """The client's latest signed session before this one, from the same plan if any."""
+    earlier = (
+        TreatmentSession.objects.filter(
+            clinic_id=session.clinic_id,
+            client_id=session.client_id,
+            status=SessionStatus.SIGNED,
+            started_at__lt=session.started_at,
+        )
+        .exclude(pk=session.pk)
+        .select_related("plan", "practitioner", "device")
+        .prefetch_related("areas", "products")
+        .order_by("-started_at", "-id")
+    )
+    return earlier.filter(plan_id=session.plan_id).first() or earlier.first()
+
+
+def session_photo_get(*, session: TreatmentSession, pk: object) -> SessionPhoto:
+    number = parse_id(pk)
+    photo = (
+        SessionPhoto.objects.filter(session=session, pk=number).select_related("session").first()
+        if number is not None
+        else None
+    )
+    if photo is None:
+        raise NotFound("No such photo.")
+    return photo
+
+
+def session_plan_progress(*, session: TreatmentSession) -> str:
+    """ "Session k of n" for the session's plan."""
+    position = getattr(session, "plan_position", None)
+    if not position:
+        position = (
+            TreatmentSession.objects.filter(plan_id=session.plan_id)
+            .filter(
+                Q(started_at__lt=session.started_at)
+                | Q(started_at=session.started_at, id__lte=session.pk)
+            )
+            .count()
+        )
+    return f"Session {position} of {session.plan.planned_sessions}"
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    kind: str  # started, signed, amended
+    at: datetime
+    by: str
+    reason: str = ""
+    note: str = ""
+    changes: dict[str, Any] | None = None
+    amendment_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "at": self.at.isoformat(),
+            "by": self.by,
+            "reason": self.reason,
+            "note": self.note,
+            "changes": self.changes or {},
+            "amendment": self.amendment_id,
+        }
+
+
+def _name(user: Any) -> str:
+    return getattr(user, "full_name", "") or getattr(user, "email", "") or ""
+
+
+def session_history(*, session: TreatmentSession) -> list[HistoryEvent]:
+    """What happened to the record, oldest first: started, signed, each amendment."""
+    events = [
+        HistoryEvent(
+            kind="started",
+            at=session.started_at,
+            by=_name(session.created_by) or session.practitioner.display_name,
+        )
+    ]
+    if session.signed_at is not None:
+        events.append(
+            HistoryEvent(kind="signed", at=session.signed_at, by=_name(session.signed_by))
+        )
+    for amendment in session.amendments.all():
+        events.append(
+            HistoryEvent(
+                kind="amended",
+                at=amendment.created_at,
+                by=_name(amendment.author),
+                reason=amendment.reason,
+                note=amendment.note,
+                changes=amendment.changes,
+                amendment_id=amendment.pk,
+            )
+        )
+    order = {"started": 0, "signed": 1, "amended": 2}
+    return sorted(events, key=lambda e: (e.at, order[e.kind], e.amendment_id or 0))
+
+
+# --- recall ---------------------------------------------------------------------------
+
+
+def recall_date(session: TreatmentSession) -> date:
+    """The clinic-local day the session started."""
+    return session.started_at.astimezone(session.clinic.zone).date()
+
+
+def recall_sessions(
+    *, clinic: Clinic, lot: str | None = None, device_serial: str | None = None
+) -> list[TreatmentSession]:
+    """Every session of the clinic that used the lot (or device serial), newest first.
+
+    Matches the current value exactly, ignoring case. Sessions whose amendments changed
+    the value away from the searched one are included too: each session carries
+    ``recall_amended`` (True when it matched only through such an amendment, i.e. it was
+    first recorded with the value) and ``amendment_count``.
+    """
+    lot = (lot or "").strip()
+    device_serial = (device_serial or "").strip()
+    if bool(lot) == bool(device_serial):
+        raise ApplicationError(
+            "Search by exactly one of lot or device serial.",
+            fields={"lot": ["Give ?lot= or ?device_serial=, not both."]},
+        )
+    name, value = ("cartridge_lot", lot) if lot else ("device_serial", device_serial)
+    current = Q(**{f"{name}__iexact": value})
+    amended_ids = SessionAmendment.objects.filter(
+        session__clinic=clinic, **{f"changes__{name}__from__iexact": value}
+    ).values("session_id")
+    sessions = list(
+        TreatmentSession.objects.filter(clinic=clinic)
+        .filter(current | Q(pk__in=amended_ids))
+        .select_related("client", "practitioner", "clinic")
+        .annotate(amendment_count=Count("amendments"))
+        .order_by("-started_at", "-id")
+    )
+    for session in sessions:
+        session.recall_amended = (getattr(session, name) or "").lower() != value.lower()
+    return sessions
+
+
+CSV_HEADER = [
+    "session",
+    "client_id",
+    "client_name",
+    "date",
+    "practitioner",
+    "device_serial",
+    "cartridge_lot",
+    "status",
+    "amended",
+]
+
+
+def _cell(value: object) -> str:
+    """Text for a spreadsheet cell; formulas are neutralised (CSV injection)."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def recall_csv(*, rows: list[TreatmentSession]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for row in rows:
+        s = row
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    s.pk,
+                    s.client_id,
+                    s.client.full_name,
+                    recall_date(s).isoformat(),
+                    s.practitioner.display_name,
+                    s.device_serial,
+                    s.cartridge_lot,
+                    s.status,
+                    "yes" if getattr(s, "recall_amended", False) else "no",
+                )
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,94 @@
+"""Admin: rule-set versions are read-only; "add" publishes the next version."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from common.errors import ApplicationError
+from treatments.screening import services
+from treatments.screening.models import RuleSet, Screening, ScreeningReview
+
+
+class PublishRuleSetForm(forms.ModelForm):
+    class Meta:
+        model = RuleSet
+        fields = ["clinic", "data", "note"]
+        help_texts = {
+            "data": "Copy the current version's data, change what the medical director "
+            "decided, and publish. The current version stays as it is."
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        clinic, data, note = cleaned.get("clinic"), cleaned.get("data"), cleaned.get("note", "")
+        if clinic is None or not isinstance(data, dict):
+            return cleaned
+        from treatments.screening import rules
+
+        errors = rules.validate_rule_set_data(data)
+        if errors:
+            raise ValidationError(
+                {"data": [f"{key}: {msg}" for key, msgs in errors.items() for msg in msgs]}
+            )
+        if not note.strip():
+            raise ValidationError({"note": "Describe the change."})
+        return cleaned
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(admin.ModelAdmin):
+    list_display = ("clinic", "version", "published_at", "published_by", "note")
+    list_filter = ("clinic",)
+    readonly_fields = ("clinic", "version", "data", "note", "published_at", "published_by")
+    form = PublishRuleSetForm
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ()
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            published = services.rule_set_publish(
+                clinic=obj.clinic, actor=request.user, data=obj.data, note=obj.note
+            )
+        except ApplicationError as exc:
+            self.message_user(request, exc.detail, level=messages.ERROR)
+            raise
+        obj.pk = published.pk
+        obj.version = published.version
+
+
+class ReviewInline(admin.StackedInline):
+    model = ScreeningReview
+    can_delete = False
+    extra = 0
+    readonly_fields = ("reviewed_by", "reviewed_at", "note")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Screening)
+class ScreeningAdmin(admin.ModelAdmin):
+    list_display = ("client", "clinic", "taken_at", "planned_date", "outcome")
+    list_filter = ("clinic", "outcome")
+    inlines = [ReviewInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser

@@ -1,0 +1,104 @@
+"""Screening rule sets (versioned data), stored screenings and their reviews."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from clinic.models import Client, Clinic
+from common.models import ImmutableModel
+from treatments.screening import rules
+
+
+class RuleSet(ImmutableModel):
+    """One published version of a clinic's screening questions and rules."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="rule_sets")
+    version = models.PositiveIntegerField()
+    data = models.JSONField()
+    note = models.CharField("what changed", max_length=500, blank=True)
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["clinic", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "version"], name="ruleset_clinic_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic} rule set v{self.version}"
+
+    def engine(self) -> rules.RuleSet:
+        return rules.RuleSet.from_data(self.data, version=self.version)
+
+    @property
+    def sources(self) -> dict[str, str]:
+        from treatments.screening.defaults import SOURCES
+
+        return {**SOURCES, **(self.data.get("sources") or {})}
+
+
+class Outcome(models.TextChoices):
+    CLEAR = rules.OUTCOME_CLEAR, "Clear"
+    CAUTION = rules.OUTCOME_CAUTION, "Caution"
+    DEFER = rules.OUTCOME_DEFER, "Defer"
+    CONTRAINDICATED = rules.OUTCOME_CONTRAINDICATED, "Contraindicated"
+    INCOMPLETE = rules.OUTCOME_INCOMPLETE, "Incomplete"
+
+
+class Screening(ImmutableModel):
+    """A contraindication screening as it was taken: answers, rule-set version, result."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="screenings")
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="screenings")
+    planned_date = models.DateField()
+    taken_at = models.DateTimeField(auto_now_add=True)
+    taken_on = models.DateField(help_text="The clinic-local date it was taken.")
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answers = models.JSONField()
+    date_of_birth = models.DateField()
+    fitzpatrick_type = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    eligible_from = models.DateField(null=True, blank=True)
+    missing = models.JSONField(default=list)
+    findings = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        indexes = [
+            # treatment_eligibility: the client's latest screening.
+            models.Index(fields=["client", "-taken_at"], name="screening_client_latest"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=[o.value for o in Outcome]),
+                name="screening_outcome_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Screening {self.pk} of {self.client} ({self.outcome})"
+
+    @property
+    def rule_set_version(self) -> int:
+        return self.rule_set.version
+
+
+class ScreeningReview(ImmutableModel):
+    """A practitioner's review of a ``caution`` screening: who, when, and a note."""
+
+    screening = models.OneToOneField(Screening, on_delete=models.PROTECT, related_name="review")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField()
+
+    def __str__(self) -> str:
+        return f"Review of screening {self.screening_id}"

@@ -1,0 +1,221 @@
+"""Reads for screening, always scoped to a clinic; and the one treatment gate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from clinic.models import Client, Clinic
+from common.errors import NotFound
+from common.fields import parse_id
+from treatments.screening import rules
+from treatments.screening.errors import ScreeningBlocksTreatment
+from treatments.screening.models import RuleSet, Screening
+
+
+def rule_set_list(*, clinic: Clinic) -> QuerySet[RuleSet]:
+    return RuleSet.objects.filter(clinic=clinic).select_related("published_by")
+
+
+def rule_set_get(*, clinic: Clinic, version: object) -> RuleSet:
+    number = parse_id(version)
+    if number is None:
+        raise NotFound("No such rule-set version.")
+    rule_set = rule_set_list(clinic=clinic).filter(version=number).first()
+    if rule_set is None:
+        raise NotFound("No such rule-set version.")
+    return rule_set
+
+
+def screening_list(*, clinic: Clinic, client: Client | None = None) -> QuerySet[Screening]:
+    qs = Screening.objects.filter(clinic=clinic).select_related(
+        "rule_set", "taken_by", "review", "review__reviewed_by", "client"
+    )
+    if client is not None:
+        qs = qs.filter(client=client)
+    return qs.order_by("-taken_at", "-id")
+
+
+def screening_get(*, clinic: Clinic, screening_id: object) -> Screening:
+    pk = parse_id(screening_id)
+    if pk is None:
+        raise NotFound("No such screening.")
+    screening = screening_list(clinic=clinic).filter(pk=pk).first()
+    if screening is None:
+        raise NotFound("No such screening.")
+    return screening
+
+
+def screening_valid_until(screening: Screening) -> date:
+    """The last clinic-local day the screening may be used for booking."""
+    return screening.taken_on + timedelta(days=settings.CLINIC_SCREENING_VALID_DAYS - 1)
+
+
+def screening_latest_valid(*, client: Client, today: date) -> Screening | None:
+    oldest = today - timedelta(days=settings.CLINIC_SCREENING_VALID_DAYS - 1)
+    return (
+        screening_list(clinic=client.clinic, client=client)
+        .filter(taken_on__gte=oldest, taken_on__lte=today)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """The answer to "may this client be treated on ``on_date``?"."""
+
+    on_date: date
+    allowed: bool
+    needs_review: bool
+    outcome: str | None  # None: no valid screening
+    eligible_from: date | None
+    reason: str
+    screening: Screening | None = None
+    findings: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+    @property
+    def reviewed(self) -> bool:
+        return self.screening is not None and hasattr(self.screening, "review")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "on_date": self.on_date.isoformat(),
+            "allowed": self.allowed,
+            "needs_review": self.needs_review,
+            "outcome": self.outcome,
+            "eligible_from": self.eligible_from.isoformat() if self.eligible_from else None,
+            "reason": self.reason,
+            "screening": self.screening.pk if self.screening else None,
+            "rule_set_version": self.screening.rule_set.version if self.screening else None,
+            "findings": list(self.findings),
+        }
+
+    def require_allowed(self) -> Eligibility:
+        if not self.allowed:
+            raise ScreeningBlocksTreatment(self.reason, eligibility=self.to_dict())
+        return self
+
+
+def treatment_eligibility(
+    *, client: Client, on_date: date, today: date | None = None
+) -> Eligibility:
+    """May ``client`` be treated on ``on_date``? The single gate booking and sessions use.
+
+    Takes the latest screening still valid today and re-evaluates its stored answers with
+    its own rule-set version at ``on_date`` (deferrals end, a client turns 18).
+    """
+    today = today or client.clinic.local_today()
+    screening = screening_latest_valid(client=client, today=today)
+    if screening is None:
+        return Eligibility(
+            on_date=on_date,
+            allowed=False,
+            needs_review=False,
+            outcome=None,
+            eligible_from=None,
+            reason=(
+                f"{client.full_name} has no screening from the last "
+                f"{settings.CLINIC_SCREENING_VALID_DAYS} days. Screen the client first."
+            ),
+        )
+    evaluation = rules.evaluate(
+        rule_set=screening.rule_set.engine(),
+        answers=screening.answers,
+        date_of_birth=client.date_of_birth,
+        fitzpatrick_type=client.fitzpatrick_type,
+        planned_date=on_date,
+    )
+    findings = tuple(f.to_dict() for f in evaluation.findings)
+    outcome = evaluation.outcome
+    common = {
+        "on_date": on_date,
+        "outcome": outcome,
+        "eligible_from": evaluation.eligible_from,
+        "screening": screening,
+        "findings": findings,
+    }
+    day = on_date.strftime("%-d %B %Y")
+    if outcome == rules.OUTCOME_CONTRAINDICATED:
+        return Eligibility(
+            allowed=False,
+            needs_review=False,
+            reason=f"Microneedling is contraindicated for {client.full_name}.",
+            **common,
+        )
+    if outcome == rules.OUTCOME_INCOMPLETE:
+        return Eligibility(
+            allowed=False,
+            needs_review=False,
+            reason="The screening is incomplete: " + ", ".join(evaluation.missing) + ".",
+            **common,
+        )
+    if outcome == rules.OUTCOME_DEFER:
+        if evaluation.eligible_from is None:
+            reason = f"Treatment is deferred on {day} until a condition resolves; re-screen then."
+        else:
+            reason = (
+                f"Treatment is deferred on {day}; the client is eligible from "
+                f"{evaluation.eligible_from.strftime('%-d %B %Y')}."
+            )
+        return Eligibility(allowed=False, needs_review=False, reason=reason, **common)
+    if outcome == rules.OUTCOME_CAUTION:
+        reviewed = screening.outcome == rules.OUTCOME_CAUTION and hasattr(screening, "review")
+        return Eligibility(
+            allowed=True,
+            needs_review=not reviewed,
+            reason=(
+                "Caution: reviewed by a practitioner."
+                if reviewed
+                else "Caution: a practitioner must review the screening before the session."
+            ),
+            **common,
+        )
+    return Eligibility(allowed=True, needs_review=False, reason="Screening clear.", **common)
+
+
+@dataclass(frozen=True)
+class ScreeningStatus:
+    """What the client page's badge shows."""
+
+    # none, expired, clear, caution_pending, caution_reviewed, defer, contraindicated, incomplete
+    kind: str
+    label: str
+    tone: str  # ok, warn, danger, neutral
+    screening: Screening | None
+    valid_until: date | None = None
+
+
+def client_screening_status(*, client: Client, today: date | None = None) -> ScreeningStatus:
+    today = today or client.clinic.local_today()
+    latest = screening_list(clinic=client.clinic, client=client).first()
+    if latest is None:
+        return ScreeningStatus("none", "Not screened", "neutral", None)
+    valid_until = screening_valid_until(latest)
+    if valid_until < today:
+        return ScreeningStatus(
+            "expired", f"Screening expired {valid_until:%-d %b %Y}", "neutral", latest, valid_until
+        )
+    outcome = latest.outcome
+    if outcome == rules.OUTCOME_CLEAR:
+        return ScreeningStatus("clear", "Screening clear", "ok", latest, valid_until)
+    if outcome == rules.OUTCOME_CAUTION:
+        if hasattr(latest, "review"):
+            return ScreeningStatus(
+                "caution_reviewed", "Caution: reviewed", "ok", latest, valid_until
+            )
+        return ScreeningStatus(
+            "caution_pending", "Caution: awaiting review", "warn", latest, valid_until
+        )
+    if outcome == rules.OUTCOME_DEFER:
+        if latest.eligible_from:
+            label = f"Deferred until {latest.eligible_from:%-d %b %Y}"
+        else:
+            label = "Deferred: re-screen when resolved"
+        return ScreeningStatus("defer", label, "warn", latest, valid_until)
+    if outcome == rules.OUTCOME_CONTRAINDICATED:
+        return ScreeningStatus("contraindicated", "Contraindicated", "danger", latest, valid_until)
+    return ScreeningStatus("incomplete", "Screening incomplete", "warn", latest, valid_until)

@@ -1,0 +1,227 @@
+"""Writes for screening: rule-set versions, screenings and their reviews."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from clinic.models import Client, Clinic, Role, User
+from common.audit import audit_record
+from common.errors import ApplicationError, Conflict, PermissionDenied
+from common.versions import version_current, version_lock
+from treatments.screening import rules
+from treatments.screening.defaults import DEFAULT_RULE_SET
+from treatments.screening.models import RuleSet, Screening, ScreeningReview
+
+
+def rule_set_current(*, clinic: Clinic) -> RuleSet:
+    """The clinic's newest rule set; the shipped default becomes version 1 on first use."""
+    return version_current(
+        RuleSet,
+        clinic=clinic,
+        defaults={"data": DEFAULT_RULE_SET, "note": "Shipped default rule set"},
+    )
+
+
+@transaction.atomic
+def rule_set_publish(*, clinic: Clinic, actor: User, data: dict[str, Any], note: str) -> RuleSet:
+    """Publish ``data`` as the clinic's next rule-set version. Old versions stay as they are."""
+    errors = rules.validate_rule_set_data(data)
+    if errors:
+        raise ApplicationError(
+            "The rule set has errors; nothing was published.",
+            fields={f"data.{key}": msgs for key, msgs in errors.items()},
+        )
+    if not note.strip():
+        raise ApplicationError(
+            "Say what changed.", fields={"note": ["Describe the change for the audit trail."]}
+        )
+    version_lock(clinic=clinic)
+    latest = rule_set_current(clinic=clinic)
+    if latest.data == data:
+        raise Conflict("Nothing changed from the current version.", code="rule_set_unchanged")
+    rule_set = RuleSet.objects.create(
+        clinic=clinic, version=latest.version + 1, data=data, note=note.strip(), published_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        object_type="rule_set",
+        object_id=rule_set.pk,
+        clinic_id=clinic.pk,
+        detail={"version": rule_set.version, "note": rule_set.note},
+    )
+    return rule_set
+
+
+@dataclass(frozen=True)
+class PreparedScreening:
+    rule_set: RuleSet
+    answers: dict[str, Any]  # JSON-ready, as they will be stored
+    evaluation: rules.Evaluation
+
+
+def _json_answers(parsed: dict[str, object]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in parsed.items()}
+
+
+def screening_prepare(
+    *, client: Client, planned_date: date, raw_answers: object, rule_set: RuleSet | None = None
+) -> PreparedScreening:
+    """Validate the answers and evaluate them; stores nothing."""
+    today = client.clinic.local_today()
+    if planned_date < today:
+        raise ApplicationError(
+            "The planned date is in the past.",
+            fields={"planned_date": ["Choose today or a later date."]},
+        )
+    rule_set = rule_set or rule_set_current(clinic=client.clinic)
+    engine = rule_set.engine()
+    try:
+        parsed = rules.parse_answers(engine, raw_answers, today=today)  # type: ignore[arg-type]
+    except rules.AnswersInvalid as exc:
+        raise ApplicationError(
+            "Some answers are not valid.",
+            fields={
+                (key if key == "answers" else f"answers.{key}"): msgs
+                for key, msgs in exc.fields.items()
+            },
+        ) from exc
+    evaluation = rules.evaluate(
+        rule_set=engine,
+        answers=parsed,
+        date_of_birth=client.date_of_birth,
+        fitzpatrick_type=client.fitzpatrick_type,
+        planned_date=planned_date,
+    )
+    return PreparedScreening(
+        rule_set=rule_set, answers=_json_answers(parsed), evaluation=evaluation
+    )
+
+
+def screening_dry_run(
+    *, client: Client, actor: User, planned_date: date, raw_answers: object
+) -> PreparedScreening:
+    prepared = screening_prepare(client=client, planned_date=planned_date, raw_answers=raw_answers)
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="screening_evaluation",
+        object_id=client.pk,
+        clinic_id=client.clinic_id,
+        client_id=client.pk,
+        detail={"outcome": prepared.evaluation.outcome},
+    )
+    return prepared
+
+
+@transaction.atomic
+def screening_take(
+    *,
+    client: Client,
+    actor: User,
+    planned_date: date,
+    raw_answers: object,
+    rule_set: RuleSet | None = None,
+) -> Screening:
+    """Store a screening exactly as evaluated now. It is never edited afterwards.
+
+    ``rule_set`` pins the version the questions were asked from (the form shows one
+    version; a publish while it is open must not file the answers under another). If it
+    is no longer the current version, the screening is refused with 409.
+    """
+    if rule_set is not None:
+        current = rule_set_current(clinic=client.clinic)
+        if current.pk != rule_set.pk:
+            raise Conflict(
+                f"The screening rules changed to version {current.version} while the form "
+                "was open; answer the current questions.",
+                code="rule_set_changed",
+            )
+    prepared = screening_prepare(
+        client=client, planned_date=planned_date, raw_answers=raw_answers, rule_set=rule_set
+    )
+    evaluation = prepared.evaluation
+    screening = Screening.objects.create(
+        clinic=client.clinic,
+        client=client,
+        rule_set=prepared.rule_set,
+        planned_date=planned_date,
+        taken_on=client.clinic.local_today(),
+        taken_by=actor,
+        answers=prepared.answers,
+        date_of_birth=client.date_of_birth,
+        fitzpatrick_type=client.fitzpatrick_type,
+        outcome=evaluation.outcome,
+        eligible_from=evaluation.eligible_from,
+        missing=list(evaluation.missing),
+        findings=[f.to_dict() for f in evaluation.findings],
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        object_type="screening",
+        object_id=screening.pk,
+        clinic_id=client.clinic_id,
+        client_id=client.pk,
+        detail={"outcome": screening.outcome, "rule_set_version": prepared.rule_set.version},
+    )
+    return screening
+
+
+@transaction.atomic
+def screening_review(*, screening: Screening, actor: User, role: str, note: str) -> ScreeningReview:
+    """A practitioner records that they reviewed a ``caution`` screening."""
+    if role != Role.PRACTITIONER:
+        raise PermissionDenied("Only a practitioner can review a screening.")
+    if screening.outcome != rules.OUTCOME_CAUTION:
+        raise Conflict(
+            f"Only a caution result is reviewed; this screening is {screening.outcome}.",
+            code="review_not_applicable",
+        )
+    if not note.strip():
+        raise ApplicationError(
+            "Write what you reviewed.", fields={"note": ["A review needs a note."]}
+        )
+    # Lock the screening so two practitioners reviewing at once get one review and a 409.
+    Screening.objects.select_for_update().filter(pk=screening.pk).first()
+    if ScreeningReview.objects.filter(screening=screening).exists():
+        raise Conflict("This screening has already been reviewed.", code="already_reviewed")
+    review = ScreeningReview.objects.create(
+        screening=screening, reviewed_by=actor, note=note.strip()
+    )
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="screening",
+        object_id=screening.pk,
+        clinic_id=screening.clinic_id,
+        client_id=screening.client_id,
+        detail={"review": review.pk},
+    )
+    return review
+
+
+def screening_viewed(*, screening: Screening, actor: User) -> None:
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="screening",
+        object_id=screening.pk,
+        clinic_id=screening.clinic_id,
+        client_id=screening.client_id,
+    )
+
+
+def screening_eligibility_viewed(*, client: Client, actor: User) -> None:
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="treatment_eligibility",
+        object_id=client.pk,
+        clinic_id=client.clinic_id,
+        client_id=client.pk,
+    )
