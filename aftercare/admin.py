@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from aftercare.models import AftercareSchedule, AftercareTemplate
-from common.admin import ReadOnlyAdmin
+from common.admin_base import ReadOnlyAdmin
 
 
 @admin.register(AftercareTemplate)

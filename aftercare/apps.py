@@ -7,5 +7,9 @@ class AftercareConfig(AppConfig):
 
     def ready(self) -> None:
         from aftercare.notifications import register_kinds
+        from aftercare.schedules import aftercare_on_session_signed
+        from treatments.records.signing import on_session_signed
 
         register_kinds()
+        # The one upward call: signing a session (records) schedules its aftercare.
+        on_session_signed(aftercare_on_session_signed)

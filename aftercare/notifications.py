@@ -16,6 +16,8 @@ from clinic.booking.models import ACTIVE_STATUSES, Appointment, AppointmentKind
 from clinic.messaging import kinds as messaging
 from clinic.messaging import links as links_messaging
 from clinic.messaging.models import OutgoingMessage
+from treatments.plans.models import PlanStatus
+from treatments.records.models import SessionStatus
 
 
 def _schedule(message: OutgoingMessage) -> AftercareSchedule | None:
@@ -33,7 +35,6 @@ def _entry(schedule: AftercareSchedule, code: str) -> timeline.Entry | None:
 
 
 def _still_wanted(message: OutgoingMessage) -> str | None:
-    from treatments.records.models import SessionStatus
 
     schedule = _schedule(message)
     if schedule is None:
@@ -48,8 +49,6 @@ def _still_wanted(message: OutgoingMessage) -> str | None:
 
 
 def _next_session_still_wanted(message: OutgoingMessage) -> str | None:
-    from treatments.plans.models import PlanStatus
-    from treatments.records.models import SessionStatus
 
     reason = _still_wanted(message)
     if reason is not None:

@@ -21,11 +21,14 @@ from aftercare import timeline
 from aftercare.defaults import DEFAULT_AFTERCARE
 from aftercare.keys import dedupe_key_for
 from aftercare.models import AftercareSchedule, AftercareTemplate
+from aftercare.tasks import render_aftercare_pdf
 from clinic.messaging.services import message_schedule, messages_cancel
 from clinic.models import Clinic, User
 from common.audit import audit_record
 from common.errors import ApplicationError
 from common.versions import version_current, version_lock
+from treatments.plans.models import PlanStatus
+from treatments.records.models import SessionStatus, TreatmentSession
 
 logger = logging.getLogger(__name__)
 
@@ -74,10 +77,8 @@ def aftercare_template_publish(
 # --- schedules --------------------------------------------------------------------------
 
 
-def _next_session_interval(session: Any) -> int | None:
+def _next_session_interval(session: TreatmentSession) -> int | None:
     """The plan's interval if the course has sessions left after this one, else None."""
-    from treatments.plans.models import PlanStatus
-    from treatments.records.models import SessionStatus, TreatmentSession
 
     plan = session.plan
     if plan is None or plan.status != PlanStatus.ACTIVE:
@@ -92,7 +93,7 @@ def _next_session_interval(session: Any) -> int | None:
 
 
 @transaction.atomic
-def aftercare_schedule_session(*, session: Any) -> AftercareSchedule:
+def aftercare_schedule_session(*, session: TreatmentSession) -> AftercareSchedule:
     """Create the session's aftercare schedule and its outgoing messages.
 
     Call it in the transaction that signs the session. Idempotent: a session has one
@@ -143,14 +144,20 @@ def aftercare_schedule_session(*, session: Any) -> AftercareSchedule:
     return schedule
 
 
+def aftercare_on_session_signed(session: TreatmentSession) -> None:
+    """The handler records calls when a session is signed (treatments/records/signing.py)."""
+    aftercare_schedule_session(session=session)
+
+
 def _enqueue_pdf(schedule_id: int) -> None:
-    from aftercare.tasks import render_aftercare_pdf
 
     render_aftercare_pdf.delay(schedule_id)
 
 
 @transaction.atomic
-def aftercare_cancel_session(*, session: Any, reason: str, at: datetime | None = None) -> int:
+def aftercare_cancel_session(
+    *, session: TreatmentSession, reason: str, at: datetime | None = None
+) -> int:
     """Stop a session's aftercare: the schedule is marked and its pending messages cancelled.
 
     Call it in the transaction that cancels (or voids) the session. Returns how many

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from aftercare.pdf import aftercare_pdf
+
 
 @shared_task(name="aftercare.tasks.render_aftercare_pdf", ignore_result=True)
 def render_aftercare_pdf(schedule_id: int) -> None:
@@ -12,6 +14,5 @@ def render_aftercare_pdf(schedule_id: int) -> None:
     Idempotent: a current cached file is not rendered again. If this never runs, the
     first e-mail renders the PDF itself.
     """
-    from aftercare.pdf import aftercare_pdf
 
     aftercare_pdf(schedule_id=schedule_id)

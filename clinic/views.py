@@ -21,8 +21,6 @@ from clinic.access import (
     request_membership,
     request_memberships,
 )
-from clinic.booking import services as booking
-from clinic.booking.models import AppointmentStatus
 from clinic.forms import ClientForm, StaffAddForm, StaffRoleForm
 from clinic.models import Client, Role
 from common.errors import ApplicationError, NotFound
@@ -61,11 +59,6 @@ class DashboardView(ClinicStaffMixin, View):
             {
                 "today": timezone.localdate(timezone=zoneinfo.ZoneInfo(self.clinic.timezone)),
                 "recent_clients": recent,
-                "appointments": list(
-                    booking.appointment_list(
-                        clinic=self.clinic, on_date=self.clinic.local_today()
-                    ).exclude(status=AppointmentStatus.CANCELLED)
-                ),
                 "client_count": selectors.client_list(clinic=self.clinic).count(),
             },
         )
@@ -118,31 +111,17 @@ def _form_context(form: ClientForm, client: Client | None = None) -> dict:
 
 
 class ClientDetailView(ClinicStaffMixin, View):
-    def get(self, request, pk):
-        # Imported here: treatments depends on clinic, not the other way round.
-        from treatments.screening import selectors as screening_selectors
+    """The client's record. Its clinical sections come from the packages above clinic
+    through their template tags (screening_tags, booking_tags, plan_tags, …)."""
 
+    def get(self, request, pk):
         client = self.get_client(pk)
         services.client_record_read(client=client, actor=request.user)
         today = client.clinic.local_today()
         return render(
             request,
             "clinic/client_detail.html",
-            {
-                "client": client,
-                "age": client.age_on(today),
-                "screening_status": screening_selectors.client_screening_status(
-                    client=client, today=today
-                ),
-                "screenings": list(
-                    screening_selectors.screening_list(clinic=self.clinic, client=client)
-                ),
-                "appointments": list(
-                    booking.appointment_list(clinic=self.clinic, client_id=client.pk).order_by(
-                        "-start"
-                    )[:20]
-                ),
-            },
+            {"client": client, "age": client.age_on(today)},
         )
 
 

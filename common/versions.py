@@ -36,6 +36,4 @@ def version_lock(*, clinic: Any) -> None:
 
     Call inside the publishing transaction, before reading the current version.
     """
-    from clinic.models import Clinic
-
-    Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
+    type(clinic).objects.select_for_update().filter(pk=clinic.pk).first()

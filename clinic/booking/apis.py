@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import selectors
+from clinic.booking import selectors as booking_selectors
 from clinic.booking import services as booking
 from clinic.booking.models import Appointment, Device, Practitioner, Room
 from clinic.booking.serializers import (
@@ -30,7 +31,7 @@ from clinic.booking.serializers import (
 )
 from clinic.models import Membership
 from clinic.permissions import ManagerWritesStaffReads
-from common.errors import NotFound
+from common.errors import ApplicationError, NotFound
 
 
 class _ClinicViewSet(viewsets.GenericViewSet):
@@ -52,10 +53,12 @@ class PractitionerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Cli
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Practitioner.objects.none()
-        return booking.practitioner_list(clinic=self.clinic)
+        return booking_selectors.practitioner_list(clinic=self.clinic)
 
     def get_object(self):
-        return booking.practitioner_get(clinic=self.clinic, practitioner_id=self.kwargs["pk"])
+        return booking_selectors.practitioner_get(
+            clinic=self.clinic, practitioner_id=self.kwargs["pk"]
+        )
 
     @extend_schema(request=PractitionerCreateSerializer, responses={201: PractitionerSerializer})
     def create(self, request):
@@ -128,10 +131,10 @@ class RoomViewSet(_SimpleResourceViewSet):
 
     serializer_class = RoomSerializer
     queryset = Room.objects.none()
-    selector = booking.room_list
+    selector = booking_selectors.room_list
 
     def get_object(self):
-        return booking.room_get(clinic=self.clinic, room_id=self.kwargs["pk"])
+        return booking_selectors.room_get(clinic=self.clinic, room_id=self.kwargs["pk"])
 
     def perform_create(self, serializer):
         _unique_or_400(Room, self.clinic, name=serializer.validated_data["name"])
@@ -144,10 +147,10 @@ class DeviceViewSet(_SimpleResourceViewSet):
 
     serializer_class = DeviceSerializer
     queryset = Device.objects.none()
-    selector = booking.device_list
+    selector = booking_selectors.device_list
 
     def get_object(self):
-        return booking.device_get(clinic=self.clinic, device_id=self.kwargs["pk"])
+        return booking_selectors.device_get(clinic=self.clinic, device_id=self.kwargs["pk"])
 
     def perform_create(self, serializer):
         _unique_or_400(
@@ -157,7 +160,6 @@ class DeviceViewSet(_SimpleResourceViewSet):
 
 
 def _unique_or_400(model, clinic, **values) -> None:
-    from common.errors import ApplicationError
 
     if model.objects.filter(clinic=clinic, **values).exists():
         (field,) = values
@@ -179,16 +181,20 @@ class AvailabilityApi(APIView):
         query.is_valid(raise_exception=True)
         values = query.validated_data
         clinic = request.membership.clinic
-        practitioner = booking.practitioner_get(
+        practitioner = booking_selectors.practitioner_get(
             clinic=clinic, practitioner_id=values["practitioner"]
         )
-        room = booking.room_get(clinic=clinic, room_id=values["room"]) if "room" in values else None
+        room = (
+            booking_selectors.room_get(clinic=clinic, room_id=values["room"])
+            if "room" in values
+            else None
+        )
         device = (
-            booking.device_get(clinic=clinic, device_id=values["device"])
+            booking_selectors.device_get(clinic=clinic, device_id=values["device"])
             if "device" in values
             else None
         )
-        slots = booking.availability_search(
+        slots = booking_selectors.availability_search(
             clinic=clinic,
             practitioner=practitioner,
             date_from=values["date_from"],
@@ -226,7 +232,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Clin
         query = AppointmentListQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         values = query.validated_data
-        return booking.appointment_list(
+        return booking_selectors.appointment_list(
             clinic=self.clinic,
             on_date=values.get("date"),
             practitioner_id=values.get("practitioner"),
@@ -236,7 +242,9 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Clin
         )
 
     def get_object(self):
-        return booking.appointment_get(clinic=self.clinic, appointment_id=self.kwargs["pk"])
+        return booking_selectors.appointment_get(
+            clinic=self.clinic, appointment_id=self.kwargs["pk"]
+        )
 
     def _resolve(self, values: dict) -> dict:
         clinic = self.clinic
@@ -244,13 +252,15 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Clin
         if "client" in values:
             resolved["client"] = selectors.client_get(clinic=clinic, client_id=values["client"])
         if "practitioner" in values:
-            resolved["practitioner"] = booking.practitioner_get(
+            resolved["practitioner"] = booking_selectors.practitioner_get(
                 clinic=clinic, practitioner_id=values["practitioner"]
             )
         if "room" in values:
-            resolved["room"] = booking.room_get(clinic=clinic, room_id=values["room"])
+            resolved["room"] = booking_selectors.room_get(clinic=clinic, room_id=values["room"])
         if values.get("device") is not None:
-            resolved["device"] = booking.device_get(clinic=clinic, device_id=values["device"])
+            resolved["device"] = booking_selectors.device_get(
+                clinic=clinic, device_id=values["device"]
+            )
         return resolved
 
     @extend_schema(request=AppointmentCreateSerializer, responses={201: AppointmentSerializer})
@@ -279,7 +289,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Clin
         )
 
     def get_object_by_id(self, pk: int) -> Appointment:
-        return booking.appointment_get(clinic=self.clinic, appointment_id=pk)
+        return booking_selectors.appointment_get(clinic=self.clinic, appointment_id=pk)
 
     @extend_schema(request=AppointmentUpdateSerializer, responses={200: AppointmentSerializer})
     def partial_update(self, request, pk=None):

@@ -14,10 +14,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clinic import selectors
-from clinic.booking import services as booking
+from clinic.booking import selectors as booking_selectors
 from clinic.booking.availability import local_to_utc
 from clinic.booking.models import AppointmentKind, Device, Room, WorkingHours
 from clinic.models import Clinic, Membership, Role
+from treatments.plans.models import TreatmentPlan
 
 DURATIONS = (30, 45, 60, 90)
 DURATION_CHOICES = [(m, f"{m} minutes") for m in DURATIONS]
@@ -81,9 +82,9 @@ class _ResourceFieldsMixin:
     """Practitioner, room and device selects scoped to the clinic."""
 
     def _scope(self, clinic: Clinic, *, keep: Any = None) -> None:
-        practitioners = booking.practitioner_list(clinic=clinic)
-        rooms = booking.room_list(clinic=clinic)
-        devices = booking.device_list(clinic=clinic)
+        practitioners = booking_selectors.practitioner_list(clinic=clinic)
+        rooms = booking_selectors.room_list(clinic=clinic)
+        devices = booking_selectors.device_list(clinic=clinic)
         # An appointment being changed keeps showing its own resources, even if they have
         # since been retired; the service decides whether they may still be used.
         self.fields["practitioner"].queryset = practitioners.filter(
@@ -146,7 +147,6 @@ class BookingForm(_ResourceFieldsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.clinic = clinic
         self.fields["client"].queryset = selectors.client_list(clinic=clinic)
-        from treatments.plans.models import TreatmentPlan
 
         plans = TreatmentPlan.objects.filter(clinic=clinic, status="active").select_related(
             "client"
@@ -265,9 +265,9 @@ class SlotSearchForm(forms.Form):
 
     def __init__(self, *args: Any, clinic: Clinic, extra_duration: int | None = None, **kw):
         super().__init__(*args, **kw)
-        self.fields["practitioner"].queryset = booking.practitioner_list(clinic=clinic)
-        self.fields["room"].queryset = booking.room_list(clinic=clinic)
-        self.fields["device"].queryset = booking.device_list(clinic=clinic)
+        self.fields["practitioner"].queryset = booking_selectors.practitioner_list(clinic=clinic)
+        self.fields["room"].queryset = booking_selectors.room_list(clinic=clinic)
+        self.fields["device"].queryset = booking_selectors.device_list(clinic=clinic)
         self.fields["duration"].choices = _duration_choices(extra_duration)
 
     @property
@@ -316,7 +316,7 @@ class RoomForm(forms.ModelForm):
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
-        taken = booking.room_list(clinic=self.clinic).filter(name__iexact=name)
+        taken = booking_selectors.room_list(clinic=self.clinic).filter(name__iexact=name)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
@@ -341,7 +341,7 @@ class DeviceForm(forms.ModelForm):
 
     def clean_serial_number(self) -> str:
         serial = self.cleaned_data["serial_number"].strip()
-        taken = booking.device_list(clinic=self.clinic).filter(serial_number=serial)
+        taken = booking_selectors.device_list(clinic=self.clinic).filter(serial_number=serial)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -125,6 +126,10 @@ class Device(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.serial_number})"
+
+
+#: The longest appointment the clinic can book.
+MAX_APPOINTMENT = timedelta(hours=8)
 
 
 class AppointmentKind(models.TextChoices):

@@ -16,6 +16,7 @@ from clinic.booking.models import (
     WorkingHours,
 )
 from common.fields import BoundedDateField, BoundedDateTimeField, ObjectIdField
+from treatments.plans.models import PlanStatus, TreatmentPlan
 
 
 class WorkingHoursSerializer(serializers.ModelSerializer):
@@ -143,7 +144,6 @@ def _resolve_plan(plan_id: int | None, *, client_id: int | None):
     """
     if plan_id is None:
         return None
-    from treatments.plans.models import PlanStatus, TreatmentPlan
 
     plan = TreatmentPlan.objects.filter(pk=plan_id).first()
     if plan is None or (client_id is not None and plan.client_id != client_id):

@@ -21,6 +21,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views import View
 
+from clinic import selectors, services
+from clinic.booking import selectors as booking_selectors
 from clinic.booking import services as booking
 from clinic.booking.availability import local_to_utc
 from clinic.booking.forms import (
@@ -49,6 +51,8 @@ from clinic.models import Clinic
 from clinic.views import ClinicStaffMixin
 from common.audit import audit_record
 from common.errors import ApplicationError, NotFound
+from treatments.screening.errors import ScreeningBlocksTreatment
+from treatments.screening.selectors import client_screening_status, treatment_eligibility
 
 #: The calendar never shows more than this much of a day (minutes after midnight).
 DAY_FIRST, DAY_LAST = 7 * 60, 21 * 60
@@ -223,8 +227,8 @@ class CalendarView(ClinicStaffMixin, View):
         zone = clinic.zone
         window_start = local_to_utc(days[0], time(0), zone)
         window_end = local_to_utc(days[-1] + timedelta(days=1), time(0), zone)
-        practitioners = list(booking.practitioner_list(clinic=clinic))  # + working hours
-        rooms = list(booking.room_list(clinic=clinic))
+        practitioners = list(booking_selectors.practitioner_list(clinic=clinic))  # + working hours
+        rooms = list(booking_selectors.room_list(clinic=clinic))
 
         chosen_practitioner = chosen_room = None
         appointments = booking.appointments_for_calendar(
@@ -565,7 +569,7 @@ def _find_slots(
         duration=values["duration"],
     )
     try:
-        slots = booking.availability_search(
+        slots = booking_selectors.availability_search(
             clinic=clinic,
             practitioner=values["practitioner"],
             date_from=values["date"],
@@ -577,7 +581,7 @@ def _find_slots(
     except ApplicationError as exc:
         results.errors.append(exc.detail)
         return results
-    room_names = {r.pk: r.name for r in booking.room_list(clinic=clinic)}
+    room_names = {r.pk: r.name for r in booking_selectors.room_list(clinic=clinic)}
     zone = clinic.zone
     grouped: dict[date, list[SlotChoice]] = {}
     for slot in slots:
@@ -611,7 +615,6 @@ def _query_initial(query: QueryDict, names: Iterable[str]) -> dict[str, Any]:
 
 def _service_error(form: forms.Form, exc: ApplicationError) -> dict[str, Any] | None:
     """A refusal from booking.py as a page alert, or as errors next to the fields."""
-    from treatments.screening.errors import ScreeningBlocksTreatment
 
     if isinstance(exc, ScreeningBlocksTreatment):
         screening = exc.extra.get("screening", {})
@@ -651,8 +654,6 @@ def _error_status(exc: ApplicationError) -> int:
 
 def _safety(clinic: Clinic, actor, client_id: Any, kind: Any, on: Any) -> dict[str, Any] | None:
     """The client's screening badge and, for a treatment, whether that date is allowed."""
-    from clinic import selectors, services
-    from treatments.screening.selectors import client_screening_status, treatment_eligibility
 
     if not client_id:
         return None
@@ -792,7 +793,7 @@ class AppointmentNewView(ClinicStaffMixin, View):
 class _AppointmentMixin(ClinicStaffMixin):
     def get_appointment(self, pk) -> Appointment:
         try:
-            return booking.appointment_get(clinic=self.clinic, appointment_id=pk)
+            return booking_selectors.appointment_get(clinic=self.clinic, appointment_id=pk)
         except NotFound as exc:
             raise _not_found(exc) from exc
 
@@ -805,7 +806,6 @@ class _AppointmentMixin(ClinicStaffMixin):
         error: dict[str, Any] | None = None,
         status: int = 200,
     ) -> HttpResponse:
-        from treatments.screening.selectors import client_screening_status
 
         clinic = self.clinic
         zone = clinic.zone
@@ -849,7 +849,7 @@ class _AppointmentMixin(ClinicStaffMixin):
 
     def refused(self, request, appointment, title: str, detail: str, status: int) -> HttpResponse:
         """The page again, as it is now, with the reason nothing changed."""
-        fresh = booking.appointment_get(clinic=self.clinic, appointment_id=appointment.pk)
+        fresh = booking_selectors.appointment_get(clinic=self.clinic, appointment_id=appointment.pk)
         error = {"kind": "status", "title": title, "detail": detail}
         return self.detail_page(request, fresh, error=error, status=status)
 
@@ -964,7 +964,9 @@ class AppointmentRescheduleView(_AppointmentMixin, View):
                         extra_duration=_minutes_of(appointment),
                     )
             else:
-                fresh = booking.appointment_get(clinic=self.clinic, appointment_id=appointment.pk)
+                fresh = booking_selectors.appointment_get(
+                    clinic=self.clinic, appointment_id=appointment.pk
+                )
                 local = fresh.start.astimezone(self.clinic.zone)
                 messages.success(request, f"Moved to {local:%A %-d %B at %H:%M}.")
                 return redirect("appointment-detail", pk=appointment.pk)
@@ -1022,9 +1024,11 @@ def _resources_page(
     request, clinic, *, room_form=None, device_form=None, practitioner_form=None, status=200
 ) -> HttpResponse:
     context = {
-        "rooms": booking.room_list(clinic=clinic),
-        "devices": booking.device_list(clinic=clinic),
-        "practitioners": [(p, _hours_summary(p)) for p in booking.practitioner_list(clinic=clinic)],
+        "rooms": booking_selectors.room_list(clinic=clinic),
+        "devices": booking_selectors.device_list(clinic=clinic),
+        "practitioners": [
+            (p, _hours_summary(p)) for p in booking_selectors.practitioner_list(clinic=clinic)
+        ],
         "room_form": room_form or RoomForm(clinic=clinic, prefix="room"),
         "device_form": device_form or DeviceForm(clinic=clinic, prefix="device"),
         "practitioner_form": practitioner_form
@@ -1064,7 +1068,7 @@ class _ResourceEditView(ClinicStaffMixin, View):
     prefix = ""
 
     def get_object(self, pk):
-        getter = booking.room_get if self.model is Room else booking.device_get
+        getter = booking_selectors.room_get if self.model is Room else booking_selectors.device_get
         try:
             return getter(clinic=self.clinic, **{f"{self.noun}_id": pk})
         except NotFound as exc:
@@ -1146,7 +1150,7 @@ class PractitionerEditView(ClinicStaffMixin, View):
 
     def get_practitioner(self, pk) -> Practitioner:
         try:
-            return booking.practitioner_get(clinic=self.clinic, practitioner_id=pk)
+            return booking_selectors.practitioner_get(clinic=self.clinic, practitioner_id=pk)
         except NotFound as exc:
             raise _not_found(exc) from exc
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from clinic.messaging.models import MessageAttempt, OutgoingMessage, Unsubscription
-from common.admin import ReadOnlyAdmin
+from common.admin_base import ReadOnlyAdmin
 from common.audit import audit_record
 
 

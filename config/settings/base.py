@@ -50,7 +50,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "common.middleware.RequestContextMiddleware",
-    "common.middleware.ClinicTimezoneMiddleware",
+    "clinic.middleware.ClinicTimezoneMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clinic.booking import availability
-from clinic.booking import services as booking
+from clinic.booking import selectors as booking_selectors
 from clinic.booking.models import Appointment, TimeOff
 from tests.factories import ClientFactory, DeviceFactory, RoomFactory, practitioner_for
 
@@ -224,11 +224,11 @@ def test_availability_query_count_does_not_grow_with_appointments(setup, clinic)
     c = ClientFactory(clinic=clinic)
 
     def count_queries() -> int:
-        practitioner = booking.practitioner_get(
+        practitioner = booking_selectors.practitioner_get(
             clinic=clinic, practitioner_id=setup["practitioner"].pk
         )
         with CaptureQueriesContext(connection) as ctx:
-            booking.availability_search(
+            booking_selectors.availability_search(
                 clinic=clinic,
                 practitioner=practitioner,
                 date_from=date(2026, 3, 2),

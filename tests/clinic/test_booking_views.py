@@ -11,6 +11,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from clinic.booking import selectors as booking_selectors
 from clinic.booking import services as booking
 from clinic.booking.availability import local_to_utc
 from clinic.booking.models import Appointment, AppointmentStatus, Room, TimeOff, WorkingHours
@@ -667,7 +668,7 @@ def test_client_page_snippet_lists_appointments_in_local_time(reception, setup, 
     from django.template.loader import render_to_string
 
     summer = book(setup, client_record, reception, datetime(2026, 6, 9, 9, 0, tzinfo=UTC))
-    appointments = booking.appointment_list(
+    appointments = booking_selectors.appointment_list(
         clinic=client_record.clinic, client_id=client_record.pk
     ).order_by("-start")
     html = render_to_string(
@@ -688,7 +689,7 @@ def test_dashboard_snippet_lists_today_with_the_review_flag(reception, setup, cl
 
     screen(client_record, reception, anticoagulant_use=True)
     book(setup, client_record, reception, at(DAY, "10:00"), minutes=60, kind="treatment")
-    today = list(booking.appointment_list(clinic=client_record.clinic, on_date=DAY))
+    today = list(booking_selectors.appointment_list(clinic=client_record.clinic, on_date=DAY))
     html = render_to_string(
         "booking/_today.html", {"appointments": today, "membership": reception.membership}
     )

@@ -23,6 +23,7 @@ from clinic.publish import VersionPublishView
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError, NotFound
 from treatments.consent import selectors, services
+from treatments.consent.apis import consent_pdf_response
 from treatments.consent.forms import ConsentForm, ConsentTextPublishForm
 from treatments.consent.models import Consent, ConsentText
 
@@ -150,7 +151,6 @@ class ConsentDetailView(ConsentAccessMixin, View):
 
 class ConsentPdfView(ConsentAccessMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        from treatments.consent.apis import consent_pdf_response
 
         consent = self.get_consent(pk)
         response = consent_pdf_response(consent)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from common.admin import AuditedReadAdmin, ReadOnlyAdmin
+from common.admin_base import AuditedReadAdmin, ReadOnlyAdmin
 from treatments.plans.models import ProtocolSet, TreatmentPlan
 
 

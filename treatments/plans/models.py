@@ -43,6 +43,13 @@ class PlanStatus(models.TextChoices):
     STOPPED = "stopped", "Stopped"
 
 
+# A course counts its signed sessions, so the status of a session of a course is the
+# course's vocabulary: plans reads it, records (TreatmentSession.status) writes it.
+class SessionStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", "In progress"
+    SIGNED = "signed", "Signed"
+
+
 class TreatmentPlan(TimeStampedModel):
     """A course of microneedling for one client and one indication."""
 

@@ -15,8 +15,7 @@ from clinic.models import Client, Clinic
 from common.errors import NotFound
 from common.fields import parse_id
 from treatments.plans import protocols
-from treatments.plans.models import PlanStatus, ProtocolSet, TreatmentPlan
-from treatments.records.models import SessionStatus
+from treatments.plans.models import PlanStatus, ProtocolSet, SessionStatus, TreatmentPlan
 
 _SIGNED = Q(sessions__status=SessionStatus.SIGNED)
 

@@ -14,9 +14,8 @@ from clinic.models import Client, Clinic, User
 from common.audit import audit_record
 from common.errors import ApplicationError, NotFound
 from treatments.plans import protocols
-from treatments.plans.models import PlanStatus, ProtocolSet, TreatmentPlan
+from treatments.plans.models import PlanStatus, ProtocolSet, SessionStatus, TreatmentPlan
 from treatments.plans.protocol_services import protocol_set_current
-from treatments.records.models import SessionStatus
 
 MAX_NOTES = 4000
 UPDATABLE = ("areas", "planned_sessions", "interval_days", "notes", "status")

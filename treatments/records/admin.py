@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from common.admin import AuditedReadAdmin
+from common.admin_base import AuditedReadAdmin
 from treatments.records.models import (
     SessionAmendment,
     SessionArea,

@@ -17,7 +17,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic.booking import services as booking
+from clinic.booking import selectors as booking_selectors
 from clinic.models import Role
 from clinic.permissions import HasRole
 from common.errors import NotFound
@@ -105,7 +105,7 @@ class SessionListApi(_SessionView):
         data = SessionStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        appointment = booking.appointment_get(
+        appointment = booking_selectors.appointment_get(
             clinic=self.clinic, appointment_id=values["appointment"]
         )
         plan = (
@@ -137,7 +137,7 @@ class SessionStartCheckApi(_SessionView):
         query = StartCheckQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         values = query.validated_data
-        appointment = booking.appointment_get(
+        appointment = booking_selectors.appointment_get(
             clinic=self.clinic, appointment_id=values["appointment"]
         )
         plan = (

@@ -8,13 +8,8 @@ from django.db import models
 from clinic.models import Client, Clinic
 from common.models import ImmutableModel, TimeStampedModel
 from treatments.plans import protocols
-from treatments.plans.models import TreatmentPlan
+from treatments.plans.models import SessionStatus, TreatmentPlan
 from treatments.screening.models import Screening
-
-
-class SessionStatus(models.TextChoices):
-    IN_PROGRESS = "in_progress", "In progress"
-    SIGNED = "signed", "Signed"
 
 
 class TreatmentSession(TimeStampedModel):
@@ -235,3 +230,13 @@ class SessionAmendment(ImmutableModel):
 
     def __str__(self) -> str:
         return f"Amendment {self.pk} to session {self.session_id}"
+
+
+__all__ = [
+    "SessionAmendment",
+    "SessionArea",
+    "SessionPhoto",
+    "SessionProduct",
+    "SessionStatus",
+    "TreatmentSession",
+]

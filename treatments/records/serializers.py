@@ -20,7 +20,7 @@ from treatments.records.models import (
     SessionStatus,
     TreatmentSession,
 )
-from treatments.records.selectors import session_plan_progress
+from treatments.records.selectors import recall_date, session_plan_progress, session_previous
 
 # --- output --------------------------------------------------------------------------
 
@@ -150,7 +150,6 @@ class SessionSerializer(serializers.ModelSerializer):
     def get_previous(self, obj: TreatmentSession) -> int | None:
         if hasattr(obj, "previous_id"):
             return obj.previous_id
-        from treatments.records.selectors import session_previous
 
         previous = session_previous(session=obj)
         return previous.pk if previous else None
@@ -212,7 +211,6 @@ class RecallRowSerializer(serializers.Serializer):
 
     @staticmethod
     def row(s: Any) -> dict[str, Any]:
-        from treatments.records.selectors import recall_date
 
         return {
             "session": s.pk,

@@ -22,9 +22,11 @@ from clinic.models import Clinic, Membership, Role, User
 from common.audit import audit_record
 from common.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from treatments.consent.models import Consent, ConsentText
+from treatments.consent.services import consent_text_current
 from treatments.plans import protocols
 from treatments.plans.defaults import ADVERSE_EVENT_CODES
 from treatments.plans.models import PlanStatus, TreatmentPlan
+from treatments.records import signing
 from treatments.records.models import (
     SessionAmendment,
     SessionArea,
@@ -133,14 +135,10 @@ def _client_plan(appointment: Appointment) -> TreatmentPlan | None:
 
 
 def consent_text_current_or_none(*, clinic: Clinic) -> ConsentText | None:
-    """The clinic's newest consent text; version 1 is created if the consent module can."""
+    """The clinic's newest consent text (version 1 is created on first use)."""
     text = ConsentText.objects.filter(clinic=clinic).order_by("-version").first()
     if text is not None:
         return text
-    try:
-        from treatments.consent.services import consent_text_current
-    except ImportError:
-        return None
     return consent_text_current(clinic=clinic)
 
 
@@ -835,9 +833,7 @@ def session_sign(*, session: TreatmentSession, actor: User) -> TreatmentSession:
     if appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN):
         appointment.status = AppointmentStatus.COMPLETED
         appointment.save(update_fields=["status", "updated_at"])
-    from aftercare.schedules import aftercare_schedule_session
-
-    aftercare_schedule_session(session=locked)
+    signing.session_signed(locked)  # schedules the aftercare (records/signing.py)
     _audit(actor, "update", locked, event="sign", signed_at=now.isoformat())
     return locked
 

@@ -22,7 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views import View
 
-from clinic.booking import services as booking
+from clinic.booking import selectors as booking_selectors
 from clinic.models import Role
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError, NotFound
@@ -189,7 +189,7 @@ class SessionStartView(_SessionMixin, View):
 
     def get_appointment(self, pk: int) -> Any:
         try:
-            return booking.appointment_get(clinic=self.clinic, appointment_id=pk)
+            return booking_selectors.appointment_get(clinic=self.clinic, appointment_id=pk)
         except NotFound as exc:
             raise Http404(exc.detail) from exc
 
@@ -577,7 +577,7 @@ class SessionRecordView(_SessionMixin, View):
         return self.render_record(request, session, protocol, forms)
 
     def devices(self) -> list[Any]:
-        return list(booking.device_list(clinic=self.clinic))
+        return list(booking_selectors.device_list(clinic=self.clinic))
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         session = self.get_session(pk)

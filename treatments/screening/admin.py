@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from common.errors import ApplicationError
-from treatments.screening import services
+from treatments.screening import rules, services
 from treatments.screening.models import RuleSet, Screening, ScreeningReview
 
 
@@ -25,7 +25,6 @@ class PublishRuleSetForm(forms.ModelForm):
         clinic, data, note = cleaned.get("clinic"), cleaned.get("data"), cleaned.get("note", "")
         if clinic is None or not isinstance(data, dict):
             return cleaned
-        from treatments.screening import rules
 
         errors = rules.validate_rule_set_data(data)
         if errors:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -11,6 +13,7 @@ from rest_framework.views import APIView
 from clinic import selectors as clinic_selectors
 from clinic.permissions import IsPractitioner, ManagerWritesStaffReads
 from common.errors import ApplicationError
+from common.fields import EARLIEST, LATEST
 from common.pagination import Pagination
 from treatments.screening import selectors, services
 from treatments.screening.models import RuleSet, Screening
@@ -157,9 +160,6 @@ class ClientEligibilityApi(APIView):
 
 
 def _parse_date_param(value: str | None, name: str):
-    from datetime import date
-
-    from common.fields import EARLIEST, LATEST
 
     try:
         parsed = date.fromisoformat(value or "")

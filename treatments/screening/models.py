@@ -8,6 +8,7 @@ from django.db import models
 from clinic.models import Client, Clinic
 from common.models import ImmutableModel
 from treatments.screening import rules
+from treatments.screening.defaults import SOURCES
 
 
 class RuleSet(ImmutableModel):
@@ -36,7 +37,6 @@ class RuleSet(ImmutableModel):
 
     @property
     def sources(self) -> dict[str, str]:
-        from treatments.screening.defaults import SOURCES
 
         return {**SOURCES, **(self.data.get("sources") or {})}
 

@@ -1,0 +1,36 @@
+"""Booking's parts of pages owned by lower layers: today's list, a client's appointments.
+
+The dashboard and the client page belong to ``clinic``, which sits below booking; they
+compose booking's sections through these tags instead of importing booking.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from clinic.booking import selectors as booking_selectors
+from clinic.booking.models import Appointment, AppointmentStatus
+
+register = template.Library()
+
+
+@register.simple_tag
+def today_appointments(clinic: Any) -> list[Appointment]:
+    """Today's appointments at the clinic (local day), cancelled ones left out."""
+    return list(
+        booking_selectors.appointment_list(clinic=clinic, on_date=clinic.local_today()).exclude(
+            status=AppointmentStatus.CANCELLED
+        )
+    )
+
+
+@register.simple_tag
+def client_appointments(client: Any, limit: int = 20) -> list[Appointment]:
+    """The client's appointments, newest first (the client page audits the read)."""
+    return list(
+        booking_selectors.appointment_list(clinic=client.clinic, client_id=client.pk).order_by(
+            "-start"
+        )[:limit]
+    )

@@ -1,0 +1,26 @@
+"""Screening's parts of the client page (owned by ``clinic``, which sits below screening)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from treatments.screening import selectors as screening_selectors
+from treatments.screening.models import Screening
+
+register = template.Library()
+
+
+@register.simple_tag
+def client_screening_status(client: Any) -> screening_selectors.ScreeningStatus:
+    """What the client's screening allows today: the badge and strip on the client page."""
+    return screening_selectors.client_screening_status(
+        client=client, today=client.clinic.local_today()
+    )
+
+
+@register.simple_tag
+def client_screenings(client: Any) -> list[Screening]:
+    """The client's screenings, newest first."""
+    return list(screening_selectors.screening_list(clinic=client.clinic, client=client))
