@@ -203,7 +203,7 @@ def screening_for(client, *, actor, planned_date=None, **answer_overrides):
     """A stored screening, taken now through the screening service (all "no" by default)."""
     from django.utils import timezone
 
-    from tests.treatments.helpers import all_no_answers
+    from tests.screening.answers import all_no_answers
     from treatments.screening.services import screening_take
 
     return screening_take(

@@ -63,7 +63,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         done = True
     response = render(
         request,
-        "aftercare/unsubscribe.html",
+        "messaging/unsubscribe.html",
         {"clinic": client.clinic, "label": label, "done": done},
     )
     return private_response(response)

@@ -19,7 +19,7 @@ from clinic.booking.availability import local_to_utc
 from clinic.booking.models import Appointment
 from tests.e2e.conftest import assert_accessible
 from tests.factories import ClientFactory, DeviceFactory, RoomFactory, practitioner_for
-from tests.treatments.helpers import all_no_answers
+from tests.screening.answers import all_no_answers
 from treatments.screening import services as screening_services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -108,7 +108,7 @@ class ConsentNewView(ClinicStaffMixin, View):
     ) -> HttpResponse:
         return render(
             request,
-            "treatments/consent_form.html",
+            "consent/consent_form.html",
             {
                 "client": client,
                 "form": form.describe(),
@@ -134,7 +134,7 @@ class ConsentDetailView(ConsentAccessMixin, View):
         current = selectors.consent_text_latest(clinic=self.clinic)
         return render(
             request,
-            "treatments/consent_detail.html",
+            "consent/consent_detail.html",
             {
                 "consent": consent,
                 "client": consent.client,
@@ -163,7 +163,7 @@ class ConsentTextListView(ClinicStaffMixin, View):
         current = services.consent_text_current(clinic=self.clinic)
         return render(
             request,
-            "treatments/consent_text_list.html",
+            "consent/consent_text_list.html",
             {
                 "versions": selectors.consent_text_list(clinic=self.clinic),
                 "can_publish": self.membership.role == Role.MANAGER,
@@ -175,7 +175,7 @@ class ConsentTextListView(ClinicStaffMixin, View):
 class ConsentTextPublishView(VersionPublishView):
     """A manager publishes a new consent-text version built from the current one."""
 
-    template_name = "treatments/consent_text_publish.html"
+    template_name = "consent/consent_text_publish.html"
     success_url_name = "consent-text-list"
     success_note = (
         "New consents use it; clients who signed an earlier version must sign again "

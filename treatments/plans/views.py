@@ -162,7 +162,7 @@ class PlanNewView(PlanAccessMixin, View):
         ]
         return render(
             request,
-            "treatments/plan_form.html",
+            "plans/plan_form.html",
             {
                 "client": client,
                 "protocol_set": protocol_set,
@@ -206,7 +206,7 @@ class PlanDetailView(PlanAccessMixin, View):
         ind = engine.indications.get(plan.indication)
         return render(
             request,
-            "treatments/plan_detail.html",
+            "plans/plan_detail.html",
             {
                 "plan": plan,
                 "client": plan.client,
@@ -272,7 +272,7 @@ class PlanEditView(PlanAccessMixin, View):
         }
         return render(
             request,
-            "treatments/plan_edit.html",
+            "plans/plan_edit.html",
             {
                 "plan": plan,
                 "client": plan.client,
@@ -309,7 +309,7 @@ class ProtocolListView(ClinicStaffMixin, View):
         current = protocol_services.protocol_set_current(clinic=self.clinic)
         return render(
             request,
-            "treatments/protocol_list.html",
+            "plans/protocol_list.html",
             {
                 **protocol_tables(current),
                 "versions": plan_selectors.protocol_set_list(clinic=self.clinic).order_by(
@@ -329,7 +329,7 @@ class ProtocolDetailView(ClinicStaffMixin, View):
             raise Http404(exc.detail) from exc
         return render(
             request,
-            "treatments/protocol_detail.html",
+            "plans/protocol_detail.html",
             {
                 **protocol_tables(protocol_set),
                 "current": current,
@@ -341,7 +341,7 @@ class ProtocolDetailView(ClinicStaffMixin, View):
 class ProtocolPublishView(VersionPublishView):
     """A manager publishes a new protocol version built from the current one."""
 
-    template_name = "treatments/protocol_publish.html"
+    template_name = "plans/protocol_publish.html"
     success_url_name = "protocol-list"
     success_note = "New plans use it; existing plans keep the version they were made with."
 

@@ -265,7 +265,7 @@ class SessionStartView(_SessionMixin, View):
         zone = self.clinic.zone
         return render(
             request,
-            "treatments/session_start.html",
+            "records/session_start.html",
             {
                 "appointment": appointment,
                 "client": appointment.client,
@@ -467,7 +467,7 @@ class SessionDetailView(_SessionMixin, View):
         can_amend = session.is_signed and self.can_record()
         return render(
             request,
-            "treatments/session_detail.html",
+            "records/session_detail.html",
             {
                 **_record_context(session),
                 "can_record": self.can_record() and not session.is_signed,
@@ -644,7 +644,7 @@ class SessionRecordView(_SessionMixin, View):
         context = _record_context(session)
         return render(
             request,
-            "treatments/session_record.html",
+            "records/session_record.html",
             {
                 **context,
                 "form": forms.session,
@@ -681,7 +681,7 @@ class SessionSignView(_SessionMixin, View):
         refused = self.check(request, session)
         if refused is not None:
             return refused
-        return render(request, "treatments/session_sign.html", _record_context(session))
+        return render(request, "records/session_sign.html", _record_context(session))
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         session = self.get_session(pk)
@@ -794,7 +794,7 @@ class RecallView(ClinicStaffMixin, View):
                 export_url = f"{reverse('recall-csv')}?{urlencode(params)}"
         return render(
             request,
-            "treatments/recall.html",
+            "records/recall.html",
             {
                 "form": form,
                 "rows": _recall_rows(rows),

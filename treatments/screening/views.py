@@ -143,7 +143,7 @@ class ScreeningNewView(ClinicStaffMixin, View):
         form.fields["planned_date"].widget.attrs["min"] = today.isoformat()
         return render(
             request,
-            "treatments/screening_form.html",
+            "screening/screening_form.html",
             {
                 "client": client,
                 "age": client.age_on(today),
@@ -250,7 +250,7 @@ class ScreeningAccessMixin(ClinicStaffMixin):
         question_text = {q["code"]: q["text"] for q in screening.rule_set.data.get("questions", [])}
         return render(
             request,
-            "treatments/screening_detail.html",
+            "screening/screening_detail.html",
             {
                 "screening": screening,
                 "client": screening.client,
@@ -372,7 +372,7 @@ class RuleSetListView(ClinicStaffMixin, View):
         current = services.rule_set_current(clinic=self.clinic)
         return _render_rule_set(
             request,
-            "treatments/rule_set_list.html",
+            "screening/rule_set_list.html",
             current,
             versions=selectors.rule_set_list(clinic=self.clinic).order_by("-version"),
             can_publish=self.membership.role == Role.MANAGER,
@@ -388,7 +388,7 @@ class RuleSetDetailView(ClinicStaffMixin, View):
             raise _not_found(exc) from exc
         return _render_rule_set(
             request,
-            "treatments/rule_set_detail.html",
+            "screening/rule_set_detail.html",
             rule_set,
             is_current=rule_set.pk == current.pk,
             current=current,
@@ -418,7 +418,7 @@ def _render_rule_set(
 class RuleSetPublishView(VersionPublishView):
     """A manager publishes a new rule-set version built from the current one."""
 
-    template_name = "treatments/rule_set_publish.html"
+    template_name = "screening/rule_set_publish.html"
     success_url_name = "rule-set-list"
     success_note = (
         "New screenings use it; earlier screenings keep the version they were taken with."

@@ -16,7 +16,7 @@ register = template.Library()
 PANEL_LIMIT = 10
 
 
-@register.inclusion_tag("treatments/consent_client_panel.html")
+@register.inclusion_tag("consent/consent_client_panel.html")
 def client_consent_panel(client: Client, membership: Any = None) -> dict[str, Any]:
     """Consent status (none / current / outdated), a "Take consent" button and PDF links."""
     status = consent_selectors.consent_status_for(client=client)

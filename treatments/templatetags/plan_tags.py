@@ -12,7 +12,7 @@ from treatments.plans.views import can_plan
 register = template.Library()
 
 
-@register.inclusion_tag("treatments/plan_client_list.html")
+@register.inclusion_tag("plans/plan_client_list.html")
 def client_plans(client: Any, membership: Any) -> dict[str, Any]:
     """The client's courses, newest first, each with its progress and next due date.
 

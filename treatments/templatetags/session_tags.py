@@ -17,7 +17,7 @@ def _area_labels(plan: TreatmentPlan) -> dict[str, str]:
     return {code: item.get("label", code) for code, item in areas.items()}
 
 
-@register.inclusion_tag("treatments/session_client_list.html")
+@register.inclusion_tag("records/session_client_list.html")
 def client_sessions(client: Any, membership: Any) -> dict[str, Any]:
     """The client's sessions, newest first (only within the membership's clinic)."""
     sessions = []
@@ -26,7 +26,7 @@ def client_sessions(client: Any, membership: Any) -> dict[str, Any]:
     return {"client": client, "sessions": sessions, "membership": membership}
 
 
-@register.inclusion_tag("treatments/session_plan_list.html")
+@register.inclusion_tag("records/session_plan_list.html")
 def plan_sessions(plan: Any) -> dict[str, Any]:
     """The plan's sessions in order, numbered, with a depth summary per session."""
     rows = []

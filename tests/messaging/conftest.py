@@ -1,0 +1,9 @@
+"""Fixtures shared by the message and aftercare tests (tests/messaging/fixtures.py)."""
+
+from tests.messaging.fixtures import (  # noqa: F401  (pytest finds fixtures by name)
+    clock,
+    make_message,
+    private_media,
+    signed_session,
+    test_kinds,
+)
