@@ -1,4 +1,4 @@
-"""Which clinic a request acts for, and what its role may do.
+"""Which clinic a request acts for (what its role may do is in ``clinic.roles``).
 
 A user may hold roles at several clinics. The web UI remembers the chosen clinic in
 the session; API clients may name it with the ``X-Clinic`` header. Otherwise the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from clinic.models import Membership, Role
+from clinic.models import Membership
 
 SESSION_KEY = "clinic_id"
 HEADER = "HTTP_X_CLINIC"
@@ -45,15 +45,3 @@ def request_membership(request: HttpRequest) -> Membership | None:
         chosen = memberships[0]
     request._membership_cache = chosen
     return chosen
-
-
-def can_manage_staff(membership: Membership | None) -> bool:
-    return membership is not None and membership.role == Role.MANAGER
-
-
-def can_edit_clients(membership: Membership | None) -> bool:
-    return membership is not None and membership.role in {
-        Role.RECEPTION,
-        Role.PRACTITIONER,
-        Role.MANAGER,
-    }

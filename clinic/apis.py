@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from clinic import selectors, services
 from clinic.models import Client, Membership
-from clinic.permissions import IsManager
+from clinic.permissions import ManagesStaff
 from clinic.serializers import (
     ClientSerializer,
     StaffCreateSerializer,
@@ -137,7 +137,7 @@ class StaffViewSet(
     """The clinic's staff and their roles. Managers only."""
 
     serializer_class = StaffSerializer
-    permission_classes = [IsManager]
+    permission_classes = [ManagesStaff]
     queryset = Membership.objects.none()
     http_method_names = ["get", "post", "patch", "head", "options"]
 

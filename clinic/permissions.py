@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework.permissions import BasePermission
 
 from clinic.access import request_membership
-from clinic.models import Role
+from clinic.roles import Ability, roles_for
 
 
 class IsClinicStaff(BasePermission):
@@ -22,33 +22,45 @@ class IsClinicStaff(BasePermission):
 
 
 class HasRole(IsClinicStaff):
+    """The acting membership holds ``ability`` (clinic/roles.py); optionally everyone reads."""
+
+    ability: Ability | None = None
     roles: frozenset[str] = frozenset()
     safe_methods_for_all = False
+
+    def allowed_roles(self) -> frozenset[str]:
+        return roles_for(self.ability) if self.ability is not None else self.roles
 
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
         if self.safe_methods_for_all and request.method in ("GET", "HEAD", "OPTIONS"):
             return True
-        allowed = request.membership.role in self.roles
+        roles = self.allowed_roles()
+        allowed = request.membership.role in roles
         if not allowed:
             self.message = (
-                f"This action needs the role {' or '.join(sorted(self.roles))}; "
+                f"This action needs the role {' or '.join(sorted(roles))}; "
                 f"you are {request.membership.role} at {request.membership.clinic.name}."
             )
         return allowed
 
 
-class IsManager(HasRole):
-    roles = frozenset({Role.MANAGER})
+def allows(ability: Ability, *, reads_for_all: bool = False) -> type[HasRole]:
+    """A DRF permission class: the caller holds ``ability`` (or reads, if allowed)."""
+    return type(
+        f"Allows{ability.value.title().replace('_', '')}",
+        (HasRole,),
+        {"ability": ability, "safe_methods_for_all": reads_for_all},
+    )
 
 
-class IsPractitioner(HasRole):
-    roles = frozenset({Role.PRACTITIONER})
+class ManagesStaff(HasRole):
+    ability = Ability.MANAGE_STAFF
 
 
 class ManagerWritesStaffReads(HasRole):
-    """Every role reads; only managers create or change."""
+    """Every role reads; only those who publish clinical data create or change it."""
 
-    roles = frozenset({Role.MANAGER})
+    ability = Ability.PUBLISH
     safe_methods_for_all = True

@@ -17,12 +17,12 @@ from django.views import View
 from clinic import selectors, services
 from clinic.access import (
     SESSION_KEY,
-    can_manage_staff,
     request_membership,
     request_memberships,
 )
 from clinic.forms import ClientForm, StaffAddForm, StaffRoleForm
 from clinic.models import Client, Role
+from clinic.roles import can_manage_staff
 from common.errors import ApplicationError, NotFound
 from common.timezones import timezone_choices
 

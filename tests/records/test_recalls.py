@@ -21,8 +21,8 @@ from tests.factories import (
     screening_for,
     treatment_session_for,
 )
-from tests.records.test_services import NOW
 from tests.records import test_services as _sessions
+from tests.records.test_services import NOW
 from treatments.records import selectors as session_selectors
 from treatments.records import services as session_services
 

@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import selectors as clinic_selectors
-from clinic.permissions import IsPractitioner, ManagerWritesStaffReads
+from clinic.permissions import ManagerWritesStaffReads, allows
+from clinic.roles import Ability
 from common.errors import ApplicationError
 from common.fields import EARLIEST, LATEST
 from common.pagination import Pagination
@@ -124,7 +125,7 @@ class ScreeningDetailApi(GenericAPIView):
 class ScreeningReviewApi(APIView):
     """A practitioner reviews a ``caution`` screening (who, when, note)."""
 
-    permission_classes = [IsPractitioner]
+    permission_classes = [allows(Ability.REVIEW_SCREENING)]
 
     @extend_schema(request=ReviewInputSerializer, responses={201: ScreeningSerializer})
     def post(self, request, pk):
