@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format venv lock clean
+.PHONY: run test test-quick lint typecheck format venv lock clean
 
 venv: $(STAMP)
 
@@ -20,13 +20,25 @@ $(STAMP): requirements/dev.lock
 run: venv
 	bin/run-dev
 
+# Tests run in parallel (pytest-xdist), one process per core; tests that share an
+# outside resource carry an xdist_group mark and run in one process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup
+
 ## Run the whole test suite (SQLite by default; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set).
 test: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+
+## Everything but the browser and schema-fuzzing tests: the developer's quick run.
+test-quick: venv
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not browser and not fuzz" $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
 
 format: venv
 	$(BIN)/ruff format .

@@ -54,6 +54,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler(
 
 
 @pytest.mark.slow
+@pytest.mark.fuzz
 @schema.parametrize()
 @settings(
     max_examples=25,

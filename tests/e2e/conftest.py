@@ -25,6 +25,13 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/e2e drives the browser: ``-m "not browser"`` leaves them out."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import expect
