@@ -1,0 +1,75 @@
+"""A database from before the reshape migrates forward with every message kept.
+
+Decision 0007 moved the outgoing-message models from the ``aftercare`` app to
+``clinic.messaging`` with state-only migrations. This builds the schema as it was before
+(clinic 0004, aftercare 0002), writes rows with the historical models, migrates forward
+and reads them back through today's models, on SQLite and on PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [
+    ("clinic", "0004_appointment_treatment_plan"),
+    ("aftercare", "0002_aftercare_templates_schedules"),
+    ("treatments", "0003_protocols_plans_sessions_consent"),
+]
+DUE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_attempts_and_unsubscriptions_survive_the_move_to_clinic_messaging():
+    old = _migrate(BEFORE)
+    Clinic = old.get_model("clinic", "Clinic")
+    Client = old.get_model("clinic", "Client")
+    OldMessage = old.get_model("aftercare", "OutgoingMessage")
+    OldAttempt = old.get_model("aftercare", "MessageAttempt")
+    OldUnsubscription = old.get_model("aftercare", "Unsubscription")
+    clinic = Clinic.objects.create(name="Harbour Skin Clinic", timezone="Europe/London")
+    client = Client.objects.create(
+        clinic=clinic, first_name="Amelia", last_name="Hughes", date_of_birth="1990-04-02"
+    )
+    message = OldMessage.objects.create(
+        clinic=clinic,
+        client=client,
+        kind="aftercare_day3",
+        dedupe_key="aftercare:session:1:day3",
+        due_at=DUE,
+        context={"note": "kept"},
+        status="sent",
+        sent_at=DUE,
+        attempts=1,
+    )
+    OldAttempt.objects.create(
+        message=message, number=1, started_at=DUE, finished_at=DUE, outcome="sent"
+    )
+    OldUnsubscription.objects.create(client=client, kind="aftercare_day7")
+
+    _migrate(_latest())
+
+    from clinic.messaging.models import MessageAttempt, OutgoingMessage, Unsubscription
+
+    moved = OutgoingMessage.objects.get(pk=message.pk)
+    assert (moved.client_id, moved.kind, moved.status) == (client.pk, "aftercare_day3", "sent")
+    assert moved.context == {"note": "kept"}
+    assert moved.due_at == DUE
+    assert MessageAttempt.objects.get(message=moved).outcome == "sent"
+    assert Unsubscription.objects.filter(client_id=client.pk, kind="aftercare_day7").exists()
+    assert OutgoingMessage._meta.db_table == "aftercare_outgoingmessage"
+
+
+def _latest():
+    executor = MigrationExecutor(connection)
+    return executor.loader.graph.leaf_nodes()
