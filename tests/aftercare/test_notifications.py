@@ -140,7 +140,7 @@ def test_each_reminder_arrives_at_its_frozen_time_and_not_before(
     assert sweep_at(clock, datetime(2026, 3, 29, 7, 59, tzinfo=UTC)) == 0
     assert sweep_at(clock, datetime(2026, 3, 29, 8, 0, tzinfo=UTC)) == 2
     assert kinds(smtp_server)[-2:] == ["Morning sun protection", "Day-3 check-in"]
-    assert "(Sunday 29 March, 09:00)" in body(smtp_server.messages[-1], "plain")  # local
+    assert "For Sunday 29 March, 09:00." in body(smtp_server.messages[-1], "plain")  # local
     assert message(session, "day3").sent_at.astimezone(LONDON).hour == 9
 
     # Nothing twice: sweeping again sends nothing.
