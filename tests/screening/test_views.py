@@ -480,6 +480,27 @@ def test_every_role_reads_the_rules_in_words(web, reception, client_record):
     assert "/screening/rules/publish/" not in html  # reception cannot publish
 
 
+@pytest.mark.parametrize(
+    ("persona", "offered"), [("reception", False), ("practitioner", False), ("manager", True)]
+)
+def test_only_those_who_publish_are_offered_a_new_version(request, persona, offered, web):
+    html = web(request.getfixturevalue(persona)).get("/screening/rules/").content.decode()
+    assert ('href="/screening/rules/publish/"' in html) is offered
+
+
+@pytest.mark.parametrize(
+    ("persona", "offered"), [("reception", False), ("practitioner", True), ("manager", False)]
+)
+def test_only_a_practitioner_is_offered_the_review_form(
+    request, persona, offered, web, reception, client_record
+):
+    screening = take(client_record, reception, anticoagulant_use=True)
+    page = web(request.getfixturevalue(persona)).get(f"/screenings/{screening.pk}/")
+    html = page.content.decode()
+    assert (f'action="/screenings/{screening.pk}/review/"' in html) is offered
+    assert ("Awaiting a practitioner's review." in html) is not offered
+
+
 def test_manager_publishes_isotretinoin_three_months_and_old_screenings_keep_version_1(
     web, reception, manager, client_record
 ):

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.views import View
 
 from clinic import services as clinic_services
-from clinic.models import Role
 from clinic.publish import VersionPublishView
+from clinic.roles import can_review_screening
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError, NotFound
 from treatments.screening import rules, selectors, services
@@ -233,7 +233,7 @@ class ScreeningAccessMixin(ClinicStaffMixin):
             raise _not_found(exc) from exc
 
     def can_review(self) -> bool:
-        return self.membership.role == Role.PRACTITIONER
+        return can_review_screening(self.membership)
 
     def render_screening(
         self,
@@ -375,7 +375,6 @@ class RuleSetListView(ClinicStaffMixin, View):
             "screening/rule_set_list.html",
             current,
             versions=selectors.rule_set_list(clinic=self.clinic).order_by("-version"),
-            can_publish=self.membership.role == Role.MANAGER,
         )
 
 
