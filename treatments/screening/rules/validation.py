@@ -162,7 +162,8 @@ def validate_rule_set_data(data: object) -> dict[str, list[str]]:
     Keys: ``rule_set``, ``questions``, ``rules``, ``sources`` for structural problems,
     ``questions.<code>`` for a question and ``rules.<CODE>.<field>`` (or ``rules.<CODE>``)
     for a rule; entries without a usable code are keyed by position (``rules[3]``).
-    Source keys are checked against ``treatments.defaults.SOURCES`` plus ``data["sources"]``.
+    Source keys are checked against ``treatments.screening.defaults.SOURCES`` plus
+    ``data["sources"]``.
     """
     errors: dict[str, list[str]] = {}
 
