@@ -213,6 +213,155 @@ def test_screening_pages_need_a_login(client, client_record):
     assert response["Location"].startswith("/login/")
 
 
+# --- the live outcome beside the form ---------------------------------------------------
+
+
+def live_url(client_record) -> str:
+    return f"/clients/{client_record.pk}/screenings/live/"
+
+
+def live(web, persona, client_record, data: dict[str, str]) -> str:
+    response = web(persona).post(live_url(client_record), data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def outcome_title(html: str) -> str:
+    match = re.search(r'<h[23] id="(?:live-)?outcome-title"[^>]*>([^<]+)</h[23]>', html)
+    assert match, "no outcome heading"
+    return match.group(1).strip()
+
+
+def test_form_page_mounts_the_live_outcome_without_restating_rules(web, reception, client_record):
+    html = web(reception).get(new_url(client_record)).content.decode()
+    panel = html[html.index('id="live-result"') : html.index("</aside>")]
+    assert f'hx-post="{live_url(client_record)}"' in panel
+    assert 'hx-include="#screening-form"' in panel
+    assert 'id="screening-form"' in html
+    # Outcomes, severities and the evaluate API are the server's business, not the page's.
+    assert "/api/screenings/evaluate/" not in html
+    assert "screening-live-config" not in html
+    assert "Contraindicated" not in html
+    # Without JavaScript the panel says when the outcome is worked out.
+    assert "The outcome is worked out when you save the screening." in panel
+
+
+def test_live_outcome_of_all_no_answers_is_clear_and_nothing_is_stored(
+    web, reception, client_record
+):
+    html = live(web, reception, client_record, form_data(all_no_answers()))
+    assert outcome_title(html) == "Outcome: Clear"
+    assert "Nothing found that stands in the way of treatment." in html
+    assert "Still to answer" not in html
+    assert Screening.objects.count() == 0
+    # Screen readers hear the outcome in the page's status region.
+    status = re.search(r'<p id="live-status" hx-swap-oob="innerHTML">([^<]*)</p>', html)
+    assert status and status.group(1) == "Outcome: Clear."
+
+
+def test_live_outcome_is_the_result_page_rendering_before_saving(web, reception, client_record):
+    answers = all_no_answers(isotretinoin_last_dose="2026-09-20", anticoagulant_use=True)
+    html = live(web, reception, client_record, form_data(answers))
+    web(reception).post(new_url(client_record), form_data(answers))
+    result_page = web(reception).get(f"/screenings/{Screening.objects.get().pk}/")
+
+    assert outcome_title(html) == "Outcome: Defer until 20 March 2027"
+    assert outcome_title(result_page.content.decode()) == outcome_title(html)
+    for finding in ("Isotretinoin in the last 6 months", "Blood thinners"):
+        assert finding in html
+    assert re.search(r"<dt>Eligible from</dt><dd><strong>20 March 2027</strong></dd>", html)
+    assert "Last isotretinoin dose on 2026-09-20." in html
+    assert re.search(r'class="card finding finding--warn"[^>]*>\s*<header', html)
+    assert "Findings (2)" in html
+
+
+def test_live_outcome_lists_what_is_still_to_answer(web, reception, client_record):
+    answers = all_no_answers()
+    del answers["anticoagulant_use"], answers["laser_or_peel_last"]
+    html = live(web, reception, client_record, form_data(answers))
+    assert outcome_title(html) == "Outcome: Incomplete"
+    assert "2 questions not answered." in html
+    assert "Still to answer:" in html
+    assert 'href="#question-anticoagulant_use"' in html
+    assert 'href="#question-laser_or_peel_last"' in html
+
+
+def test_live_outcome_of_an_empty_form_shows_six_questions_and_how_many_more(
+    web, reception, client_record
+):
+    html = live(web, reception, client_record, form_data({}))
+    assert outcome_title(html) == "Outcome: Incomplete"
+    assert f"{len(QUESTIONS)} questions not answered." in html
+    assert html.count('<li><a href="#question-') == 6
+    assert f"and {len(QUESTIONS) - 6} more" in html
+
+
+def test_live_outcome_of_a_minor_is_contraindicated_by_age(web, reception, client_record):
+    client_record.date_of_birth = date(2010, 1, 1)
+    client_record.save()
+    html = live(web, reception, client_record, form_data(all_no_answers()))
+    assert outcome_title(html) == "Outcome: Contraindicated"
+    assert "Client is 16 on the planned date" in html
+
+
+def test_a_future_date_is_to_be_corrected_in_the_live_outcome(web, reception, client_record):
+    answers = all_no_answers(botulinum_toxin_last="2026-12-01")
+    html = live(web, reception, client_record, form_data(answers))
+    assert outcome_title(html) == "Check the answers"
+    assert "This date cannot be in the future." in html
+    assert 'href="#question-botulinum_toxin_last"' in html
+    assert 'data-invalid-fields="botulinum_toxin_last"' in html
+    assert Screening.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("planned", "message"),
+    [("", "Enter the planned treatment date."), ("2026-11-19", "Choose today or a later date.")],
+)
+def test_the_planned_date_is_to_be_corrected_in_the_live_outcome(
+    web, reception, client_record, planned, message
+):
+    html = live(web, reception, client_record, form_data(all_no_answers(), planned=planned))
+    assert outcome_title(html) == "Check the answers"
+    assert message in html
+    assert 'href="#id_planned_date">Planned treatment date</a>' in html
+    assert 'data-invalid-fields="planned_date"' in html
+
+
+def test_live_outcome_uses_the_clinics_current_rules(web, reception, manager, client_record):
+    services.rule_set_publish(
+        clinic=client_record.clinic,
+        actor=manager.user,
+        data=rule_set_with_isotretinoin_months(3),
+        note="Isotretinoin 3 months",
+    )
+    answers = all_no_answers(isotretinoin_last_dose="2026-09-20")
+    html = live(web, reception, client_record, form_data(answers, version=2))
+    assert outcome_title(html) == "Outcome: Defer until 20 December 2026"
+
+
+def test_each_live_outcome_is_audited_as_an_evaluation(web, reception, client_record):
+    live(web, reception, client_record, form_data(all_no_answers(metal_allergy=True)))
+    event = AuditEvent.objects.get(object_type="screening_evaluation")
+    assert event.action == "read"
+    assert event.actor == reception.user
+    assert event.client_id == client_record.pk
+    assert event.detail == {"outcome": "contraindicated"}
+
+
+def test_live_outcome_of_another_clinics_client_is_not_found(web, reception, other_client_record):
+    response = web(reception).post(live_url(other_client_record), form_data(all_no_answers()))
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(object_type="screening_evaluation").exists()
+
+
+def test_live_outcome_needs_a_login_and_a_post(web, client, reception, client_record):
+    response = client.post(live_url(client_record), form_data(all_no_answers()))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+    assert web(reception).get(live_url(client_record)).status_code == 405
+
+
 # --- the result page ------------------------------------------------------------------
 
 
@@ -478,6 +627,27 @@ def test_every_role_reads_the_rules_in_words(web, reception, client_record):
     assert "Fitzpatrick skin type IV, V or VI" in html
     assert "isotretinoin prescribing information (6 months)" in html  # citations in full
     assert "/screening/rules/publish/" not in html  # reception cannot publish
+
+
+@pytest.mark.parametrize(
+    ("persona", "offered"), [("reception", False), ("practitioner", False), ("manager", True)]
+)
+def test_only_those_who_publish_are_offered_a_new_version(request, persona, offered, web):
+    html = web(request.getfixturevalue(persona)).get("/screening/rules/").content.decode()
+    assert ('href="/screening/rules/publish/"' in html) is offered
+
+
+@pytest.mark.parametrize(
+    ("persona", "offered"), [("reception", False), ("practitioner", True), ("manager", False)]
+)
+def test_only_a_practitioner_is_offered_the_review_form(
+    request, persona, offered, web, reception, client_record
+):
+    screening = take(client_record, reception, anticoagulant_use=True)
+    page = web(request.getfixturevalue(persona)).get(f"/screenings/{screening.pk}/")
+    html = page.content.decode()
+    assert (f'action="/screenings/{screening.pk}/review/"' in html) is offered
+    assert ("Awaiting a practitioner's review." in html) is not offered
 
 
 def test_manager_publishes_isotretinoin_three_months_and_old_screenings_keep_version_1(

@@ -2,7 +2,7 @@
 
 Everything here is JSON-serialisable so it can be stored in a database JSON column as
 version 1 of a clinic's rule set; a medical director may change any number, and every
-change is a new version. ``treatments.rules`` reads this shape:
+change is a new version. ``treatments.screening.rules`` reads this shape:
 
 - ``DEFAULT_RULE_SET = {"questions": [...], "rules": [...]}``
 - ``SOURCES``: source key -> citation, from the "Sources" list of DOMAIN.md.

@@ -1,9 +1,9 @@
 """HTML forms for screening: the intake questionnaire, a review, and publishing a rule set.
 
 The forms only collect input and translate it to the shapes the services take (answers
-as the API sends them, rule-set data as ``treatments.defaults`` defines it). Whether the
-answers or the rule set are acceptable is decided by the services and the engine, whose
-errors the views attach to these forms with ``add_service_errors``.
+as the API sends them, rule-set data as ``treatments.screening.defaults`` defines it).
+Whether the answers or the rule set are acceptable is decided by the services and the
+engine, whose errors the views attach to these forms with ``add_service_errors``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,19 @@ def answer_field_name(code: str) -> str:
 
 def never_field_name(code: str) -> str:
     return f"{_NEVER}{code}"
+
+
+def question_of_field(name: str) -> str | None:
+    """The question code a field of ``ScreeningForm`` answers; None for other fields."""
+    for prefix in (_ANSWER, _NEVER):
+        if name.startswith(prefix):
+            return name.removeprefix(prefix)
+    return None
+
+
+def question_dom_id(code: str) -> str:
+    """The id of a question's fieldset on the page, for links to it."""
+    return f"question-{code}"
 
 
 def _describe(widget: forms.Widget, ids: list[str], invalid: bool) -> None:
@@ -113,7 +126,7 @@ class QuestionRow:
 
     @property
     def dom_id(self) -> str:
-        return f"question-{self.code}"
+        return question_dom_id(self.code)
 
     @property
     def help_id(self) -> str:

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.db import transaction
 
-from clinic.models import Client, Clinic, Role, User
+from clinic.models import Client, Clinic, User
+from clinic.roles import Ability, role_can
 from common.audit import audit_record
 from common.errors import ApplicationError, Conflict, PermissionDenied
 from common.versions import version_current, version_lock
@@ -175,7 +176,7 @@ def screening_take(
 @transaction.atomic
 def screening_review(*, screening: Screening, actor: User, role: str, note: str) -> ScreeningReview:
     """A practitioner records that they reviewed a ``caution`` screening."""
-    if role != Role.PRACTITIONER:
+    if not role_can(role, Ability.REVIEW_SCREENING):
         raise PermissionDenied("Only a practitioner can review a screening.")
     if screening.outcome != rules.OUTCOME_CAUTION:
         raise Conflict(

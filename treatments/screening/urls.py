@@ -10,6 +10,11 @@ urlpatterns = [
         views.ScreeningNewView.as_view(),
         name="screening-new",
     ),
+    path(
+        "clients/<int:pk>/screenings/live/",
+        views.ScreeningLiveOutcomeView.as_view(),
+        name="screening-live-outcome",
+    ),
     path("screenings/<int:pk>/", views.ScreeningDetailView.as_view(), name="screening-detail"),
     path(
         "screenings/<int:pk>/review/",

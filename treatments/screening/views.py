@@ -7,7 +7,6 @@ Nothing here knows a rule; the words for outcomes and conditions are presentatio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -18,62 +17,22 @@ from django.urls import reverse
 from django.views import View
 
 from clinic import services as clinic_services
-from clinic.models import Role
+from clinic.models import Client, User
 from clinic.publish import VersionPublishView
+from clinic.roles import can_review_screening
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError, NotFound
-from treatments.screening import rules, selectors, services
+from treatments.screening import display, rules, selectors, services
 from treatments.screening.forms import (
     NEVER_LABEL,
     ReviewForm,
     RuleSetPublishForm,
     ScreeningForm,
     group_questions,
+    question_dom_id,
+    question_of_field,
 )
 from treatments.screening.models import RuleSet, Screening
-
-#: How each outcome is shown: words first, colour (tone) and a symbol second.
-OUTCOME_DISPLAY: dict[str, dict[str, str]] = {
-    rules.OUTCOME_CLEAR: {
-        "label": "Clear",
-        "tone": "ok",
-        "icon": "✓",
-        "summary": "Nothing found that stands in the way of treatment.",
-    },
-    rules.OUTCOME_CAUTION: {
-        "label": "Caution",
-        "tone": "warn",
-        "icon": "!",
-        "summary": "May be treated once a practitioner has reviewed this screening.",
-    },
-    rules.OUTCOME_DEFER: {
-        "label": "Defer",
-        "tone": "warn",
-        "icon": "‖",
-        "summary": "Not now.",
-    },
-    rules.OUTCOME_CONTRAINDICATED: {
-        "label": "Contraindicated",
-        "tone": "danger",
-        "icon": "✕",
-        "summary": "Do not microneedle this client.",
-    },
-    rules.OUTCOME_INCOMPLETE: {
-        "label": "Incomplete",
-        "tone": "neutral",
-        "icon": "…",
-        "summary": "Some questions were not answered; it cannot be used to book a treatment.",
-    },
-}
-
-SEVERITY_DISPLAY: dict[str, dict[str, str]] = {
-    rules.SEVERITY_CONTRAINDICATED: {"label": "Contraindicated", "tone": "danger"},
-    rules.SEVERITY_DEFER: {"label": "Defer", "tone": "warn"},
-    rules.SEVERITY_CAUTION: {"label": "Caution", "tone": "warn"},
-    rules.SEVERITY_NOTE: {"label": "Note", "tone": "info"},
-}
-
-_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}
 
 
 def _not_found(exc: NotFound) -> Http404:
@@ -84,7 +43,7 @@ def _not_found(exc: NotFound) -> Http404:
 
 
 class ScreeningNewView(ClinicStaffMixin, View):
-    """The intake form; the live panel asks the evaluate API, saving asks the service."""
+    """The intake form; the live panel shows ``live_outcome``, saving asks the service."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         client = self.get_client(pk)
@@ -151,78 +110,90 @@ class ScreeningNewView(ClinicStaffMixin, View):
                 "rule_set": rule_set,
                 "form": form,
                 "never_label": NEVER_LABEL,
-                "live_config": {
-                    "endpoint": reverse("api-screening-evaluate"),
-                    "client": client.pk,
-                    "clinic": self.clinic.pk,
-                    "outcomes": OUTCOME_DISPLAY,
-                    "severities": SEVERITY_DISPLAY,
-                },
+                "live_url": reverse("screening-live-outcome", args=[client.pk]),
             },
             status=status,
         )
 
 
-# --- a stored screening ---------------------------------------------------------------
+# --- the live outcome beside a screening form ----------------------------------------
 
 
 @dataclass(frozen=True)
-class AnswerRow:
-    text: str
-    answer: str
-    state: str  # answered, never, missing
+class Problem:
+    """An answer to correct before the outcome can be worked out, linked to its field."""
+
+    field: str  # the question code, "planned_date", or "" for the form as a whole
+    href: str
+    label: str
+    messages: str
 
 
-@dataclass(frozen=True)
-class AnswerGroup:
-    heading: str
-    rows: list[AnswerRow]
+def _problems(form: ScreeningForm) -> list[Problem]:
+    texts = {q["code"]: q["text"] for q in form.questions}
+    found = []
+    for name, errors in form.errors.items():
+        code = question_of_field(name)
+        if code is not None:
+            found.append(
+                Problem(code, f"#{question_dom_id(code)}", texts.get(code, code), " ".join(errors))
+            )
+        elif name in form.fields:
+            bound = form[name]
+            found.append(
+                Problem(name, f"#{bound.id_for_label}", str(bound.label), " ".join(errors))
+            )
+        else:
+            found.append(Problem("", "", "", " ".join(errors)))
+    return found
 
 
-def _format_answer(question: dict[str, Any], answers: dict[str, Any]) -> AnswerRow:
-    code, kind = question["code"], question["type"]
-    if code not in answers:
-        return AnswerRow(question["text"], "Not answered", "missing")
-    value = answers[code]
-    if kind == rules.QUESTION_DATE:
-        if value is None:
-            return AnswerRow(question["text"], NEVER_LABEL, "never")
+def live_outcome(request: HttpRequest, *, client: Client, actor: User) -> HttpResponse:
+    """The live outcome of the answers a screening form posts; nothing is stored.
+
+    Renders ``screening/_live_outcome.html``: what the result page would show if the
+    form were saved now, or what to correct first. A page with the screening questions
+    mounts it with ``screening/_live_panel.html`` and a route that finds the client the
+    way that page does and calls this. Each evaluation is audited like the API's dry run.
+    """
+    rule_set = services.rule_set_current(clinic=client.clinic)
+    form = ScreeningForm(request.POST, questions=rule_set.data["questions"])
+    result, detail = None, "Correct these to see the outcome."
+    if form.is_valid():
         try:
-            shown = date.fromisoformat(value).strftime("%-d %B %Y")
-        except (TypeError, ValueError):
-            shown = str(value)
-        return AnswerRow(question["text"], shown, "answered")
-    if kind == rules.QUESTION_BOOLEAN:
-        return AnswerRow(question["text"], "Yes" if value is True else "No", "answered")
-    labels = {c["value"]: c["label"] for c in question.get("choices", [])}
-    return AnswerRow(question["text"], labels.get(value, str(value)), "answered")
+            prepared = services.screening_dry_run(
+                client=client,
+                actor=actor,
+                planned_date=form.cleaned_data["planned_date"],
+                raw_answers=form.answers(),
+            )
+        except ApplicationError as exc:
+            form.add_service_errors(exc.fields, exc.detail)
+            detail = exc.detail
+        else:
+            result = display.evaluation_result(prepared.evaluation, rule_set)
+    problems = _problems(form) if result is None else []
+    return render(
+        request,
+        "screening/_live_outcome.html",
+        {
+            "result": result,
+            "problems": problems,
+            "problems_detail": detail,
+            "invalid_fields": [problem.field for problem in problems if problem.field],
+            "announce": True,
+        },
+    )
 
 
-def answer_groups(rule_set: RuleSet, answers: dict[str, Any]) -> list[AnswerGroup]:
-    """The answers as given, grouped like the form of *that* rule-set version."""
-    return [
-        AnswerGroup(heading, [_format_answer(q, answers) for q in questions])
-        for _, heading, questions in group_questions(rule_set.data.get("questions", []))
-    ]
+class ScreeningLiveOutcomeView(ClinicStaffMixin, View):
+    """The intake form's live outcome (htmx posts the form here as answers change)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return live_outcome(request, client=self.get_client(pk), actor=request.user)
 
 
-def findings_for_display(screening: Screening) -> list[dict[str, Any]]:
-    """The stored findings with severity words and full citations of their sources."""
-    citations = screening.rule_set.sources
-    shown = []
-    for finding in screening.findings:
-        eligible = finding.get("eligible_from")
-        shown.append(
-            {
-                **finding,
-                "severity_display": SEVERITY_DISPLAY.get(
-                    finding["severity"], {"label": finding["severity"], "tone": "neutral"}
-                ),
-                "eligible_date": date.fromisoformat(eligible) if eligible else None,
-                "citations": [(key, citations.get(key, key)) for key in finding["sources"]],
-            }
-        )
-    return shown
+# --- a stored screening ---------------------------------------------------------------
 
 
 class ScreeningAccessMixin(ClinicStaffMixin):
@@ -233,7 +204,7 @@ class ScreeningAccessMixin(ClinicStaffMixin):
             raise _not_found(exc) from exc
 
     def can_review(self) -> bool:
-        return self.membership.role == Role.PRACTITIONER
+        return can_review_screening(self.membership)
 
     def render_screening(
         self,
@@ -247,17 +218,14 @@ class ScreeningAccessMixin(ClinicStaffMixin):
         show_review_form = (
             screening.outcome == rules.OUTCOME_CAUTION and review is None and self.can_review()
         )
-        question_text = {q["code"]: q["text"] for q in screening.rule_set.data.get("questions", [])}
         return render(
             request,
             "screening/screening_detail.html",
             {
                 "screening": screening,
                 "client": screening.client,
-                "outcome": OUTCOME_DISPLAY[screening.outcome],
-                "findings": findings_for_display(screening),
-                "answer_groups": answer_groups(screening.rule_set, screening.answers),
-                "missing": [question_text.get(code, code) for code in screening.missing],
+                "result": display.stored_result(screening),
+                "answer_groups": display.answer_groups(screening.rule_set, screening.answers),
                 "valid_until": selectors.screening_valid_until(screening),
                 "review": review,
                 "review_form": (review_form or ReviewForm()) if show_review_form else None,
@@ -316,57 +284,6 @@ class ScreeningReviewView(ScreeningAccessMixin, View):
 # --- rule sets ------------------------------------------------------------------------
 
 
-def _period_words(condition: dict[str, Any]) -> str:
-    if "months" in condition:
-        amount, unit = condition["months"], "month"
-    else:
-        amount, unit = condition.get("days"), "day"
-    return f"{amount} {unit}{'' if amount == 1 else 's'}"
-
-
-def condition_words(condition: dict[str, Any], questions: dict[str, dict[str, Any]]) -> str:
-    """A condition as a short sentence, e.g. "isotretinoin_last_dose within 6 months"."""
-    kind = condition.get("type")
-    if kind == "answer_is":
-        code, value = condition["question"], condition["value"]
-        if isinstance(value, bool):
-            return f"{code} = {'yes' if value else 'no'}"
-        labels = {c["value"]: c["label"] for c in questions.get(code, {}).get("choices", [])}
-        return f"{code} = {value}" + (f" ({labels[value]})" if value in labels else "")
-    if kind == "date_within":
-        return f"{condition['question']} within {_period_words(condition)}"
-    if kind == "date_at_least":
-        return f"{condition['question']} {_period_words(condition)} or more ago"
-    if kind == "all":
-        return " and ".join(condition_words(c, questions) for c in condition["conditions"])
-    if kind == "age_under":
-        return f"age under {condition['years']} on the planned date"
-    if kind == "fitzpatrick_in":
-        types = [_ROMAN.get(t, str(t)) for t in sorted(condition["types"])]
-        listed = ", ".join(types[:-1]) + " or " + types[-1] if len(types) > 1 else types[0]
-        return f"Fitzpatrick skin type {listed}"
-    return str(kind)
-
-
-def rules_for_display(rule_set: RuleSet) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
-    """The rules with their condition in words, and the citations of the sources they use."""
-    questions = {q["code"]: q for q in rule_set.data.get("questions", [])}
-    citations = rule_set.sources
-    shown, used = [], []
-    for rule in rule_set.data.get("rules", []):
-        shown.append(
-            {
-                **rule,
-                "condition_words": condition_words(rule["condition"], questions),
-                "severity_display": SEVERITY_DISPLAY.get(
-                    rule["severity"], {"label": rule["severity"], "tone": "neutral"}
-                ),
-            }
-        )
-        used.extend(key for key in rule["sources"] if key not in used)
-    return shown, [(key, citations.get(key, key)) for key in used]
-
-
 class RuleSetListView(ClinicStaffMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         current = services.rule_set_current(clinic=self.clinic)
@@ -375,7 +292,6 @@ class RuleSetListView(ClinicStaffMixin, View):
             "screening/rule_set_list.html",
             current,
             versions=selectors.rule_set_list(clinic=self.clinic).order_by("-version"),
-            can_publish=self.membership.role == Role.MANAGER,
         )
 
 
@@ -398,7 +314,7 @@ class RuleSetDetailView(ClinicStaffMixin, View):
 def _render_rule_set(
     request: HttpRequest, template: str, rule_set: RuleSet, **extra: Any
 ) -> HttpResponse:
-    shown, citations = rules_for_display(rule_set)
+    shown, citations = display.rules_for_display(rule_set)
     return render(
         request,
         template,
@@ -441,5 +357,7 @@ class RuleSetPublishView(VersionPublishView):
 
     def extra_context(self, current: RuleSet, form: RuleSetPublishForm) -> dict:
         questions = {q["code"]: q for q in current.data.get("questions", [])}
-        rows = [(row, condition_words(row.rule["condition"], questions)) for row in form.rows]
+        rows = [
+            (row, display.condition_words(row.rule["condition"], questions)) for row in form.rows
+        ]
         return {"rows": rows}
