@@ -17,6 +17,8 @@ class Ability(StrEnum):
     EDIT_CLIENTS = "edit_clients"
     BOOK = "book"
     MANAGE_STAFF = "manage_staff"
+    #: Set up rooms, devices, practitioners and their working hours.
+    MANAGE_RESOURCES = "manage_resources"
     #: Publish a new version of clinical data: screening rules, protocols, consent text,
     #: aftercare templates.
     PUBLISH = "publish"
@@ -37,6 +39,7 @@ ABILITIES: dict[Ability, frozenset[str]] = {
     Ability.EDIT_CLIENTS: _EVERYONE,
     Ability.BOOK: _EVERYONE,
     Ability.MANAGE_STAFF: frozenset({Role.MANAGER}),
+    Ability.MANAGE_RESOURCES: frozenset({Role.MANAGER}),
     Ability.PUBLISH: frozenset({Role.MANAGER}),
     Ability.PLAN: frozenset({Role.PRACTITIONER, Role.MANAGER}),
     Ability.RECORD: frozenset({Role.PRACTITIONER, Role.MANAGER}),
