@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from aftercare import timeline
@@ -57,11 +56,10 @@ def aftercare_template_publish(
         timeline.parse_items(data)
     except timeline.TemplateError as exc:
         raise ApplicationError(str(exc), code="invalid_aftercare_template") from None
-    aftercare_template_current(clinic=clinic)  # version 1 exists before version 2
     version_lock(clinic=clinic)
-    latest = AftercareTemplate.objects.filter(clinic=clinic).aggregate(v=Max("version"))["v"]
+    latest = aftercare_template_current(clinic=clinic)  # version 1 exists before version 2
     template = AftercareTemplate.objects.create(
-        clinic=clinic, version=(latest or 0) + 1, data=data, note=note, published_by=actor
+        clinic=clinic, version=latest.version + 1, data=data, note=note, published_by=actor
     )
     audit_record(
         actor=actor,
