@@ -27,6 +27,7 @@ from common.audit import audit_record
 from common.errors import ApplicationError
 from common.versions import version_current, version_lock
 from treatments.plans.models import PlanStatus
+from treatments.plans.selectors import plan_for_treatment
 from treatments.records.models import SessionStatus, TreatmentSession
 
 logger = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def aftercare_template_publish(
 def _next_session_interval(session: TreatmentSession) -> int | None:
     """The plan's interval if the course has sessions left after this one, else None."""
 
-    plan = session.plan
+    plan = plan_for_treatment(client=session.client, plan=session.plan)
     if plan is None or plan.status != PlanStatus.ACTIVE:
         return None
     signed = (
