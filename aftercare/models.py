@@ -4,45 +4,22 @@ from __future__ import annotations
 
 import zoneinfo
 
-from django.conf import settings
 from django.db import models
 
 from aftercare import timeline
 from clinic.models import Client, Clinic
-from common.models import TimeStampedModel
+from common.models import TimeStampedModel, VersionedClinicData
 
 
-class AftercareTemplate(models.Model):
+class AftercareTemplate(VersionedClinicData):
     """One published version of a clinic's aftercare timeline and warning signs.
 
-    Written once, never changed: a schedule points at the exact version its e-mails and
-    PDF were made from. ``data`` is read by ``aftercare.timeline.parse_items``.
+    A schedule points at the exact version its e-mails and PDF were made from. ``data``
+    is read by ``aftercare.timeline.parse_items``.
     """
-
-    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="aftercare_templates")
-    version = models.PositiveIntegerField()
-    data = models.JSONField()
-    note = models.CharField("what changed", max_length=500, blank=True)
-    published_at = models.DateTimeField(auto_now_add=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["clinic", "-version"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["clinic", "version"], name="aftercaretemplate_clinic_version"
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.clinic} aftercare v{self.version}"
-
-    def save(self, *args, **kwargs):  # type: ignore[override]
-        if self.pk is not None:
-            raise RuntimeError("Aftercare template versions are immutable once saved.")
-        super().save(*args, **kwargs)
 
     def items(self) -> list[timeline.Item]:
         return timeline.parse_items(self.data)

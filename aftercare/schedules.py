@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from aftercare import timeline
@@ -28,6 +27,7 @@ from common.audit import audit_record
 from common.errors import ApplicationError
 from common.versions import version_current, version_lock
 from treatments.plans.models import PlanStatus
+from treatments.plans.selectors import plan_for_treatment
 from treatments.records.models import SessionStatus, TreatmentSession
 
 logger = logging.getLogger(__name__)
@@ -57,11 +57,10 @@ def aftercare_template_publish(
         timeline.parse_items(data)
     except timeline.TemplateError as exc:
         raise ApplicationError(str(exc), code="invalid_aftercare_template") from None
-    aftercare_template_current(clinic=clinic)  # version 1 exists before version 2
     version_lock(clinic=clinic)
-    latest = AftercareTemplate.objects.filter(clinic=clinic).aggregate(v=Max("version"))["v"]
+    latest = aftercare_template_current(clinic=clinic)  # version 1 exists before version 2
     template = AftercareTemplate.objects.create(
-        clinic=clinic, version=(latest or 0) + 1, data=data, note=note, published_by=actor
+        clinic=clinic, version=latest.version + 1, data=data, note=note, published_by=actor
     )
     audit_record(
         actor=actor,
@@ -80,7 +79,7 @@ def aftercare_template_publish(
 def _next_session_interval(session: TreatmentSession) -> int | None:
     """The plan's interval if the course has sessions left after this one, else None."""
 
-    plan = session.plan
+    plan = plan_for_treatment(client=session.client, plan=session.plan)
     if plan is None or plan.status != PlanStatus.ACTIVE:
         return None
     signed = (

@@ -1,4 +1,4 @@
-"""Shared base model and the append-only audit log."""
+"""Shared base models (incl. versioned clinic data) and the append-only audit log."""
 
 from __future__ import annotations
 
@@ -24,6 +24,46 @@ class ImmutableModel(models.Model):
         if self.pk is not None and not kwargs.pop("_allow_update", False):
             raise RuntimeError(f"{type(self).__name__} rows are immutable once saved.")
         super().save(*args, **kwargs)
+
+
+class VersionedClinicData(models.Model):
+    """One published version of a clinic's data, written once and never changed.
+
+    The base of the screening rule sets, protocols, consent texts and aftercare
+    templates. Screenings, plans, consents and aftercare schedules point at the exact
+    version they were made from, so a stored version is never updated or deleted; a
+    change is the next version. ``common.versions`` answers which version is current
+    and serialises publishing. ``data`` is read by each package's pure module.
+    """
+
+    clinic = models.ForeignKey(
+        "clinic.Clinic", on_delete=models.PROTECT, related_name="%(class)s_versions"
+    )
+    version = models.PositiveIntegerField()
+    data = models.JSONField()
+    note = models.CharField("what changed", max_length=500, blank=True)
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["clinic", "-version"]
+        constraints = [
+            # One version per clinic and number: two publishers never share a number.
+            models.UniqueConstraint(fields=["clinic", "version"], name="%(class)s_clinic_version"),
+        ]
+
+    def save(self, *args, **kwargs):  # type: ignore[override]
+        if self.pk is not None:
+            raise RuntimeError(
+                f"{type(self).__name__} versions are immutable once saved; publish the next one."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[override]
+        raise RuntimeError(f"{type(self).__name__} versions are immutable; they are never deleted.")
 
 
 class AuditEvent(models.Model):

@@ -1,18 +1,20 @@
 """Versioned clinic data: rule sets, protocols, consent texts, aftercare templates.
 
-Each is a model with ``clinic``, ``version`` (unique together) and immutable rows. The
-two questions every one of them asks are answered here once: which version is current
-(the shipped default becomes version 1 on first use), and how to take the next number
-without two publishers getting the same one.
+Each is a ``common.models.VersionedClinicData``: ``clinic``, ``version`` (unique
+together) and immutable rows. The two questions every one of them asks are answered
+here once: which version is current (the shipped default becomes version 1 on first
+use), and how to take the next number without two publishers getting the same one.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 
-M = TypeVar("M", bound=models.Model)
+from common.models import VersionedClinicData
+
+M = TypeVar("M", bound=VersionedClinicData)
 
 
 def version_current(model: type[M], *, clinic: Any, defaults: dict[str, Any]) -> M:

@@ -9,15 +9,9 @@ from rest_framework.response import Response
 from clinic.messaging import selectors, services
 from clinic.messaging.models import OutgoingMessage
 from clinic.messaging.serializers import MessageFilterSerializer, OutgoingMessageSerializer
-from clinic.models import Role
-from clinic.permissions import HasRole
+from clinic.permissions import allows
+from clinic.roles import Ability
 from common.audit import audit_record
-
-
-class MayResendMessages(HasRole):
-    """Reception and managers resend; practitioners may too (it only retries a send)."""
-
-    roles = frozenset({Role.RECEPTION, Role.MANAGER, Role.PRACTITIONER})
 
 
 @extend_schema(tags=["reminders"])
@@ -72,7 +66,7 @@ class MessageResendApi(GenericAPIView):
     """Send a failed message again: back to pending, due now, with a fresh set of attempts."""
 
     serializer_class = OutgoingMessageSerializer
-    permission_classes = [MayResendMessages]
+    permission_classes = [allows(Ability.RESEND_MESSAGES)]
     queryset = OutgoingMessage.objects.none()
 
     @extend_schema(request=None, responses={200: OutgoingMessageSerializer})

@@ -1,5 +1,7 @@
 """Fixtures for message and aftercare tests: test kinds, a frozen clock, rows, sessions.
 
+Also the helpers the message tests share: ``schedule``, ``reload``, ``outcomes``.
+
 Imported by the conftest of tests/messaging and tests/aftercare.
 """
 
@@ -10,7 +12,9 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from clinic.messaging.models import OutgoingMessage
+from clinic.messaging import tasks
+from clinic.messaging.models import MessageAttempt, OutgoingMessage
+from clinic.messaging.services import message_schedule
 from tests.messaging.kinds import (
     CANCELLED_SESSIONS,
     register_test_kinds,
@@ -55,6 +59,41 @@ def make_message():
         return OutgoingMessage.objects.create(**values)
 
     return make
+
+
+# --- messages: scheduled through the service, read back, the broker stood in for ----------
+
+
+def schedule(client, key="note:1", *, due_at=NOW, kind="test_note", **extra) -> OutgoingMessage:
+    return message_schedule(
+        clinic=client.clinic,
+        client=client,
+        kind=kind,
+        due_at=due_at,
+        dedupe_key=key,
+        context=NOTE_CONTEXT,
+        **extra,
+    )
+
+
+def reload(message: OutgoingMessage) -> OutgoingMessage:
+    return OutgoingMessage.objects.get(pk=message.pk)
+
+
+def outcomes(message: OutgoingMessage) -> list[str]:
+    return list(
+        MessageAttempt.objects.filter(message=message)
+        .order_by("number", "id")
+        .values_list("outcome", flat=True)
+    )
+
+
+@pytest.fixture
+def enqueued(monkeypatch):
+    """Stand in for the broker: the ids the sweep enqueues, in order (nothing is sent)."""
+    calls: list[int] = []
+    monkeypatch.setattr(tasks.send_message, "delay", calls.append)
+    return calls
 
 
 # --- aftercare: signed sessions ---------------------------------------------------------

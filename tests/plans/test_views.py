@@ -116,6 +116,19 @@ def test_plan_detail_shows_progress_limits_and_a_booking_link(web, reception, cl
     ).exists()
 
 
+@pytest.mark.parametrize(
+    ("persona", "may_plan"), [("reception", False), ("practitioner", True), ("manager", True)]
+)
+def test_only_practitioners_and_managers_are_offered_to_change_a_plan(
+    web, request, client_record, persona, may_plan
+):
+    plan = plan_for(client_record)
+    who = web(request.getfixturevalue(persona))
+    page = who.get(reverse("plan-detail", args=[plan.pk])).content.decode()
+    assert (reverse("plan-edit", args=[plan.pk]) in page) is may_plan
+    assert who.get(reverse("plan-edit", args=[plan.pk])).status_code == (200 if may_plan else 403)
+
+
 def test_other_clinics_plan_and_client_are_404(web, other_manager, client_record):
     plan = plan_for(client_record)
     who = web(other_manager)
@@ -173,6 +186,16 @@ def test_protocol_pages_render(web, reception):
     assert who.get(reverse("protocol-detail", args=[1])).status_code == 200
     assert who.get(reverse("protocol-detail", args=[7])).status_code == 404
     assert who.get(reverse("protocol-publish")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("persona", "may_publish"), [("reception", False), ("practitioner", False), ("manager", True)]
+)
+def test_only_managers_are_offered_to_publish_protocols(web, request, persona, may_publish):
+    who = web(request.getfixturevalue(persona))
+    page = who.get(reverse("protocol-list")).content.decode()
+    assert (reverse("protocol-publish") in page) is may_publish
+    assert who.get(reverse("protocol-publish")).status_code == (200 if may_publish else 403)
 
 
 def test_manager_publishes_from_the_row_form(web, manager, clinic):

@@ -12,7 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import selectors as clinic_selectors
-from clinic.permissions import ManagerWritesStaffReads
+from clinic.permissions import allows
+from clinic.roles import Ability
 from treatments.consent import selectors, services
 from treatments.consent.models import Consent, ConsentText
 from treatments.consent.serializers import (
@@ -132,7 +133,7 @@ class ConsentTextListApi(GenericAPIView):
     """The clinic's consent-text versions, current first. Managers publish a new version."""
 
     serializer_class = ConsentTextSerializer
-    permission_classes = [ManagerWritesStaffReads]
+    permission_classes = [allows(Ability.PUBLISH, reads_for_all=True)]
     queryset = ConsentText.objects.none()
 
     @extend_schema(responses={200: ConsentTextSerializer(many=True)})

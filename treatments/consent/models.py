@@ -6,29 +6,19 @@ from django.conf import settings
 from django.db import models
 
 from clinic.models import Client, Clinic
-from common.models import ImmutableModel
+from common.models import ImmutableModel, VersionedClinicData
 
 
-class ConsentText(ImmutableModel):
+class ConsentText(VersionedClinicData):
     """One version of a clinic's informed-consent text, listing the risks (DOMAIN.md §4)."""
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="consent_texts")
-    version = models.PositiveIntegerField()
+    # Its data is the wording the client reads and signs, kept in its own columns; a new
+    # version is a new text, so there is no separate "what changed" note.
+    data = None
+    note = None
     title = models.CharField(max_length=200)
     body = models.TextField()
     risks = models.JSONField(help_text="expected / less_common / rare → list of labels")
-    published_at = models.DateTimeField(auto_now_add=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["clinic", "-version"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["clinic", "version"], name="consenttext_clinic_version"
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.clinic} consent v{self.version}"

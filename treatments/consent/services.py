@@ -21,7 +21,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from clinic.models import Client, Clinic, Membership, Role, User
+from clinic.models import Client, Clinic, Membership, User
+from clinic.roles import can_publish
 from common.audit import audit_record
 from common.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from common.pdf import render_pdf
@@ -163,9 +164,8 @@ def consent_text_publish(
     Every DOMAIN.md §4 risk of the shipped text must still be listed in its group; a clinic
     may add risks and reword the text, never drop a risk.
     """
-    if not Membership.objects.filter(
-        user=actor, clinic=clinic, role=Role.MANAGER, is_active=True
-    ).exists():
+    membership = Membership.objects.filter(user=actor, clinic=clinic, is_active=True).first()
+    if not can_publish(membership):
         raise PermissionDenied("Only a manager can publish a consent text.")
     cleaned, errors = consent_text_validate(title=title, body=body, risks=risks)
     if errors:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views import View
 
 from clinic import services as clinic_services
-from clinic.models import Client, Role
+from clinic.models import Client
 from clinic.publish import VersionPublishView
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError, NotFound
@@ -166,7 +166,6 @@ class ConsentTextListView(ClinicStaffMixin, View):
             "consent/consent_text_list.html",
             {
                 "versions": selectors.consent_text_list(clinic=self.clinic),
-                "can_publish": self.membership.role == Role.MANAGER,
                 **text_context(current),
             },
         )

@@ -8,8 +8,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from clinic import selectors as clinic_selectors
-from clinic.models import Role
-from clinic.permissions import HasRole, ManagerWritesStaffReads
+from clinic.permissions import allows
+from clinic.roles import Ability
 from treatments.plans import (
     protocol_services,
 )
@@ -34,19 +34,12 @@ from treatments.plans.serializers import (
 )
 
 
-class CliniciansWriteStaffReads(HasRole):
-    """Every role reads; practitioners and managers plan courses."""
-
-    roles = frozenset({Role.PRACTITIONER, Role.MANAGER})
-    safe_methods_for_all = True
-
-
 @extend_schema(tags=["treatment plans"])
 class PlanListApi(GenericAPIView):
     """The clinic's treatment plans (courses), newest first; POST plans a new course."""
 
     serializer_class = TreatmentPlanSerializer
-    permission_classes = [CliniciansWriteStaffReads]
+    permission_classes = [allows(Ability.PLAN, reads_for_all=True)]
     queryset = TreatmentPlan.objects.none()
 
     @extend_schema(
@@ -86,7 +79,7 @@ class PlanDetailApi(GenericAPIView):
     """One treatment plan with its progress and next due date; PATCH changes it."""
 
     serializer_class = TreatmentPlanSerializer
-    permission_classes = [CliniciansWriteStaffReads]
+    permission_classes = [allows(Ability.PLAN, reads_for_all=True)]
     queryset = TreatmentPlan.objects.none()
 
     def get(self, request, pk):
@@ -138,7 +131,7 @@ class ProtocolApi(GenericAPIView):
     """The clinic's current protocol version (or ``?version=``); managers publish the next."""
 
     serializer_class = ProtocolSetSerializer
-    permission_classes = [ManagerWritesStaffReads]
+    permission_classes = [allows(Ability.PUBLISH, reads_for_all=True)]
     queryset = ProtocolSet.objects.none()
     pagination_class = None
 

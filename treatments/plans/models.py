@@ -6,29 +6,12 @@ from django.conf import settings
 from django.db import models
 
 from clinic.models import Client, Clinic, SkinConcern
-from common.models import ImmutableModel, TimeStampedModel
+from common.models import TimeStampedModel, VersionedClinicData
 from treatments.plans import protocols
 
 
-class ProtocolSet(ImmutableModel):
+class ProtocolSet(VersionedClinicData):
     """One published version of a clinic's treatment protocols and depth limits."""
-
-    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="protocol_sets")
-    version = models.PositiveIntegerField()
-    data = models.JSONField()
-    note = models.CharField("what changed", max_length=500, blank=True)
-    published_at = models.DateTimeField(auto_now_add=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["clinic", "-version"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["clinic", "version"], name="protocolset_clinic_version"
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.clinic} protocols v{self.version}"

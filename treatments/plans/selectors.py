@@ -65,21 +65,36 @@ def plan_get(*, clinic: Clinic, pk: object) -> TreatmentPlan:
     return plan
 
 
-def plan_active_newest(*, client: Client) -> TreatmentPlan | None:
-    """The client's newest active plan: the course a booking without a plan belongs to."""
+def plan_for_treatment(
+    *, client: Client, plan: TreatmentPlan | None = None
+) -> TreatmentPlan | None:
+    """The course a treatment of ``client`` belongs to (decision 0005).
+
+    ``plan`` when the appointment or session names one, whatever its status now; else
+    the client's newest active plan; None when the client has none. Booking's interval
+    check, starting a session and the aftercare's next-session invitation all ask this.
+    """
+    if plan is not None:
+        return plan
     return (
-        TreatmentPlan.objects.filter(client=client, status=PlanStatus.ACTIVE)
+        TreatmentPlan.objects.filter(
+            clinic_id=client.clinic_id, client=client, status=PlanStatus.ACTIVE
+        )
+        .select_related("protocol_set")
         .order_by("-created_at", "-id")
         .first()
     )
 
 
+def plan_active_newest(*, client: Client) -> TreatmentPlan | None:
+    """The client's newest active plan (booking's interval check; see plan_for_treatment)."""
+    return plan_for_treatment(client=client)
+
+
 def plan_interval_days_for(*, client: Client, plan: TreatmentPlan | None = None) -> int | None:
     """Minimum days between two treatments of ``client``; None: no plan says (use the default)."""
-    if plan is not None:
-        return plan.interval_days
-    newest = plan_active_newest(client=client)
-    return newest.interval_days if newest is not None else None
+    course = plan_for_treatment(client=client, plan=plan)
+    return course.interval_days if course is not None else None
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
-from clinic.models import Role
 from clinic.publish import VersionPublishView
+from clinic.roles import can_plan
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError, NotFound
 from treatments.plans import (
@@ -33,12 +33,6 @@ from treatments.plans import (
 )
 from treatments.plans.forms import PlanEditForm, PlanForm, ProtocolPublishForm, limit_words
 from treatments.plans.models import ProtocolSet, TreatmentPlan
-
-PLANNERS = frozenset({Role.PRACTITIONER, Role.MANAGER})
-
-
-def can_plan(membership: Any) -> bool:
-    return membership is not None and membership.role in PLANNERS
 
 
 def _status(exc: ApplicationError) -> int:
@@ -223,7 +217,6 @@ class PlanDetailView(PlanAccessMixin, View):
                     if plan.status == "active" and not progress.is_complete
                     else None
                 ),
-                "can_plan": can_plan(self.membership),
             },
         )
 
@@ -315,7 +308,6 @@ class ProtocolListView(ClinicStaffMixin, View):
                 "versions": plan_selectors.protocol_set_list(clinic=self.clinic).order_by(
                     "-version"
                 ),
-                "can_publish": self.membership.role == Role.MANAGER,
             },
         )
 

@@ -6,28 +6,13 @@ from django.conf import settings
 from django.db import models
 
 from clinic.models import Client, Clinic
-from common.models import ImmutableModel
+from common.models import ImmutableModel, VersionedClinicData
 from treatments.screening import rules
 from treatments.screening.defaults import SOURCES
 
 
-class RuleSet(ImmutableModel):
+class RuleSet(VersionedClinicData):
     """One published version of a clinic's screening questions and rules."""
-
-    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="rule_sets")
-    version = models.PositiveIntegerField()
-    data = models.JSONField()
-    note = models.CharField("what changed", max_length=500, blank=True)
-    published_at = models.DateTimeField(auto_now_add=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["clinic", "-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["clinic", "version"], name="ruleset_clinic_version"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.clinic} rule set v{self.version}"

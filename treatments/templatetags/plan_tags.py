@@ -6,8 +6,8 @@ from typing import Any
 
 from django import template
 
+from clinic.roles import can_plan
 from treatments.plans import selectors as plan_selectors
-from treatments.plans.views import can_plan
 
 register = template.Library()
 
