@@ -18,15 +18,8 @@ from tests.factories import (
     screening_for,
     treatment_session_for,
 )
-from tests.records import test_services as _sessions
-from tests.records.test_services import NOW
+from tests.records.conftest import NOW
 from treatments.records.models import SessionAmendment, SessionStatus, TreatmentSession
-
-# Fixtures shared with the service tests.
-clock = _sessions.clock
-scene = _sessions.scene
-ready = _sessions.ready
-aftercare_calls = _sessions.aftercare_calls
 
 pytestmark = pytest.mark.django_db
 
