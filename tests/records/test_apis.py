@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 
 from clinic.booking.models import AppointmentStatus
+from clinic.models import Role
+from clinic.roles import ABILITIES, Ability
 from tests.factories import (
     DeviceFactory,
     MembershipFactory,
@@ -139,6 +141,19 @@ def test_reception_cannot_start_edit_or_sign(api, ready, reception, session_id):
     assert staff.post(f"/api/sessions/{session_id}/sign/").status_code == 403
     assert staff.get(f"/api/sessions/{session_id}/").status_code == 200
     assert staff.get("/api/sessions/").json()["count"] == 1
+
+
+def test_who_records_is_the_record_ability_of_the_roles_table(
+    api, ready, reception, session_id, monkeypatch
+):
+    """No role list of its own: give the ability to reception alone and the API follows."""
+    url = f"/api/sessions/{session_id}/"
+    assert api(reception).patch(url, {"notes": "Reception note"}).status_code == 403
+    monkeypatch.setitem(ABILITIES, Ability.RECORD, frozenset({Role.RECEPTION}))
+    assert api(reception).patch(url, {"notes": "Reception note"}).status_code == 200
+    refused = api(ready.persona).patch(url, {"notes": "Practitioner note"})
+    assert refused.status_code == 403
+    assert api(ready.persona).get(url).json()["notes"] == "Reception note"
 
 
 # --- edit, sign ---------------------------------------------------------------------

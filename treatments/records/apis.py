@@ -18,8 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic.booking import selectors as booking_selectors
-from clinic.models import Role
-from clinic.permissions import HasRole
+from clinic.permissions import allows
+from clinic.roles import Ability
 from common.errors import NotFound
 from treatments.plans.models import TreatmentPlan
 from treatments.records import amendments, audit, photos, selectors, services, start
@@ -40,16 +40,12 @@ from treatments.records.serializers import (
     StartCheckSerializer,
 )
 
-
-class PractitionerOrManagerWrites(HasRole):
-    """Every staff member reads; practitioners and managers change records."""
-
-    roles = frozenset({Role.PRACTITIONER, Role.MANAGER})
-    safe_methods_for_all = True
+#: Every staff member reads; those who record sessions (clinic/roles.py) change them.
+RecordsOrReads = allows(Ability.RECORD, reads_for_all=True)
 
 
 class _SessionView(GenericAPIView):
-    permission_classes = [PractitionerOrManagerWrites]
+    permission_classes = [RecordsOrReads]
     queryset = TreatmentSession.objects.none()
 
     @property
@@ -287,7 +283,7 @@ class _FirstRenderer(BaseContentNegotiation):
 class SessionPhotoFileApi(APIView):
     """The photo file, for staff of the session's clinic only; never cached."""
 
-    permission_classes = [PractitionerOrManagerWrites]
+    permission_classes = [RecordsOrReads]
     content_negotiation_class = _FirstRenderer
 
     def get(self, request, pk, photo_id):

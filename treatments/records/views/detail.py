@@ -41,14 +41,13 @@ class SessionDetailView(SessionPageMixin, View):
         amend_form: AmendmentForm | None = None,
         status: int = 200,
     ) -> HttpResponse:
+        # Corrections to a signed record are amendments, by those who record sessions.
         can_amend = session.is_signed and self.can_record()
         return render(
             request,
             "records/session_detail.html",
             {
                 **record_context(session),
-                "can_record": self.can_record() and not session.is_signed,
-                "can_amend": can_amend,
                 "amend_form": (amend_form or AmendmentForm()) if can_amend else None,
                 "is_performer": self.is_performer(session),
             },

@@ -210,7 +210,6 @@ class SessionStartView(SessionPageMixin, View):
                 "gates": start_gates(blockers, appointment),
                 "needs_reconfirm": needs_reconfirm,
                 "can_start": not others,
-                "can_record": self.can_record(),
                 "form": form,
                 "plans": plans,
             },
