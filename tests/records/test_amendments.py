@@ -110,3 +110,27 @@ def test_amending_the_device_records_the_serial_change(ready, signed):
     assert amendment.changes["device_serial"] == {"from": "SP-00777", "to": "SP-SPARE"}
     (row,) = session_selectors.recall_sessions(clinic=ready.clinic, device_serial="sp-00777")
     assert row.pk == signed.pk and row.recall_amended is True
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"pain_score": 11}, "changes.pain_score"),
+        ({"pain_score": float("inf")}, "changes.pain_score"),
+        ({"needle_count": "many"}, "changes.needle_count"),
+        ({"cartridge_lot": "L" * 61}, "changes.cartridge_lot"),
+        ({"ended_at": NOW - timedelta(hours=1)}, "changes.ended_at"),
+        ({"endpoint_reached": "glowing"}, "changes.endpoint_reached"),
+        ({"signed_by": 1}, "changes.signed_by"),
+    ],
+)
+def test_amended_values_are_checked_like_edits(ready, signed, changes, field):
+    with pytest.raises(ApplicationError) as refused:
+        session_amendments.session_amend(
+            session=signed, actor=ready.user, reason="Correction", changes=changes
+        )
+    assert refused.value.status_code == 400
+    assert field in refused.value.fields
+    assert not SessionAmendment.objects.exists()
+    signed.refresh_from_db()
+    assert (signed.pain_score, signed.cartridge_lot) == (3, "LOT-2026-11")

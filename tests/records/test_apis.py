@@ -356,3 +356,25 @@ def test_patch_bad_input_is_400_never_500(api, ready, session_id, body):
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "invalid"
     assert TreatmentSession.objects.get(pk=session_id).areas.count() == 3
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"pain_score": NaN}',
+        '{"pain_score": Infinity}',
+        '{"pain_score": 1e999}',
+        '{"needle_count": 99999999999999999999999999999999}',
+        '{"areas": [{"area": "forehead", "depth_mm": Infinity, "passes": 3}]}',
+        '{"areas": [{"area": "forehead", "depth_mm": 1e999, "passes": 3}]}',
+        '{"areas": [{"area": "forehead", "depth_mm": "0.5", "passes": 1e400}]}',
+        '{"notes": "' + "x" * 10001 + '"}',
+    ],
+)
+def test_patch_nan_infinity_and_huge_numbers_are_400(api, ready, session_id, raw):
+    response = api(ready.persona).patch(
+        f"/api/sessions/{session_id}/", raw, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert set(response.json()) >= {"code", "detail"}
+    assert TreatmentSession.objects.get(pk=session_id).pain_score is None

@@ -69,6 +69,87 @@ def test_update_refuses_out_of_range_values(ready, started, field, value):
     assert started.cartridge_lot == ""  # nothing of the request was saved
 
 
+FOREHEAD = {"area": "forehead", "skin": "thin", "passes": 3}
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"pain_score": float("inf")}, "pain_score"),
+        ({"pain_score": float("nan")}, "pain_score"),
+        ({"pain_score": 10**30}, "pain_score"),
+        ({"pain_score": True}, "pain_score"),
+        ({"needle_count": 2.5}, "needle_count"),
+        ({"needle_count": "twelve"}, "needle_count"),
+        ({"notes": "x" * 10001}, "notes"),
+        ({"notes": 42}, "notes"),
+        ({"cartridge_lot": "L" * 61}, "cartridge_lot"),
+        ({"adverse_events": [1, 2]}, "adverse_events"),
+        ({"adverse_events": "redness"}, "adverse_events"),
+        ({"ended_at": "0001-01-01T00:00:00+00:00"}, "ended_at"),
+        ({"ended_at": "2026-11-20T11:00:00"}, "ended_at"),  # no UTC offset
+        ({"ended_at": NOW.replace(tzinfo=None) + timedelta(hours=1)}, "ended_at"),
+        ({"device": 2**70}, "device"),
+        ({"device": -1}, "device"),
+        ({"status": "signed"}, "status"),  # not a field an edit sets
+        ({"areas": [{**FOREHEAD, "depth_mm": float("nan")}]}, "areas.0.depth_mm"),
+        ({"areas": [{**FOREHEAD, "depth_mm": "Infinity"}]}, "areas.0.depth_mm"),
+        ({"areas": [{**FOREHEAD, "depth_mm": "1e999999"}]}, "areas.0.depth_mm"),
+        ({"areas": [{**FOREHEAD, "depth_mm": "0"}]}, "areas.0.depth_mm"),
+        ({"areas": [{**FOREHEAD, "depth_mm": "0.125"}]}, "areas.0.depth_mm"),
+        ({"areas": [{**FOREHEAD, "depth_mm": True}]}, "areas.0.depth_mm"),
+        ({"areas": [{**FOREHEAD, "depth_mm": "0.5", "passes": 10**40}]}, "areas.0.passes"),
+        ({"areas": [{**FOREHEAD, "depth_mm": "0.5", "passes": 21}]}, "areas.0.passes"),
+        ({"areas": [{**FOREHEAD, "depth_mm": "0.5", "skin": "medium"}]}, "areas.0.skin"),
+        (
+            {"areas": [{**FOREHEAD, "depth_mm": "0.9", "justification": "x" * 4001}]},
+            "areas.0.justification",
+        ),
+        ({"products": [{"product": "P" * 121, "timing": "after"}]}, "products.0.product"),
+        (
+            {"products": [{"product": "Serum", "lot": "L" * 61, "timing": "after"}]},
+            "products.0.lot",
+        ),
+        ({"products": [{"product": "Serum", "timing": None}]}, "products.0.timing"),
+        (
+            {"products": [{"product": "Serum", "timing": "after", "is_vitamin_c": "yes"}]},
+            "products.0.is_vitamin_c",
+        ),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field_never_a_crash(ready, started, data, field):
+    with pytest.raises(ApplicationError) as refused:
+        session_services.session_update(session=started, actor=ready.user, data=data)
+    assert refused.value.status_code == 400
+    assert refused.value.code == "invalid"
+    assert field in refused.value.fields
+    assert refused.value.detail == "Some fields are not valid; nothing was saved."
+    assert started.areas.count() == 3 and not started.products.exists()
+
+
+def test_values_are_stored_as_the_model_cleaned_them(ready, started):
+    session_services.session_update(
+        session=started,
+        actor=ready.user,
+        data={
+            "pain_score": "4",
+            "cartridge_lot": "  LOT-7  ",
+            "adverse_events": ["redness", "redness", "itching"],
+            "areas": [{"area": "cheeks_chin", "depth_mm": 0.75, "passes": "2"}],
+        },
+    )
+    started.refresh_from_db()
+    assert (started.pain_score, started.cartridge_lot) == (4, "LOT-7")
+    assert started.adverse_events == ["redness", "itching"]
+    (area,) = started.areas.all()
+    assert (area.skin, area.depth_mm, area.passes, area.limit_mm) == (
+        "thin",
+        Decimal("0.75"),
+        2,
+        Decimal("1.0"),
+    )
+
+
 def test_a_device_of_another_clinic_is_refused(ready, started, other_clinic):
     theirs = DeviceFactory(clinic=other_clinic)
     with pytest.raises(ApplicationError) as refused:

@@ -7,7 +7,6 @@ signed; starting it is ``start.py``, correcting it afterwards ``amendments.py``.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +18,7 @@ from common.errors import ApplicationError, PermissionDenied
 from treatments.plans import protocols
 from treatments.records import signing
 from treatments.records.audit import audit_session
+from treatments.records.depth import depth_verdict
 from treatments.records.guards import lock_session, refuse_signed, require_recorder
 from treatments.records.models import (
     SessionArea,
@@ -26,7 +26,7 @@ from treatments.records.models import (
     SessionStatus,
     TreatmentSession,
 )
-from treatments.records.validation import as_int, clean_session_fields
+from treatments.records.validation import assign, clean_session_fields
 
 #: What a record needs before it can be signed (DOMAIN.md §2), with the label staff see.
 SIGN_REQUIRED = {
@@ -40,148 +40,100 @@ SIGN_REQUIRED = {
 }
 
 
-def _as_decimal(value: object) -> Decimal | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    return number if number.is_finite() else None
+Errors = dict[str, list[str]]
 
 
-def _clean_areas(
-    *, session: TreatmentSession, rows: object
-) -> tuple[list[SessionArea], dict[str, list[str]]]:
-    errors: dict[str, list[str]] = {}
+def _clean_areas(*, session: TreatmentSession, rows: object) -> tuple[list[SessionArea], Errors]:
+    """Area rows checked by the model, then against the plan's protocol (areas, depths)."""
     if not isinstance(rows, list | tuple):
         return [], {"areas": ["Expected a list of areas."]}
     plan = session.plan
     engine = plan.protocol_set.engine()
+    errors: Errors = {}
     result: list[SessionArea] = []
     seen: set[str] = set()
     for index, row in enumerate(rows):
         path = f"areas.{index}"
-
-        def err(name: str, message: str, path: str = path) -> None:
-            errors.setdefault(f"{path}.{name}", []).append(message)
-
         if not isinstance(row, dict):
-            errors.setdefault(path, []).append("Expected an object.")
+            errors[path] = ["Expected an object."]
             continue
-        area = row.get("area")
-        skin = row.get("skin") or protocols.SKIN_THIN
-        depth = _as_decimal(row.get("depth_mm"))
-        passes = as_int(row.get("passes"))
-        justification = row.get("justification") or ""
-        ok = True
-        if not isinstance(area, str) or area not in engine.areas:
-            err("area", f"Choose an area of protocol version {engine.version}.")
-            ok = False
-        elif area in seen:
-            err("area", "This area is already recorded in this session.")
-            ok = False
-        else:
-            seen.add(area)
-        if skin not in (protocols.SKIN_THIN, protocols.SKIN_THICK):
-            err("skin", "Choose thin or thick.")
-            ok = False
-        if depth is None or not Decimal(0) < depth <= protocols.MAX_DEPTH_MM:
-            err("depth_mm", f"A depth in mm above 0 and at most {protocols.MAX_DEPTH_MM}.")
-            ok = False
-        elif depth != depth.quantize(Decimal("0.01")):
-            err("depth_mm", "At most two decimal places.")
-            ok = False
-        if passes is None or not 1 <= passes <= 20:
-            err("passes", "A whole number of passes from 1 to 20.")
-            ok = False
-        if not isinstance(justification, str):
-            err("justification", "Expected text.")
-            ok = False
-        if not ok:
-            continue
-        assert depth is not None and passes is not None
-        justification = justification.strip()
-        if plan.indication in engine.indications:
-            check = engine.depth_check(
-                indication=plan.indication, area=area, skin=skin, depth_mm=depth
-            )
-            limit, reasons = check.limit_mm, check.reasons
-        else:
-            limit = engine.areas[area].max_mm(skin)
-            reasons = (
-                [f"{depth} mm is deeper than the {limit} mm maximum."] if depth > limit else []
-            )
-        if reasons and not justification:
-            err(
-                "justification",
-                " ".join(reasons) + " Write why this depth is needed, or record a depth of at "
-                f"most {limit} mm.",
-            )
-            continue
-        result.append(
-            SessionArea(
-                session=session,
-                area=area,
-                skin=skin,
-                depth_mm=depth,
-                passes=passes,
-                limit_mm=limit,
-                justification=justification,
-                position=index,
-            )
+        area = SessionArea(session=session, position=index)
+        row_errors = assign(
+            area,
+            {
+                "area": row.get("area"),
+                "skin": row.get("skin") or protocols.SKIN_THIN,
+                "depth_mm": row.get("depth_mm"),
+                "passes": row.get("passes"),
+                "justification": row.get("justification") or "",
+            },
+            prefix=f"{path}.",
         )
+        if f"{path}.area" not in row_errors:
+            if area.area not in engine.areas:
+                row_errors[f"{path}.area"] = [
+                    f"Choose an area of protocol version {engine.version}."
+                ]
+            elif area.area in seen:
+                row_errors[f"{path}.area"] = ["This area is already recorded in this session."]
+            else:
+                seen.add(area.area)
+        if row_errors:
+            errors.update(row_errors)
+            continue
+        verdict = depth_verdict(
+            engine,
+            indication=plan.indication,
+            area=area.area,
+            skin=area.skin,
+            depth_mm=area.depth_mm,
+        )
+        if verdict.over and not area.justification:
+            errors[f"{path}.justification"] = [verdict.refusal]
+            continue
+        area.limit_mm = verdict.limit_mm
+        result.append(area)
     return result, errors
 
 
 def _clean_products(
     *, session: TreatmentSession, rows: object
-) -> tuple[list[SessionProduct], dict[str, list[str]], list[str]]:
-    """Product rows, errors by field, and the vitamin C refusal sentences."""
-    errors: dict[str, list[str]] = {}
-    refusals: list[str] = []
+) -> tuple[list[SessionProduct], Errors, list[str]]:
+    """Product rows checked by the model, errors by field, and the vitamin C refusals."""
     if not isinstance(rows, list | tuple):
         return [], {"products": ["Expected a list of products."]}, []
-    timings = {code for code, _ in protocols.TIMING_CHOICES}
+    errors: Errors = {}
+    refusals: list[str] = []
     result: list[SessionProduct] = []
     for index, row in enumerate(rows):
         path = f"products.{index}"
         if not isinstance(row, dict):
-            errors.setdefault(path, []).append("Expected an object.")
+            errors[path] = ["Expected an object."]
             continue
-        product, lot = row.get("product"), row.get("lot") or ""
-        timing, declared = row.get("timing"), row.get("is_vitamin_c", False)
-        ok = True
-        if not isinstance(product, str) or not product.strip() or len(product.strip()) > 120:
-            errors.setdefault(f"{path}.product", []).append("A product name (up to 120).")
-            ok = False
-        if not isinstance(lot, str) or len(lot.strip()) > 60:
-            errors.setdefault(f"{path}.lot", []).append("A lot number of up to 60 characters.")
-            ok = False
-        if timing not in timings:
-            errors.setdefault(f"{path}.timing", []).append("Choose before, during or after.")
-            ok = False
-        if not isinstance(declared, bool):
-            errors.setdefault(f"{path}.is_vitamin_c", []).append("Expected true or false.")
-            ok = False
-        if not ok:
+        product = SessionProduct(session=session, position=index)
+        row_errors = assign(
+            product,
+            {
+                "product": row.get("product"),
+                "lot": row.get("lot") or "",
+                "timing": row.get("timing"),
+                "is_vitamin_c": row.get("is_vitamin_c", False),
+            },
+            prefix=f"{path}.",
+        )
+        if row_errors:
+            errors.update(row_errors)
             continue
-        name = product.strip()
-        refusal = protocols.vitamin_c_refusal(product=name, timing=timing, declared=declared)
+        declared = product.is_vitamin_c
+        refusal = protocols.vitamin_c_refusal(
+            product=product.product, timing=product.timing, declared=declared
+        )
         if refusal:
             refusals.append(refusal)
-            errors.setdefault(f"{path}.timing", []).append(refusal)
+            errors[f"{path}.timing"] = [refusal]
             continue
-        result.append(
-            SessionProduct(
-                session=session,
-                product=name,
-                lot=lot.strip(),
-                timing=timing,
-                is_vitamin_c=protocols.is_vitamin_c(name, declared=declared),
-                position=index,
-            )
-        )
+        product.is_vitamin_c = protocols.is_vitamin_c(product.product, declared=declared)
+        result.append(product)
     return result, errors, refusals
 
 

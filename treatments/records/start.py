@@ -25,6 +25,7 @@ from treatments.consent.services import consent_text_current
 from treatments.plans import protocols
 from treatments.plans.models import PlanStatus, TreatmentPlan
 from treatments.records.audit import audit_session
+from treatments.records.depth import depth_verdict
 from treatments.records.guards import require_recorder
 from treatments.records.models import SessionArea, SessionStatus, TreatmentSession
 from treatments.screening.models import Screening
@@ -249,10 +250,8 @@ def session_start_check(
     ).blockers
 
 
-def _limit(engine: protocols.Protocols, *, indication: str, area: str, skin: str) -> Decimal:
-    if indication in engine.indications:
-        return engine.max_depth(indication=indication, area=area, skin=skin)
-    return engine.areas[area].max_mm(skin)
+def _limit(engine: protocols.Protocols, *, plan: TreatmentPlan, area: str, skin: str) -> Decimal:
+    return depth_verdict(engine, indication=plan.indication, area=area, skin=skin).limit_mm
 
 
 def _default_areas(
@@ -264,7 +263,7 @@ def _default_areas(
         for index, old in enumerate(previous.areas.all()):
             if old.area not in engine.areas:
                 continue
-            limit = _limit(engine, indication=plan.indication, area=old.area, skin=old.skin)
+            limit = _limit(engine, plan=plan, area=old.area, skin=old.skin)
             rows.append(
                 SessionArea(
                     session=session,
@@ -282,7 +281,7 @@ def _default_areas(
     for index, code in enumerate(dict.fromkeys(plan.areas or [])):
         if code not in engine.areas:
             continue
-        limit = _limit(engine, indication=plan.indication, area=code, skin=protocols.SKIN_THIN)
+        limit = _limit(engine, plan=plan, area=code, skin=protocols.SKIN_THIN)
         rows.append(
             SessionArea(
                 session=session,
