@@ -1,11 +1,10 @@
-"""What the session pages show of a record: protocol labels and limits, history,
-plan progress and the previous session."""
+"""What the session pages show of a record: protocol labels, history, plan progress and
+the previous session."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from treatments.plans import protocols
 from treatments.plans.defaults import ADVERSE_EVENT_CHOICES, GAIS_CHOICES, GLOGAU_CHOICES
 from treatments.records import selectors as session_selectors
 from treatments.records.forms import (
@@ -21,24 +20,16 @@ ADVERSE_EVENT_LABELS = dict(ADVERSE_EVENT_CHOICES)
 
 
 def protocol_context(session: TreatmentSession) -> dict[str, Any]:
-    """Area choices, endpoints and the depth limit of every area and skin for the plan."""
+    """The plan's protocol version, its area choices (planned ones first) and labels."""
     plan = session.plan
     engine = plan.protocol_set.engine()
-    limits = {}
-    for code in engine.areas:
-        limits[code] = {
-            skin: str(engine.max_depth(indication=plan.indication, area=code, skin=skin))
-            for skin, _ in protocols.SKIN_CHOICES
-        }
     planned = [a for a in plan.areas if a in engine.areas]
     ordered = planned + [a for a in engine.areas if a not in planned]
     return {
         "engine": engine,
         "area_choices": [(code, engine.areas[code].label) for code in ordered],
         "area_labels": {code: a.label for code, a in engine.areas.items()},
-        "area_notes": {code: a.note for code, a in engine.areas.items() if a.note},
         "endpoints": engine.endpoints,
-        "limits": limits,
         "indication_label": engine.indications[plan.indication].label
         if plan.indication in engine.indications
         else plan.get_indication_display(),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -37,6 +36,7 @@ from treatments.records.views.base import (
     messages_of,
     status_of,
 )
+from treatments.records.views.checks import AreaCheck, area_check, product_refusal
 from treatments.records.views.context import protocol_context, record_context
 
 
@@ -74,34 +74,6 @@ def _product_initial(session: TreatmentSession) -> list[dict[str, Any]]:
         {"product": p.product, "lot": p.lot, "timing": p.timing, "is_vitamin_c": p.is_vitamin_c}
         for p in session.products.all()
     ]
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-
-
-@dataclass
-class AreaRow:
-    form: Any
-    limit: str | None
-    over: bool
-    note: str = ""
-
-
-def _area_rows(formset: Any, limits: dict[str, dict[str, str]], notes: dict[str, str]):
-    rows = []
-    for form in formset:
-        area, skin = form["area"].value(), form["skin"].value() or protocols.SKIN_THIN
-        limit = limits.get(area, {}).get(skin) if area else None
-        depth = _decimal(form["depth_mm"].value())
-        over = bool(limit and depth is not None and depth > Decimal(limit))
-        rows.append(AreaRow(form, limit, over, notes.get(area, "")))
-    return rows
 
 
 @dataclass
@@ -168,12 +140,7 @@ def apply_service_errors(forms: RecordForms, exc: ApplicationError) -> None:
             placed = True
     if exc.code == "vitamin_c_during_needling" and not any(f.errors for f in forms.products):
         for form in forms.products:
-            data = getattr(form, "cleaned_data", {}) or {}
-            if protocols.vitamin_c_refusal(
-                product=data.get("product", ""),
-                timing=data.get("timing", ""),
-                declared=bool(data.get("is_vitamin_c")),
-            ):
+            if product_refusal(form):
                 add_error(form, "timing", exc.detail)
                 placed = True
     if not placed:
@@ -259,6 +226,7 @@ class SessionRecordView(SessionPageMixin, View):
         sign_errors: list[str] | None = None,
     ) -> HttpResponse:
         context = record_context(session)
+        engine, indication = protocol["engine"], session.plan.indication
         return render(
             request,
             "records/session_record.html",
@@ -266,17 +234,16 @@ class SessionRecordView(SessionPageMixin, View):
                 **context,
                 "form": forms.session,
                 "area_formset": forms.areas,
-                "area_rows": _area_rows(forms.areas, protocol["limits"], protocol["area_notes"]),
+                "area_rows": [
+                    {"form": form, "check": area_check(form, engine=engine, indication=indication)}
+                    for form in forms.areas
+                ],
+                "empty_area_check": AreaCheck(forms.areas.empty_form.prefix, None),
                 "product_formset": forms.products,
                 "has_errors": forms.has_errors or bool(sign_errors),
                 "sign_errors": sign_errors or [],
                 "is_performer": self.is_performer(session),
                 "now_local": timezone.now().astimezone(session.clinic.zone),
-                "live_config": {
-                    "limits": protocol["limits"],
-                    "notes": protocol["area_notes"],
-                    "timezone": session.clinic.timezone,
-                },
             },
             status=status,
         )
