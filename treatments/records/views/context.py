@@ -7,14 +7,9 @@ from typing import Any
 
 from treatments.plans.defaults import ADVERSE_EVENT_CHOICES, GAIS_CHOICES, GLOGAU_CHOICES
 from treatments.records import selectors as session_selectors
-from treatments.records.forms import (
-    AMENDABLE_FIELDS,
-)
+from treatments.records.forms import AMENDABLE_FIELDS
 from treatments.records.models import SessionStatus, TreatmentSession
-from treatments.records.views.base import (
-    local,
-    optional_url,
-)
+from treatments.records.views.base import local, optional_url
 
 ADVERSE_EVENT_LABELS = dict(ADVERSE_EVENT_CHOICES)
 

@@ -12,17 +12,9 @@ from django.views import View
 from common.errors import ApplicationError
 from treatments.records import amendments as session_amendments
 from treatments.records import audit as session_audit
-from treatments.records.forms import (
-    AMENDABLE_FIELDS,
-    AmendmentForm,
-    add_error,
-)
+from treatments.records.forms import AMENDABLE_FIELDS, AmendmentForm, add_error
 from treatments.records.models import TreatmentSession
-from treatments.records.views.base import (
-    SessionPageMixin,
-    messages_of,
-    status_of,
-)
+from treatments.records.views.base import SessionPageMixin, messages_of, status_of
 from treatments.records.views.context import record_context
 
 

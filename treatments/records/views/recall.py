@@ -15,10 +15,7 @@ from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError
 from treatments.records import audit as session_audit
 from treatments.records import selectors as session_selectors
-from treatments.records.forms import (
-    RecallForm,
-    add_error,
-)
+from treatments.records.forms import RecallForm, add_error
 from treatments.records.models import SessionAmendment
 
 # --- recall ----------------------------------------------------------------------------

@@ -24,18 +24,9 @@ from common.errors import ApplicationError
 from treatments.plans import protocols
 from treatments.records import photos as session_photos
 from treatments.records import services as session_services
-from treatments.records.forms import (
-    AreaFormSet,
-    ProductFormSet,
-    SessionForm,
-    add_error,
-)
+from treatments.records.forms import AreaFormSet, ProductFormSet, SessionForm, add_error
 from treatments.records.models import TreatmentSession
-from treatments.records.views.base import (
-    SessionPageMixin,
-    messages_of,
-    status_of,
-)
+from treatments.records.views.base import SessionPageMixin, messages_of, status_of
 from treatments.records.views.checks import AreaCheck, area_check, product_refusal
 from treatments.records.views.context import protocol_context, record_context
 

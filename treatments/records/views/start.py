@@ -16,16 +16,8 @@ from clinic.booking import selectors as booking_selectors
 from common.errors import ApplicationError, NotFound
 from treatments.plans.models import TreatmentPlan
 from treatments.records import start as session_start
-from treatments.records.forms import (
-    StartForm,
-    add_error,
-)
-from treatments.records.views.base import (
-    SessionPageMixin,
-    local,
-    optional_url,
-    status_of,
-)
+from treatments.records.forms import StartForm, add_error
+from treatments.records.views.base import SessionPageMixin, local, optional_url, status_of
 
 RECONFIRM = "screening_not_confirmed_today"
 
