@@ -1,60 +1,23 @@
-// The in-treatment session form: live depth limits, justification boxes, vitamin C
-// warning, add/remove rows, "Now" for the end time. The server validates everything
-// again; without this file the form still works (blank rows are ignored).
+// The in-treatment session form: behaviour only. Add and remove rows, fill in "Now",
+// and show an area's justification box when the server says the depth needs one.
+// Limits, warnings and their words come from the server (htmx partials, see
+// treatments/records/views/checks.py); without this file the form still works: every
+// justification box shows, blank rows are ignored and the server refuses what it must.
 (function () {
   "use strict";
 
-  var VITAMIN_C = /vit(?:amin)?\.?\s*-?\s*c\b|ascorb|\bl-?aa\b|\bthd\b|tetrahexyldecyl/i;
-
-  function config() {
-    var node = document.getElementById("session-live-config");
-    return node ? JSON.parse(node.textContent) : { limits: {}, notes: {} };
-  }
-
-  function field(row, name) {
-    return row.querySelector('[name$="-' + name + '"]');
-  }
-
-  function updateArea(row, cfg) {
-    var area = field(row, "area"), skin = field(row, "skin"), depth = field(row, "depth_mm");
+  // The server's verdict on a row's depth is in its limit line: [data-over] when the
+  // depth is deeper than the limit. Keep the justification box in step with it.
+  function syncJustification(row) {
     var why = row.querySelector("[data-justification]");
-    var whyBox = field(row, "justification");
-    var hint = row.querySelector("[data-why-hint]");
-    var out = row.querySelector("[data-limit]");
-    if (!area || !out) return;
-    var limits = cfg.limits[area.value] || null;
-    var limit = limits ? limits[(skin && skin.value) || "thin"] : null;
-    var value = depth && depth.value !== "" ? parseFloat(depth.value) : NaN;
-    var over = limit !== null && !isNaN(value) && value > parseFloat(limit);
-    var note = cfg.notes[area.value] ? " · " + cfg.notes[area.value] : "";
-    var text;
-    if (!area.value) text = "";
-    else if (over) text = value + " mm is deeper than the " + limit + " mm limit: write why below.";
-    else text = "Limit " + limit + " mm" + note;
-    if (out.textContent !== text) out.textContent = text;
-    out.classList.toggle("area-row__limit--over", over);
-    row.classList.toggle("area-row--over", over);
-    var hasError = why && why.classList.contains("field--error");
-    var keep = over || hasError || (whyBox && whyBox.value.trim() !== "");
-    if (why) why.hidden = !keep;
-    if (whyBox) {
-      whyBox.required = over;
-      if (over) whyBox.setAttribute("aria-required", "true");
-      else whyBox.removeAttribute("aria-required");
-    }
-    if (hint) hint.textContent = over ? "required" : "needed only above the limit";
-  }
-
-  function updateProduct(row) {
-    var product = field(row, "product"), timing = field(row, "timing"), vitc = field(row, "is_vitamin_c");
-    var warning = row.querySelector("[data-vitc-warning]");
-    if (!warning || !timing) return;
-    var isC = (vitc && vitc.checked) || (product && VITAMIN_C.test(product.value));
-    var text = "";
-    if (timing.value === "during" && isC) {
-      text = "Vitamin C is never applied during needling: record it before or after, or not at all.";
-    }
-    if (warning.textContent !== text) warning.textContent = text;
+    var box = why && why.querySelector("textarea");
+    if (!why || !box) return;
+    var over = row.querySelector("[data-limit] [data-over]") !== null;
+    var keep = over || why.classList.contains("field--error") || box.value.trim() !== "";
+    why.hidden = !keep;
+    box.required = over;
+    if (over) box.setAttribute("aria-required", "true");
+    else box.removeAttribute("aria-required");
   }
 
   function clearRow(row) {
@@ -65,7 +28,7 @@
     });
   }
 
-  function bindRow(row, cfg) {
+  function bindRow(row) {
     var remove = row.querySelector("[data-remove-row]");
     if (remove) {
       remove.hidden = false;
@@ -77,18 +40,10 @@
         (next || add || document.body).focus();
       });
     }
-    if (row.hasAttribute("data-area-row")) {
-      row.addEventListener("input", function () { updateArea(row, cfg); });
-      row.addEventListener("change", function () { updateArea(row, cfg); });
-      updateArea(row, cfg);
-    } else {
-      row.addEventListener("input", function () { updateProduct(row); });
-      row.addEventListener("change", function () { updateProduct(row); });
-      updateProduct(row);
-    }
+    if (row.hasAttribute("data-area-row")) syncJustification(row);
   }
 
-  function addRow(prefix, cfg) {
+  function addRow(prefix) {
     var template = document.querySelector('[data-row-template="' + prefix + '"]');
     var container = document.querySelector('[data-rows="' + prefix + '"]');
     var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
@@ -104,15 +59,15 @@
     if (legend) legend.textContent = legend.textContent.trim() + " " + (index + 1);
     container.appendChild(row);
     total.value = String(index + 1);
-    bindRow(row, cfg);
+    if (window.htmx) window.htmx.process(row); // its live check
+    bindRow(row);
     var first = row.querySelector("select, input");
     if (first) first.focus();
   }
 
   function nowIn(zone) {
     try {
-      var parts = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date());
-      return parts;
+      return new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date());
     } catch (e) {
       var d = new Date();
       return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
@@ -122,26 +77,24 @@
   function init() {
     var form = document.querySelector("[data-session-form]");
     if (!form) return;
-    var cfg = config();
-    form.querySelectorAll("[data-area-row], [data-product-row]").forEach(function (row) { bindRow(row, cfg); });
+    form.querySelectorAll("[data-area-row], [data-product-row]").forEach(bindRow);
+    form.addEventListener("htmx:afterSwap", function (event) {
+      var row = event.target.closest("[data-area-row]");
+      if (row) syncJustification(row);
+    });
     document.querySelectorAll("[data-add-row]").forEach(function (button) {
       button.hidden = false;
-      button.addEventListener("click", function () { addRow(button.getAttribute("data-add-row"), cfg); });
+      button.addEventListener("click", function () { addRow(button.getAttribute("data-add-row")); });
     });
     document.querySelectorAll("[data-now]").forEach(function (button) {
       button.hidden = false;
       button.addEventListener("click", function () {
         var input = document.getElementById(button.getAttribute("data-now"));
         if (input) {
-          input.value = nowIn(cfg.timezone);
+          input.value = nowIn(button.getAttribute("data-zone"));
           input.dispatchEvent(new Event("change", { bubbles: true }));
         }
       });
-    });
-    // Irreversible steps ask first.
-    document.addEventListener("click", function (event) {
-      var button = event.target.closest("[data-confirm]");
-      if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
     });
   }
 

@@ -11,6 +11,7 @@ import os
 import re
 import zoneinfo
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -28,6 +29,7 @@ from tests.factories import (
     screening_for,
 )
 from treatments.records.models import SessionStatus, TreatmentSession
+from treatments.records.start import session_start
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,7 +60,9 @@ def _daytime_zone() -> str:
     return "Europe/London"
 
 
-def test_practitioner_records_and_signs_a_session(signed_in, practitioner, clinic, client_record):
+@pytest.fixture
+def today(practitioner, clinic, client_record):
+    """A treatment appointment this hour, every start gate passed; returns it."""
     clinic.timezone = _daytime_zone()
     clinic.save()
     zone = clinic.zone
@@ -72,7 +76,7 @@ def test_practitioner_records_and_signs_a_session(signed_in, practitioner, clini
     screening_for(client_record, actor=practitioner.user, planned_date=clinic.local_today())
     consent_for(client_record, witnessed_by=practitioner.user, text=consent_text_for(clinic))
     start = datetime(local_now.year, local_now.month, local_now.day, local_now.hour, tzinfo=zone)
-    appointment = appointment_for(
+    return appointment_for(
         client_record,
         practitioner=performer,
         room=room,
@@ -80,6 +84,16 @@ def test_practitioner_records_and_signs_a_session(signed_in, practitioner, clini
         start=start,
         treatment_plan=plan,
     )
+
+
+@pytest.fixture
+def started(today, practitioner, clinic) -> TreatmentSession:
+    return session_start(clinic=clinic, actor=practitioner.user, appointment=today)
+
+
+def test_practitioner_records_and_signs_a_session(signed_in, practitioner, clinic, today):
+    appointment, pen = today, today.device
+    zone = clinic.zone
 
     page = signed_in(practitioner)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -94,19 +108,25 @@ def test_practitioner_records_and_signs_a_session(signed_in, practitioner, clini
     session = TreatmentSession.objects.get(appointment=appointment)
     expect(page.locator("#id_areas-0-area")).to_have_value("forehead")
 
-    # The limit follows the row as it is typed; a deeper setting asks for a justification.
+    # The server checks the row as it is typed; a deeper setting asks for a justification.
     depth = page.locator("#id_areas-0-depth_mm")
     why = page.locator("#id_areas-0-justification")
-    limit = page.locator("[data-area-row]").first.locator("[data-limit]")
+    row = page.locator("[data-area-row]").first
+    limit = row.locator("[data-limit]")
     expect(limit).to_have_text(re.compile(r"^Limit 0\.5 mm"))
     expect(why).to_be_hidden()
     depth.fill("0.75")
-    expect(limit).to_have_text("0.75 mm is deeper than the 0.5 mm limit: write why below.")
+    expect(limit).to_have_text(
+        "0.75 mm is deeper than the 0.5 mm maximum for forehead (thin skin). Write why below."
+    )
     expect(why).to_be_visible()
-    assert why.get_attribute("aria-required") == "true"
+    expect(why).to_have_attribute("aria-required", "true")
+    expect(row.locator("[data-why-hint]")).to_have_text("required")
+    _shot(page, "session-form-depth-warning.png")
     page.locator("#id_areas-0-skin").select_option("thick")  # forehead thick: 0.75 mm
     expect(limit).to_have_text(re.compile(r"^Limit 0\.75 mm"))
     expect(why).to_be_hidden()
+    expect(row.locator("[data-why-hint]")).to_have_text("needed only above the limit")
     page.locator("#id_areas-0-skin").select_option("thin")
     depth.fill("0.5")
     page.locator("#id_areas-0-passes").fill("2")
@@ -123,13 +143,19 @@ def test_practitioner_records_and_signs_a_session(signed_in, practitioner, clini
     page.get_by_label("Clinical endpoint reached").select_option("erythema")
     page.get_by_label("Redness").check()
 
-    # Vitamin C during needling is flagged at once.
+    # Vitamin C during needling is flagged at once, in the words the server refuses it with.
     page.locator("#id_products-0-product").fill("Vitamin C serum 15%")
     page.locator("#id_products-0-timing").select_option("during")
     warning = page.locator("[data-product-row]").first.locator("[data-vitc-warning]")
-    expect(warning).to_contain_text("never applied during needling")
+    expect(warning).to_have_text(
+        "Vitamin C serum 15% cannot be recorded as applied during needling: vitamin C serum "
+        "is never applied to needled skin (A2, GR1)."
+    )
+    expect(warning).to_be_visible()
+    _shot(page, "session-form-vitamin-c.png")
     page.locator("#id_products-0-timing").select_option("after")
     expect(warning).to_have_text("")
+    expect(warning).to_be_hidden()
 
     end = (timezone.now() + timedelta(minutes=5)).astimezone(zone)
     page.get_by_label(re.compile(r"^End time")).fill(end.strftime("%H:%M"))
@@ -163,3 +189,67 @@ def test_practitioner_records_and_signs_a_session(signed_in, practitioner, clini
     session.refresh_from_db()
     assert session.status == SessionStatus.SIGNED
     assert session.pain_score == 4 and session.device_serial == "SP-24680"
+
+
+def test_an_added_row_gets_its_own_live_check(signed_in, practitioner, started):
+    page = signed_in(practitioner)
+    page.goto(f"/sessions/{started.pk}/record/")
+    rows = page.locator("[data-area-row]")
+    before = rows.count()
+    page.get_by_role("button", name="+ Add area").click()
+    added = rows.nth(before)
+    expect(added.locator("[data-limit]")).to_have_text("Choose an area to see its depth limit.")
+    added.locator("select[name$='-area']").select_option("nose")
+    expect(added.locator("[data-limit]")).to_have_text(re.compile(r"^Limit 0\.25 mm"))
+    added.locator("input[name$='-depth_mm']").fill("0.5")
+    expect(added.locator("[data-limit]")).to_contain_text(
+        "0.5 mm is deeper than the 0.25 mm maximum for nose (thin skin)."
+    )
+    justification = added.locator("textarea[name$='-justification']")
+    expect(justification).to_be_visible()
+    justification.fill("Thick sebaceous skin; tolerated 0.5 mm on a test spot.")
+    added.locator("input[name$='-passes']").fill("2")
+    assert_accessible(page)
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("Saved. The session is still in progress.")
+    nose = started.areas.get(area="nose")
+    assert (str(nose.depth_mm), str(nose.limit_mm)) == ("0.50", "0.25")
+    assert nose.justification.startswith("Thick sebaceous skin")
+
+
+def test_without_javascript_the_form_still_refuses_and_explains(
+    browser, live_server, practitioner, started
+):
+    from tests.factories import PASSWORD
+
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        page.goto("/login/")
+        page.get_by_label("E-mail").fill(practitioner.user.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"/sessions/{started.pk}/record/")
+        why = page.locator("#id_areas-0-justification")
+        expect(why).to_be_visible()  # every justification box shows without the script
+        expect(page.locator("[data-area-row]").first.locator("[data-limit]")).to_have_text(
+            re.compile(r"^Limit 0\.5 mm")
+        )
+        page.locator("#id_areas-0-depth_mm").fill("0.75")
+        page.locator("#id_products-0-product").fill("Vitamin C serum 15%")
+        page.locator("#id_products-0-timing").select_option("during")
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.locator(".alert--error")).to_contain_text("Nothing was saved.")
+        first = page.locator("[data-area-row]").first
+        expect(first.locator("[data-limit]")).to_contain_text(
+            "0.75 mm is deeper than the 0.5 mm maximum for forehead (thin skin)."
+        )
+        expect(first.locator(".area-row__why .error")).to_contain_text("Write why this depth")
+        _shot(page, "session-form-no-js.png")
+    finally:
+        context.close()
+    started.refresh_from_db()
+    assert not started.products.exists()
+    assert started.areas.get(area="forehead").depth_mm == Decimal("0.50")

@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 
 from clinic.booking.models import AppointmentStatus
+from clinic.models import Role
+from clinic.roles import ABILITIES, Ability
 from tests.factories import (
     DeviceFactory,
     MembershipFactory,
@@ -18,15 +20,8 @@ from tests.factories import (
     screening_for,
     treatment_session_for,
 )
-from tests.records import test_services as _sessions
-from tests.records.test_services import NOW
+from tests.records.conftest import NOW
 from treatments.records.models import SessionAmendment, SessionStatus, TreatmentSession
-
-# Fixtures shared with the service tests.
-clock = _sessions.clock
-scene = _sessions.scene
-ready = _sessions.ready
-aftercare_calls = _sessions.aftercare_calls
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +141,19 @@ def test_reception_cannot_start_edit_or_sign(api, ready, reception, session_id):
     assert staff.post(f"/api/sessions/{session_id}/sign/").status_code == 403
     assert staff.get(f"/api/sessions/{session_id}/").status_code == 200
     assert staff.get("/api/sessions/").json()["count"] == 1
+
+
+def test_who_records_is_the_record_ability_of_the_roles_table(
+    api, ready, reception, session_id, monkeypatch
+):
+    """No role list of its own: give the ability to reception alone and the API follows."""
+    url = f"/api/sessions/{session_id}/"
+    assert api(reception).patch(url, {"notes": "Reception note"}).status_code == 403
+    monkeypatch.setitem(ABILITIES, Ability.RECORD, frozenset({Role.RECEPTION}))
+    assert api(reception).patch(url, {"notes": "Reception note"}).status_code == 200
+    refused = api(ready.persona).patch(url, {"notes": "Practitioner note"})
+    assert refused.status_code == 403
+    assert api(ready.persona).get(url).json()["notes"] == "Reception note"
 
 
 # --- edit, sign ---------------------------------------------------------------------
@@ -348,3 +356,25 @@ def test_patch_bad_input_is_400_never_500(api, ready, session_id, body):
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "invalid"
     assert TreatmentSession.objects.get(pk=session_id).areas.count() == 3
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"pain_score": NaN}',
+        '{"pain_score": Infinity}',
+        '{"pain_score": 1e999}',
+        '{"needle_count": 99999999999999999999999999999999}',
+        '{"areas": [{"area": "forehead", "depth_mm": Infinity, "passes": 3}]}',
+        '{"areas": [{"area": "forehead", "depth_mm": 1e999, "passes": 3}]}',
+        '{"areas": [{"area": "forehead", "depth_mm": "0.5", "passes": 1e400}]}',
+        '{"notes": "' + "x" * 10001 + '"}',
+    ],
+)
+def test_patch_nan_infinity_and_huge_numbers_are_400(api, ready, session_id, raw):
+    response = api(ready.persona).patch(
+        f"/api/sessions/{session_id}/", raw, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert set(response.json()) >= {"code", "detail"}
+    assert TreatmentSession.objects.get(pk=session_id).pain_score is None

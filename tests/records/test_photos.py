@@ -11,14 +11,9 @@ from PIL import Image
 
 from common.errors import ApplicationError
 from tests.factories import tiny_png
-from tests.records import test_services as _sessions
-from treatments.records import services as session_services
+from tests.records.conftest import NOW, complete
+from treatments.records import photos as session_photos
 from treatments.records.models import SessionPhoto
-
-clock = _sessions.clock
-scene = _sessions.scene
-ready = _sessions.ready
-aftercare_calls = _sessions.aftercare_calls
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +22,6 @@ pytestmark = pytest.mark.django_db
 def private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "private"
     return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def started(ready):
-    return ready.start()
 
 
 def image_bytes(fmt: str) -> bytes:
@@ -100,7 +90,7 @@ def test_a_file_that_is_not_a_jpeg_png_or_webp_is_refused(api, ready, started, c
 def test_a_photo_over_10_mb_is_refused(ready, started):
     big = SimpleUploadedFile("big.png", tiny_png() + b"\0" * (10 * 1024 * 1024))
     with pytest.raises(ApplicationError) as refused:
-        session_services.session_photo_add(
+        session_photos.session_photo_add(
             session=started, actor=ready.user, kind="after", upload=big
         )
     assert refused.value.status_code == 400
@@ -131,7 +121,7 @@ def test_photos_are_refused_after_signing(api, ready, started, aftercare_calls):
 
 
 def _sessions_complete():
-    data = _sessions.complete(None)
+    data = complete(None)
     data["ended_at"] = data["ended_at"].isoformat()
     return data
 
@@ -151,7 +141,7 @@ def test_a_photo_of_another_session_is_not_served_under_this_one(api, ready, sta
 
     url = upload(api(ready.persona), started.pk, tiny_png()).json()["url"]
     photo_id = url.rstrip("/").rsplit("/", 1)[1]
-    other = ready.start(appointment=ready.book(_sessions.NOW + timedelta(hours=2)))
+    other = ready.start(appointment=ready.book(NOW + timedelta(hours=2)))
     response = api(ready.persona).get(f"/api/sessions/{other.pk}/photos/{photo_id}/")
     assert response.status_code == 404
 

@@ -21,12 +21,9 @@ from tests.factories import (
     screening_for,
     treatment_session_for,
 )
-from tests.records import test_services as _sessions
-from tests.records.test_services import NOW
+from tests.records.conftest import NOW
+from treatments.records import amendments as session_amendments
 from treatments.records import selectors as session_selectors
-from treatments.records import services as session_services
-
-clock = _sessions.clock
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +116,7 @@ def test_recall_needs_exactly_one_of_lot_or_serial(api, reception, query):
 
 
 def test_recall_includes_sessions_amended_away_from_the_lot(api, practitioner, ours, clinic):
-    session_services.session_amend(
+    session_amendments.session_amend(
         session=ours[3],
         actor=practitioner.user,
         reason="The lot was misread from the box.",

@@ -7,13 +7,8 @@ from datetime import timedelta
 import pytest
 
 from clinic.messaging.models import OutgoingMessage
-from tests.records import test_services as _sessions
-from tests.records.test_services import NOW
+from tests.records.conftest import NOW
 from treatments.records.models import SessionStatus, TreatmentSession
-
-clock = _sessions.clock
-scene = _sessions.scene
-ready = _sessions.ready
 
 pytestmark = pytest.mark.django_db
 

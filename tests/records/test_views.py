@@ -15,6 +15,8 @@ import time_machine
 from django.template import Context, Template
 
 from clinic.booking.models import Appointment
+from clinic.models import Role
+from clinic.roles import ABILITIES, Ability
 from tests.factories import (
     ClientFactory,
     DeviceFactory,
@@ -211,6 +213,22 @@ def test_reception_cannot_start_or_record(web, ready, reception, practitioner):
     session = _start(web, practitioner, ready)
     assert web(reception).get(f"/sessions/{session.pk}/record/").status_code == 403
     assert web(reception).get(f"/sessions/{session.pk}/").status_code == 200
+
+
+def test_the_pages_follow_the_record_ability_of_the_roles_table(
+    web, ready, reception, practitioner, monkeypatch
+):
+    """No role list of their own: give the ability to reception alone and the pages follow."""
+    monkeypatch.setitem(ABILITIES, Ability.RECORD, frozenset({Role.RECEPTION}))
+    start_page = text(web(practitioner).get(f"/appointments/{ready.appointment.pk}/session/"))
+    assert "A practitioner or a manager starts the session." in start_page
+    assert (
+        web(practitioner).post(f"/appointments/{ready.appointment.pk}/session/").status_code == 403
+    )
+    session = _start(web, reception, ready)
+    assert web(reception).get(f"/sessions/{session.pk}/record/").status_code == 200
+    assert "Continue recording" in text(web(reception).get(f"/sessions/{session.pk}/"))
+    assert "Continue recording" not in text(web(practitioner).get(f"/sessions/{session.pk}/"))
 
 
 # --- recording ---------------------------------------------------------------------------

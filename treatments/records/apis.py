@@ -18,11 +18,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic.booking import selectors as booking_selectors
-from clinic.models import Role
-from clinic.permissions import HasRole
+from clinic.permissions import allows
+from clinic.roles import Ability
 from common.errors import NotFound
 from treatments.plans.models import TreatmentPlan
-from treatments.records import selectors, services
+from treatments.records import amendments, audit, photos, selectors, services, start
 from treatments.records.models import SessionAmendment, SessionPhoto, TreatmentSession
 from treatments.records.serializers import (
     AmendmentInputSerializer,
@@ -40,16 +40,12 @@ from treatments.records.serializers import (
     StartCheckSerializer,
 )
 
-
-class PractitionerOrManagerWrites(HasRole):
-    """Every staff member reads; practitioners and managers change records."""
-
-    roles = frozenset({Role.PRACTITIONER, Role.MANAGER})
-    safe_methods_for_all = True
+#: Every staff member reads; those who record sessions (clinic/roles.py) change them.
+RecordsOrReads = allows(Ability.RECORD, reads_for_all=True)
 
 
 class _SessionView(GenericAPIView):
-    permission_classes = [PractitionerOrManagerWrites]
+    permission_classes = [RecordsOrReads]
     queryset = TreatmentSession.objects.none()
 
     @property
@@ -97,7 +93,7 @@ class SessionListApi(_SessionView):
             )
         )
         for session in page:
-            services.session_viewed(session=session, actor=request.user)
+            audit.session_viewed(session=session, actor=request.user)
         return self.get_paginated_response(SessionSerializer(page, many=True).data)
 
     @extend_schema(request=SessionStartSerializer, responses={201: SessionSerializer})
@@ -113,7 +109,7 @@ class SessionListApi(_SessionView):
             if values.get("treatment_plan")
             else None
         )
-        session = services.session_start(
+        session = start.session_start(
             clinic=self.clinic,
             actor=request.user,
             appointment=appointment,
@@ -145,7 +141,7 @@ class SessionStartCheckApi(_SessionView):
             if values.get("treatment_plan")
             else None
         )
-        blockers = services.session_start_check(
+        blockers = start.session_start_check(
             clinic=self.clinic,
             appointment=appointment,
             screening_reconfirmed=values["screening_reconfirmed"],
@@ -163,7 +159,7 @@ class SessionDetailApi(_SessionView):
     @extend_schema(responses={200: SessionSerializer})
     def get(self, request, pk):
         session = self.get_session()
-        services.session_viewed(session=session, actor=request.user)
+        audit.session_viewed(session=session, actor=request.user)
         return Response(SessionSerializer(session).data)
 
     @extend_schema(request=SessionUpdateSerializer, responses={200: SessionSerializer})
@@ -202,7 +198,7 @@ class SessionAmendmentListApi(_SessionView):
     @extend_schema(responses={200: SessionAmendmentSerializer(many=True)})
     def get(self, request, pk):
         session = self.get_session()
-        services.session_viewed(session=session, actor=request.user)
+        audit.session_viewed(session=session, actor=request.user)
         page = self.paginate_queryset(list(session.amendments.all()))
         return self.get_paginated_response(SessionAmendmentSerializer(page, many=True).data)
 
@@ -212,7 +208,7 @@ class SessionAmendmentListApi(_SessionView):
         data = AmendmentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        amendment = services.session_amend(
+        amendment = amendments.session_amend(
             session=session,
             actor=request.user,
             reason=values["reason"],
@@ -232,7 +228,7 @@ class SessionHistoryApi(_SessionView):
     @extend_schema(responses={200: HistoryEventSerializer(many=True)})
     def get(self, request, pk):
         session = self.get_session()
-        services.session_viewed(session=session, actor=request.user)
+        audit.session_viewed(session=session, actor=request.user)
         events = selectors.session_history(session=session)
         return Response([e.to_dict() for e in events])
 
@@ -248,7 +244,7 @@ class SessionPhotoListApi(_SessionView):
     @extend_schema(responses={200: SessionPhotoSerializer(many=True)})
     def get(self, request, pk):
         session = self.get_session()
-        services.session_viewed(session=session, actor=request.user)
+        audit.session_viewed(session=session, actor=request.user)
         page = self.paginate_queryset(list(session.photos.all()))
         return self.get_paginated_response(SessionPhotoSerializer(page, many=True).data)
 
@@ -257,7 +253,7 @@ class SessionPhotoListApi(_SessionView):
         session = self.get_session()
         data = PhotoUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        photo = services.session_photo_add(
+        photo = photos.session_photo_add(
             session=session,
             actor=request.user,
             kind=data.validated_data["kind"],
@@ -287,7 +283,7 @@ class _FirstRenderer(BaseContentNegotiation):
 class SessionPhotoFileApi(APIView):
     """The photo file, for staff of the session's clinic only; never cached."""
 
-    permission_classes = [PractitionerOrManagerWrites]
+    permission_classes = [RecordsOrReads]
     content_negotiation_class = _FirstRenderer
 
     def get(self, request, pk, photo_id):
@@ -297,7 +293,7 @@ class SessionPhotoFileApi(APIView):
             handle = photo.image.open("rb")
         except (FileNotFoundError, ValueError) as exc:
             raise NotFound("The photo file is missing.") from exc
-        services.session_photo_viewed(photo=photo, actor=request.user)
+        audit.session_photo_viewed(photo=photo, actor=request.user)
         response = FileResponse(handle, content_type=photo.content_type)
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
@@ -349,7 +345,7 @@ class RecallListApi(GenericAPIView):
         search = {k: values[k] for k in ("lot", "device_serial") if values.get(k)}
         rows = selectors.recall_sessions(clinic=clinic, **search)
         as_csv = getattr(request.accepted_renderer, "format", "") == "csv"
-        services.recall_searched(
+        audit.recall_searched(
             clinic=clinic, actor=request.user, query=search, count=len(rows), export=as_csv
         )
         if as_csv:

@@ -8,7 +8,6 @@ on these forms by ``apply_service_errors`` so nothing typed is lost.
 from __future__ import annotations
 
 from datetime import datetime, time
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -23,11 +22,18 @@ from treatments.plans.defaults import (
     RISK_GROUP_LABELS,
     RISKS,
 )
+from treatments.records.limits import field_limits, whole_numbers
+from treatments.records.models import SessionArea, SessionProduct, TreatmentSession
 
-PAIN_CHOICES = [(str(n), str(n)) for n in range(11)]
+PAIN_CHOICES = [(str(n), str(n)) for n in whole_numbers(TreatmentSession, "pain_score")]
 #: Rows of empty area / product inputs offered beyond those already recorded.
 EXTRA_AREA_ROWS = 2
 EXTRA_PRODUCT_ROWS = 2
+
+
+def _session(name: str) -> dict[str, Any]:
+    """The limits the record's model field sets for ``name`` (limits.py)."""
+    return field_limits(TreatmentSession, name)
 
 
 def _optional_int_choices(choices: list[tuple[int, str]], blank: str = "Not recorded"):
@@ -53,21 +59,27 @@ class SessionForm(forms.Form):
     """The scalar fields of a session record, as typed during treatment."""
 
     device = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Device")
-    cartridge = forms.CharField(required=False, max_length=120, label="Needle cartridge")
-    cartridge_lot = forms.CharField(required=False, max_length=60, label="Cartridge lot")
+    cartridge = forms.CharField(required=False, label="Needle cartridge", **_session("cartridge"))
+    cartridge_lot = forms.CharField(
+        required=False, label="Cartridge lot", **_session("cartridge_lot")
+    )
     needle_count = forms.IntegerField(
-        required=False, min_value=1, max_value=100, label="Needle count"
+        required=False, label="Needle count", **_session("needle_count")
     )
     endpoint_reached = forms.ChoiceField(required=False, label="Clinical endpoint reached")
-    anaesthetic_product = forms.CharField(required=False, max_length=120, label="Product")
-    anaesthetic_lot = forms.CharField(required=False, max_length=60, label="Lot")
+    anaesthetic_product = forms.CharField(
+        required=False, label="Product", **_session("anaesthetic_product")
+    )
+    anaesthetic_lot = forms.CharField(required=False, label="Lot", **_session("anaesthetic_lot"))
     anaesthetic_applied_at = forms.TimeField(
         required=False, label="Applied at", widget=forms.TimeInput(attrs={"type": "time"})
     )
     anaesthetic_removed_at = forms.TimeField(
         required=False, label="Removed at", widget=forms.TimeInput(attrs={"type": "time"})
     )
-    anaesthetic_area = forms.CharField(required=False, max_length=200, label="Area covered")
+    anaesthetic_area = forms.CharField(
+        required=False, label="Area covered", **_session("anaesthetic_area")
+    )
     adverse_events = forms.MultipleChoiceField(
         required=False,
         choices=ADVERSE_EVENT_CHOICES,
@@ -75,7 +87,10 @@ class SessionForm(forms.Form):
         label="Adverse events seen",
     )
     adverse_events_note = forms.CharField(
-        required=False, label="Adverse events note", widget=forms.Textarea(attrs={"rows": 2})
+        required=False,
+        label="Adverse events note",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        **_session("adverse_events_note"),
     )
     pain_score = forms.TypedChoiceField(
         required=False,
@@ -106,7 +121,9 @@ class SessionForm(forms.Form):
         choices=_optional_int_choices(GAIS_CHOICES),
         label="Global Aesthetic Improvement Scale (GAIS)",
     )
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), **_session("notes")
+    )
     ended_at = forms.TimeField(
         required=False, label="End time", widget=forms.TimeInput(attrs={"type": "time"})
     )
@@ -186,24 +203,21 @@ class AreaForm(forms.Form):
     )
     depth_mm = forms.DecimalField(
         required=False,
-        min_value=Decimal("0.05"),
-        max_value=protocols.MAX_DEPTH_MM,
-        max_digits=3,
-        decimal_places=2,
         label="Depth (mm)",
-        widget=forms.NumberInput(attrs={"step": "0.05", "inputmode": "decimal"}),
+        widget=forms.NumberInput(attrs={"inputmode": "decimal"}),
+        **field_limits(SessionArea, "depth_mm"),
     )
     passes = forms.IntegerField(
         required=False,
-        min_value=1,
-        max_value=20,
         label="Passes",
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        **field_limits(SessionArea, "passes"),
     )
     justification = forms.CharField(
         required=False,
         label="Why deeper than the limit",
         widget=forms.Textarea(attrs={"rows": 2}),
+        **field_limits(SessionArea, "justification"),
     )
 
     def __init__(self, *args: Any, area_choices: list[tuple[str, str]] = (), **kwargs: Any):
@@ -238,8 +252,10 @@ class AreaForm(forms.Form):
 
 
 class ProductForm(forms.Form):
-    product = forms.CharField(required=False, max_length=120, label="Product")
-    lot = forms.CharField(required=False, max_length=60, label="Lot")
+    product = forms.CharField(
+        required=False, label="Product", **field_limits(SessionProduct, "product")
+    )
+    lot = forms.CharField(required=False, label="Lot", **field_limits(SessionProduct, "lot"))
     timing = forms.ChoiceField(
         required=False,
         choices=[("", "When?"), *protocols.TIMING_CHOICES],
@@ -338,8 +354,8 @@ class AmendmentForm(forms.Form):
 
 
 class RecallForm(forms.Form):
-    lot = forms.CharField(required=False, max_length=60, label="Cartridge lot")
-    serial = forms.CharField(required=False, max_length=100, label="Device serial")
+    lot = forms.CharField(required=False, label="Cartridge lot", **_session("cartridge_lot"))
+    serial = forms.CharField(required=False, label="Device serial", **_session("device_serial"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

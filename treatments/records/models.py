@@ -2,14 +2,75 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 
 from clinic.models import Client, Clinic
+from common.fields import EARLIEST, LATEST
 from common.models import ImmutableModel, TimeStampedModel
 from treatments.plans import protocols
+from treatments.plans.defaults import (
+    ADVERSE_EVENT_CODES,
+    GAIS_CHOICES,
+    GLOGAU_CHOICES,
+    GOODMAN_BARON_CHOICES,
+)
 from treatments.plans.models import SessionStatus, TreatmentPlan
 from treatments.screening.models import Screening
+
+# The ranges a record may hold. The field validators below carry them; forms and
+# serializers read them from the fields (limits.py), the services validate through the
+# model, and the CHECK constraints repeat the vital ones in the database.
+PAIN_SCORE = (0, 10)  # DOMAIN.md §5 (ST2)
+NEEDLE_COUNT = (1, 100)
+PASSES = (1, 20)
+#: Two decimals are stored, so "above 0" is 0.01 at least.
+DEPTH_MM = (Decimal("0.01"), protocols.MAX_DEPTH_MM)
+NOTE_LENGTH = 4000
+NOTES_LENGTH = 10000
+
+
+def whole_number(low: int, high: int) -> list:
+    """Validators of a whole number from ``low`` to ``high``, with one message for both."""
+    message = f"A whole number from {low} to {high}."
+    return [MinValueValidator(low, message=message), MaxValueValidator(high, message=message)]
+
+
+def scale(choices: list[tuple[int, str]]) -> list:
+    """Validators of a DOMAIN.md §5 scale: a grade from its lowest to its highest."""
+    values = [value for value, _ in choices]
+    return whole_number(min(values), max(values))
+
+
+def depth() -> list:
+    low, high = DEPTH_MM
+    message = f"A depth in mm above 0 and at most {high}."
+    return [MinValueValidator(low, message=message), MaxValueValidator(high, message=message)]
+
+
+def plausible_time() -> list:
+    """A moment between 1900 and 2199, the range the calendar arithmetic can hold."""
+    message = "Enter a time between 1900 and 2199."
+    return [
+        MinValueValidator(datetime.combine(EARLIEST, time.min, tzinfo=UTC), message=message),
+        MaxValueValidator(datetime.combine(LATEST, time.max, tzinfo=UTC), message=message),
+    ]
+
+
+def validate_adverse_events(value: object) -> None:
+    """A list of DOMAIN.md §4 adverse-event codes."""
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise ValidationError("Expected a list of adverse-event codes.", code="invalid")
+    unknown = [code for code in value if code not in ADVERSE_EVENT_CODES]
+    if unknown:
+        raise ValidationError(
+            "Unknown adverse events: " + ", ".join(unknown[:10]) + ".", code="invalid_choice"
+        )
 
 
 class TreatmentSession(TimeStampedModel):
@@ -52,25 +113,44 @@ class TreatmentSession(TimeStampedModel):
     )
     cartridge = models.CharField("needle cartridge", max_length=120, blank=True)
     cartridge_lot = models.CharField("cartridge lot", max_length=60, blank=True)
-    needle_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    needle_count = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=whole_number(*NEEDLE_COUNT)
+    )
     # Outcome.
     endpoint_reached = models.CharField(max_length=40, blank=True)
     # Topical anaesthetic.
     anaesthetic_product = models.CharField(max_length=120, blank=True)
     anaesthetic_lot = models.CharField(max_length=60, blank=True)
-    anaesthetic_applied_at = models.DateTimeField(null=True, blank=True)
-    anaesthetic_removed_at = models.DateTimeField(null=True, blank=True)
+    anaesthetic_applied_at = models.DateTimeField(
+        null=True, blank=True, validators=plausible_time()
+    )
+    anaesthetic_removed_at = models.DateTimeField(
+        null=True, blank=True, validators=plausible_time()
+    )
     anaesthetic_area = models.CharField(max_length=200, blank=True)
-    adverse_events = models.JSONField(default=list, blank=True, help_text="DOMAIN.md §4 codes.")
-    adverse_events_note = models.TextField(blank=True)
-    pain_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    adverse_events = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="DOMAIN.md §4 codes.",
+        validators=[validate_adverse_events],
+    )
+    adverse_events_note = models.TextField(blank=True, validators=[MaxLengthValidator(NOTE_LENGTH)])
+    pain_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=whole_number(*PAIN_SCORE)
+    )
     # Scales (DOMAIN.md §5).
-    glogau = models.PositiveSmallIntegerField(null=True, blank=True)
-    goodman_baron = models.PositiveSmallIntegerField(null=True, blank=True)
-    gais = models.PositiveSmallIntegerField("GAIS", null=True, blank=True)
-    notes = models.TextField(blank=True)
+    glogau = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=scale(GLOGAU_CHOICES)
+    )
+    goodman_baron = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=scale(GOODMAN_BARON_CHOICES)
+    )
+    gais = models.PositiveSmallIntegerField(
+        "GAIS", null=True, blank=True, validators=scale(GAIS_CHOICES)
+    )
+    notes = models.TextField(blank=True, validators=[MaxLengthValidator(NOTES_LENGTH)])
     started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True, validators=plausible_time())
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -95,7 +175,7 @@ class TreatmentSession(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=models.Q(pain_score__isnull=True)
-                | models.Q(pain_score__gte=0, pain_score__lte=10),
+                | models.Q(pain_score__gte=PAIN_SCORE[0], pain_score__lte=PAIN_SCORE[1]),
                 name="session_pain_range",
             ),
             models.CheckConstraint(
@@ -116,6 +196,17 @@ class TreatmentSession(TimeStampedModel):
     def __str__(self) -> str:
         return f"Session {self.pk} for {self.client}"
 
+    def clean(self) -> None:
+        """The times of a record follow each other (the end also by a CHECK constraint)."""
+        errors = {}
+        if self.ended_at is not None and self.ended_at <= self.started_at:
+            errors["ended_at"] = "The end must be after the start of the session."
+        applied, removed = self.anaesthetic_applied_at, self.anaesthetic_removed_at
+        if applied is not None and removed is not None and removed <= applied:
+            errors["anaesthetic_removed_at"] = "The anaesthetic is removed after it was applied."
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def is_signed(self) -> bool:
         return self.status == SessionStatus.SIGNED
@@ -127,12 +218,12 @@ class SessionArea(models.Model):
     session = models.ForeignKey(TreatmentSession, on_delete=models.CASCADE, related_name="areas")
     area = models.CharField(max_length=40, help_text="An area code of the plan's protocol.")
     skin = models.CharField(max_length=5, choices=protocols.SKIN_CHOICES, default="thin")
-    depth_mm = models.DecimalField(max_digits=3, decimal_places=2)
-    passes = models.PositiveSmallIntegerField()
+    depth_mm = models.DecimalField(max_digits=3, decimal_places=2, validators=depth())
+    passes = models.PositiveSmallIntegerField(validators=whole_number(*PASSES))
     limit_mm = models.DecimalField(
         max_digits=3, decimal_places=2, help_text="The protocol's limit when recorded."
     )
-    justification = models.TextField(blank=True)
+    justification = models.TextField(blank=True, validators=[MaxLengthValidator(NOTE_LENGTH)])
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -143,7 +234,8 @@ class SessionArea(models.Model):
                 condition=models.Q(depth_mm__gt=0, depth_mm__lte=3), name="session_area_depth"
             ),
             models.CheckConstraint(
-                condition=models.Q(passes__gte=1, passes__lte=20), name="session_area_passes"
+                condition=models.Q(passes__gte=PASSES[0], passes__lte=PASSES[1]),
+                name="session_area_passes",
             ),
             # The database's half of "deeper than the limit needs a justification".
             models.CheckConstraint(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
@@ -12,6 +11,7 @@ from rest_framework import serializers
 from common.fields import BoundedDateField, BoundedDateTimeField, ObjectIdField
 from treatments.plans import protocols
 from treatments.plans.defaults import ADVERSE_EVENT_CHOICES
+from treatments.records.limits import field_limits
 from treatments.records.models import (
     SessionAmendment,
     SessionArea,
@@ -250,21 +250,28 @@ class StartCheckQuerySerializer(serializers.Serializer):
     screening_reconfirmed = serializers.BooleanField(required=False, default=False)
 
 
+# Input limits are the model fields' own (limits.py), never restated here.
+
+
+def _session(name: str) -> dict[str, Any]:
+    return field_limits(TreatmentSession, name)
+
+
 class SessionAreaInputSerializer(serializers.Serializer):
-    area = serializers.CharField(max_length=40)
+    area = serializers.CharField(**field_limits(SessionArea, "area"))
     skin = serializers.ChoiceField(choices=protocols.SKIN_CHOICES, default=protocols.SKIN_THIN)
-    depth_mm = serializers.DecimalField(
-        max_digits=3, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal(3)
-    )
-    passes = serializers.IntegerField(min_value=1, max_value=20)
+    depth_mm = serializers.DecimalField(**field_limits(SessionArea, "depth_mm"))
+    passes = serializers.IntegerField(**field_limits(SessionArea, "passes"))
     justification = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=4000
+        required=False, allow_blank=True, default="", **field_limits(SessionArea, "justification")
     )
 
 
 class SessionProductInputSerializer(serializers.Serializer):
-    product = serializers.CharField(max_length=120)
-    lot = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    product = serializers.CharField(**field_limits(SessionProduct, "product"))
+    lot = serializers.CharField(
+        required=False, allow_blank=True, default="", **field_limits(SessionProduct, "lot")
+    )
     timing = serializers.ChoiceField(choices=protocols.TIMING_CHOICES)
     is_vitamin_c = serializers.BooleanField(required=False, default=False)
 
@@ -273,35 +280,43 @@ class SessionFieldsSerializer(serializers.Serializer):
     """The scalar fields an update or an amendment may set (all optional)."""
 
     device = ObjectIdField(required=False, allow_null=True)
-    cartridge = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    cartridge_lot = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    cartridge = serializers.CharField(required=False, allow_blank=True, **_session("cartridge"))
+    cartridge_lot = serializers.CharField(
+        required=False, allow_blank=True, **_session("cartridge_lot")
+    )
     needle_count = serializers.IntegerField(
-        min_value=1, max_value=100, required=False, allow_null=True
+        required=False, allow_null=True, **_session("needle_count")
     )
     endpoint_reached = serializers.CharField(
-        max_length=40,
         required=False,
         allow_blank=True,
         help_text="An endpoint code of the plan's protocol version.",
+        **_session("endpoint_reached"),
     )
-    anaesthetic_product = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    anaesthetic_lot = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    anaesthetic_product = serializers.CharField(
+        required=False, allow_blank=True, **_session("anaesthetic_product")
+    )
+    anaesthetic_lot = serializers.CharField(
+        required=False, allow_blank=True, **_session("anaesthetic_lot")
+    )
     anaesthetic_applied_at = BoundedDateTimeField(required=False, allow_null=True)
     anaesthetic_removed_at = BoundedDateTimeField(required=False, allow_null=True)
-    anaesthetic_area = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    anaesthetic_area = serializers.CharField(
+        required=False, allow_blank=True, **_session("anaesthetic_area")
+    )
     adverse_events = serializers.ListField(
         child=serializers.ChoiceField(choices=ADVERSE_EVENT_CHOICES), required=False
     )
-    adverse_events_note = serializers.CharField(max_length=4000, required=False, allow_blank=True)
-    pain_score = serializers.IntegerField(
-        min_value=0, max_value=10, required=False, allow_null=True
+    adverse_events_note = serializers.CharField(
+        required=False, allow_blank=True, **_session("adverse_events_note")
     )
-    glogau = serializers.IntegerField(min_value=1, max_value=4, required=False, allow_null=True)
+    pain_score = serializers.IntegerField(required=False, allow_null=True, **_session("pain_score"))
+    glogau = serializers.IntegerField(required=False, allow_null=True, **_session("glogau"))
     goodman_baron = serializers.IntegerField(
-        min_value=1, max_value=4, required=False, allow_null=True
+        required=False, allow_null=True, **_session("goodman_baron")
     )
-    gais = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
-    notes = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    gais = serializers.IntegerField(required=False, allow_null=True, **_session("gais"))
+    notes = serializers.CharField(required=False, allow_blank=True, **_session("notes"))
     ended_at = BoundedDateTimeField(required=False, allow_null=True)
 
 
@@ -322,8 +337,10 @@ class PhotoUploadSerializer(serializers.Serializer):
 
 
 class RecallQuerySerializer(serializers.Serializer):
-    lot = serializers.CharField(max_length=60, required=False, allow_blank=False)
-    device_serial = serializers.CharField(max_length=100, required=False, allow_blank=False)
+    lot = serializers.CharField(required=False, allow_blank=False, **_session("cartridge_lot"))
+    device_serial = serializers.CharField(
+        required=False, allow_blank=False, **_session("device_serial")
+    )
     format = serializers.ChoiceField(
         choices=["json", "csv"], required=False, help_text="csv: a CSV download."
     )

@@ -2,18 +2,29 @@
 
 from django.urls import path
 
-from treatments.records import views
+from treatments.records.views import checks, detail, recall, record, start
 
 urlpatterns = [
     path(
         "appointments/<int:pk>/session/",
-        views.SessionStartView.as_view(),
+        start.SessionStartView.as_view(),
         name="session-start",
     ),
-    path("sessions/<int:pk>/", views.SessionDetailView.as_view(), name="session-detail"),
-    path("sessions/<int:pk>/record/", views.SessionRecordView.as_view(), name="session-edit"),
-    path("sessions/<int:pk>/sign/", views.SessionSignView.as_view(), name="session-sign"),
-    path("sessions/<int:pk>/amend/", views.SessionAmendView.as_view(), name="session-amend"),
-    path("recalls/", views.RecallView.as_view(), name="recall"),
-    path("recalls/export.csv", views.RecallExportView.as_view(), name="recall-csv"),
+    path("sessions/<int:pk>/", detail.SessionDetailView.as_view(), name="session-detail"),
+    path("sessions/<int:pk>/record/", record.SessionRecordView.as_view(), name="session-edit"),
+    # The record form's live checks (htmx partials).
+    path(
+        "sessions/<int:pk>/record/area-check/",
+        checks.AreaCheckView.as_view(),
+        name="session-area-check",
+    ),
+    path(
+        "sessions/<int:pk>/record/product-check/",
+        checks.ProductCheckView.as_view(),
+        name="session-product-check",
+    ),
+    path("sessions/<int:pk>/sign/", record.SessionSignView.as_view(), name="session-sign"),
+    path("sessions/<int:pk>/amend/", detail.SessionAmendView.as_view(), name="session-amend"),
+    path("recalls/", recall.RecallView.as_view(), name="recall"),
+    path("recalls/export.csv", recall.RecallExportView.as_view(), name="recall-csv"),
 ]
