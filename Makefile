@@ -20,10 +20,11 @@ $(STAMP): requirements/dev.lock
 run: venv
 	bin/run-dev
 
-# Tests run in parallel (pytest-xdist), one process per core; tests that share an
-# outside resource carry an xdist_group mark and run in one process.
+# Tests run in parallel (pytest-xdist), one process per core. The tests of one file run
+# in one process, one after another: a file whose tests share an outside resource (the
+# Celery worker tests flush one Redis db) never runs two of them at once.
 PYTEST_WORKERS ?= auto
-PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 
 ## Run the whole test suite (SQLite by default; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set).
 test: venv

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("run_dev")]
+pytestmark = pytest.mark.slow
 
 
 def _free_port() -> int:

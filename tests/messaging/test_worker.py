@@ -34,8 +34,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.slow,
-    # one Celery worker on one Redis db at a time: never two of these tests at once
-    pytest.mark.xdist_group("celery_worker"),
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -20,7 +20,7 @@ def _clinic() -> models.ForeignKey:
 class Migration(migrations.Migration):
     dependencies = [
         ("clinic", "0005_messaging_package"),
-        ("treatments", "0003_protocols_plans_sessions_consent"),
+        ("treatments", "0004_records_field_validators"),
     ]
 
     operations = [
