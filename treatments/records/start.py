@@ -20,10 +20,11 @@ from django.utils import timezone
 from clinic.booking.models import Appointment, AppointmentKind, AppointmentStatus
 from clinic.models import Clinic, User
 from common.errors import ApplicationError, Conflict, NotFound
-from treatments.consent.models import Consent, ConsentText
+from treatments.consent.models import Consent
 from treatments.consent.services import consent_text_current
 from treatments.plans import protocols
-from treatments.plans.models import PlanStatus, TreatmentPlan
+from treatments.plans.models import TreatmentPlan
+from treatments.plans.selectors import plan_for_treatment
 from treatments.records.audit import audit_session
 from treatments.records.depth import depth_verdict
 from treatments.records.guards import require_recorder
@@ -60,40 +61,8 @@ class StartGates:
     today: date
 
 
-def _client_plan(appointment: Appointment) -> TreatmentPlan | None:
-    if appointment.treatment_plan_id is not None:
-        return appointment.treatment_plan
-    return (
-        TreatmentPlan.objects.filter(
-            clinic_id=appointment.clinic_id,
-            client_id=appointment.client_id,
-            status=PlanStatus.ACTIVE,
-        )
-        .select_related("protocol_set")
-        .order_by("-created_at", "-id")
-        .first()
-    )
-
-
-def consent_text_current_or_none(*, clinic: Clinic) -> ConsentText | None:
-    """The clinic's newest consent text (version 1 is created on first use)."""
-    text = ConsentText.objects.filter(clinic=clinic).order_by("-version").first()
-    if text is not None:
-        return text
-    return consent_text_current(clinic=clinic)
-
-
 def _consent_gate(*, clinic: Clinic, client_id: int, name: str) -> tuple[Consent | None, list]:
-    text = consent_text_current_or_none(clinic=clinic)
-    if text is None:
-        return None, [
-            StartBlocker(
-                "consent_missing",
-                "The clinic has not published a consent text yet, so no consent can be "
-                "signed. A manager publishes the consent text first.",
-                action="publish_consent_text",
-            )
-        ]
+    text = consent_text_current(clinic=clinic)  # version 1 is the shipped text
     consents = Consent.objects.filter(clinic=clinic, client_id=client_id).select_related("text")
     current = consents.filter(text=text).order_by("-signed_at", "-id").first()
     if current is not None:
@@ -173,7 +142,7 @@ def _start_gates(
             )
         )
 
-    plan = plan or _client_plan(appointment)
+    plan = plan_for_treatment(client=appointment.client, plan=plan or appointment.treatment_plan)
     if plan is None:
         blockers.append(
             StartBlocker(
