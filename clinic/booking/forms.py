@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from clinic import selectors
 from clinic.booking import selectors as booking_selectors
-from clinic.booking.availability import local_to_utc
+from clinic.booking.availability import STEP, local_to_utc
 from clinic.booking.models import AppointmentKind, Device, Room, WorkingHours
 from clinic.models import Clinic, Membership, Role
 from treatments.plans.models import TreatmentPlan
@@ -42,7 +42,8 @@ def validate_booking_date(day: date) -> None:
         )
 
 
-_TIME = {"type": "time", "step": "900"}
+#: Start times come in slot steps (15 minutes).
+_TIME = {"type": "time", "step": str(int(STEP.total_seconds()))}
 
 
 def _date_input() -> forms.DateInput:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views import View
 
 from clinic import selectors, services
+from clinic.booking import calendar
 from clinic.booking import selectors as booking_selectors
 from clinic.booking import services as booking
 from clinic.booking.availability import local_to_utc
@@ -38,7 +39,6 @@ from clinic.booking.forms import (
     in_range,
 )
 from clinic.booking.models import (
-    ACTIVE_STATUSES,
     Appointment,
     AppointmentKind,
     AppointmentStatus,
@@ -54,12 +54,6 @@ from common.errors import ApplicationError, NotFound
 from treatments.screening.errors import ScreeningBlocksTreatment
 from treatments.screening.selectors import client_screening_status, treatment_eligibility
 
-#: The calendar never shows more than this much of a day (minutes after midnight).
-DAY_FIRST, DAY_LAST = 7 * 60, 21 * 60
-#: Shown when nobody has working hours on the days in view.
-DEFAULT_HOURS = (9 * 60, 17 * 60)
-#: A free gap shorter than the shortest appointment is not offered for booking.
-SHORTEST_BOOKING = 30
 CSRF_FIELD = "csrfmiddlewaretoken"
 
 
@@ -73,15 +67,6 @@ def _optional_url(name: str, *args: Any) -> str | None:
         return reverse(name, args=args)
     except NoReverseMatch:
         return None
-
-
-def _minutes(moment: datetime) -> int:
-    """Wall-clock minutes after local midnight of an aware local datetime."""
-    return moment.hour * 60 + moment.minute
-
-
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _stripped_query(request: HttpRequest) -> HttpResponseRedirect | None:
@@ -101,23 +86,9 @@ def _stripped_query(request: HttpRequest) -> HttpResponseRedirect | None:
 
 
 @dataclass
-class CalendarItem:
-    """Something drawn in a column at ``top`` minutes after the first hour shown."""
-
-    kind: str  # appointment, off, free
-    top: int
-    height: int
-    start: str
-    end: str
-    appointment: Appointment | None = None
-    label: str = ""
-    url: str = ""
-    lane: int = 0
-    lanes: int = 1
-
-
-@dataclass
 class CalendarColumn:
+    """A column's heading and links; ``layout`` is where its blocks go (calendar.py)."""
+
     key: str
     day: date
     title: str
@@ -126,84 +97,14 @@ class CalendarColumn:
     book_url: str = ""
     practitioner: Practitioner | None = None
     room: Room | None = None
-    bands: list[tuple[int, int]] = field(default_factory=list)  # working time (top, height)
-    items: list[CalendarItem] = field(default_factory=list)
-    outside: list[CalendarItem] = field(default_factory=list)
-    now_top: int | None = None
-
-    @property
-    def appointment_count(self) -> int:
-        return sum(1 for item in self.items + self.outside if item.kind == "appointment")
+    layout: calendar.ColumnLayout | None = None
 
 
-def _hours_on(practitioner: Practitioner, day: date) -> list[tuple[int, int]]:
-    return [
-        (b.start.hour * 60 + b.start.minute, b.end.hour * 60 + b.end.minute)
-        for b in practitioner.working_hours.all()  # prefetched by practitioner_list
-        if b.weekday == day.weekday()
-    ]
-
-
-def _local_span(start: datetime, end: datetime, day: date, clinic: Clinic) -> tuple[int, int]:
-    """Minutes after local midnight of ``day`` covered by [start, end), clipped to the day."""
-    zone = clinic.zone
-    day_start = local_to_utc(day, time(0), zone)
-    day_end = local_to_utc(day + timedelta(days=1), time(0), zone)
-    first = 0 if start <= day_start else _minutes(start.astimezone(zone))
-    if end >= day_end:
-        last = 24 * 60
-    else:
-        last = first + int((end - max(start, day_start)).total_seconds() // 60)
-    return first, min(last, 24 * 60)
-
-
-def _visible_range(spans: Iterable[tuple[int, int]]) -> tuple[int, int]:
-    spans = list(spans)
-    if not spans:
-        return DEFAULT_HOURS
-    first = min(s for s, _ in spans) // 60 * 60
-    last = -(-max(e for _, e in spans) // 60) * 60
-    first, last = max(first, DAY_FIRST), min(last, DAY_LAST)
-    return (first, last) if first < last else DEFAULT_HOURS
-
-
-def _assign_lanes(items: list[CalendarItem]) -> None:
-    """Side by side where appointments overlap (a no-show and its replacement)."""
-    cluster: list[CalendarItem] = []
-    cluster_end = -1
-
-    def close() -> None:
-        lanes = max((i.lane for i in cluster), default=0) + 1
-        for i in cluster:
-            i.lanes = lanes
-
-    for item in sorted(items, key=lambda i: (i.top, -i.height)):
-        if cluster and item.top >= cluster_end:
-            close()
-            cluster, cluster_end = [], -1
-        used = {i.lane for i in cluster if i.top + i.height > item.top}
-        item.lane = next(n for n in range(len(cluster) + 1) if n not in used)
-        cluster.append(item)
-        cluster_end = max(cluster_end, item.top + item.height)
-    if cluster:
-        close()
-
-
-def _subtract(
-    free: list[tuple[int, int]], busy: Iterable[tuple[int, int]]
-) -> list[tuple[int, int]]:
-    for b_start, b_end in busy:
-        out = []
-        for f_start, f_end in free:
-            if b_end <= f_start or f_end <= b_start:
-                out.append((f_start, f_end))
-                continue
-            if f_start < b_start:
-                out.append((f_start, b_start))
-            if b_end < f_end:
-                out.append((b_end, f_end))
-        free = out
-    return free
+def _week_of(practitioner: Practitioner) -> dict[int, list[tuple[time, time]]]:
+    hours: dict[int, list[tuple[time, time]]] = {}
+    for block in practitioner.working_hours.all():  # prefetched by practitioner_list
+        hours.setdefault(block.weekday, []).append((block.start, block.end))
+    return hours
 
 
 class CalendarView(ClinicStaffMixin, View):
@@ -218,6 +119,7 @@ class CalendarView(ClinicStaffMixin, View):
             values: dict[str, Any] = {}
         else:
             values = query.cleaned_data
+        now = timezone.now()
         today = clinic.local_today()
         on = values.get("date") or today
         view = values.get("view") or "day"
@@ -271,8 +173,27 @@ class CalendarView(ClinicStaffMixin, View):
             chosen_practitioner=chosen_practitioner,
             chosen_room=chosen_room,
         )
-        first, last = self._fill(columns, appointments, time_off, practitioners, by, today)
-        hours = [(h * 60 - first, _hhmm(h * 60)) for h in range(first // 60, -(-last // 60))]
+        laid = calendar.lay_out(
+            [self._spec(c, by) for c in columns],
+            booked=[
+                calendar.Booked(
+                    ref=a,
+                    owner=a.practitioner_id if by == "practitioner" else a.room_id,
+                    start=a.start,
+                    end=a.end,
+                    occupies=a.is_active,
+                )
+                for a in appointments
+            ],
+            away=[calendar.Away(t.practitioner_id, t.start, t.end, t.reason) for t in time_off],
+            zone=zone,
+            now=now,
+            # The room view's hours: everyone bookable on the days shown.
+            also_show=[_week_of(p) for p in practitioners if p.is_bookable] if by == "room" else (),
+        )
+        for column, column_layout in zip(columns, laid.columns, strict=True):
+            column.layout = column_layout
+            self._link(column, column_layout)
 
         def link(**changes: Any) -> str:
             params = {"date": on.isoformat(), "view": view, "by": by}
@@ -292,9 +213,9 @@ class CalendarView(ClinicStaffMixin, View):
             "days": days,
             "today": today,
             "columns": columns,
-            "first": first,
-            "total": last - first,
-            "hours": hours,
+            "first": laid.first,
+            "total": laid.total,
+            "hours": laid.hours,
             "practitioners": [
                 p for p in practitioners if p.is_bookable or p == chosen_practitioner
             ],
@@ -310,9 +231,33 @@ class CalendarView(ClinicStaffMixin, View):
             "by_room_url": link(by="room", practitioner=None),
             "problem": problem,
             "appointment_total": len(appointments),
-            "now_label": timezone.now().astimezone(zone).strftime("%H:%M"),
+            "now_label": now.astimezone(zone).strftime("%H:%M"),
         }
         return render(request, self.template_name, context, status=400 if problem else 200)
+
+    @staticmethod
+    def _spec(column: CalendarColumn, by: str) -> calendar.Column:
+        if by == "practitioner" and column.practitioner is not None:
+            p = column.practitioner
+            return calendar.Column(p.pk, column.day, hours=_week_of(p), bookable=p.is_bookable)
+        assert column.room is not None
+        return calendar.Column(column.room.pk, column.day)
+
+    @staticmethod
+    def _link(column: CalendarColumn, laid: calendar.ColumnLayout) -> None:
+        """Appointments open their page; a free gap opens the booking form at its start."""
+        new = reverse("appointment-new")
+        for item in laid.items + laid.outside:
+            if item.kind == "appointment":
+                item.url = reverse("appointment-detail", args=[item.ref.pk])
+            elif item.kind == "free" and column.practitioner is not None:
+                params = {
+                    "practitioner": column.practitioner.pk,
+                    "date": column.day.isoformat(),
+                    "start_time": item.start,
+                    "find": 1,
+                }
+                item.url = f"{new}?{urlencode(params)}"
 
     def _columns(
         self,
@@ -388,120 +333,6 @@ class CalendarView(ClinicStaffMixin, View):
                 )
             )
         return columns
-
-    def _fill(self, columns, appointments, time_off, practitioners, by, today):
-        """Place appointments, working time, time off and free gaps; return the hours shown."""
-        clinic = self.clinic
-        zone = clinic.zone
-        placed: dict[str, list[tuple[Appointment, int, int]]] = {c.key: [] for c in columns}
-        by_key: dict[tuple[Any, date], CalendarColumn] = {}
-        for column in columns:
-            owner = column.practitioner.pk if by == "practitioner" else column.room.pk
-            by_key[(owner, column.day)] = column
-        spans: list[tuple[int, int]] = []
-        for a in appointments:
-            local_day = a.start.astimezone(zone).date()
-            owner = a.practitioner_id if by == "practitioner" else a.room_id
-            column = by_key.get((owner, local_day))
-            if column is None:
-                continue
-            span = _local_span(a.start, a.end, local_day, clinic)
-            placed[column.key].append((a, *span))
-            spans.append(span)
-        # The hours shown run from the earliest working hour to the latest: the column's
-        # practitioner, or in the room view everyone bookable on the days shown.
-        if by == "practitioner":
-            for column in columns:
-                spans.extend(_hours_on(column.practitioner, column.day))
-        else:
-            bookable = [p for p in practitioners if p.is_bookable]
-            for day in {c.day for c in columns}:
-                for p in bookable:
-                    spans.extend(_hours_on(p, day))
-        first, last = _visible_range(spans)
-
-        now = timezone.now()
-        now_local = now.astimezone(zone)
-        new = reverse("appointment-new")
-        for column in columns:
-            appointment_items = []
-            for a, start, end in placed[column.key]:
-                item = CalendarItem(
-                    kind="appointment",
-                    top=max(start, first) - first,
-                    height=min(end, last) - max(start, first),
-                    start=_hhmm(start),
-                    end=_hhmm(end % (24 * 60)),
-                    appointment=a,
-                    url=reverse("appointment-detail", args=[a.pk]),
-                )
-                if item.height <= 0:
-                    item.top, item.height = 0, 0
-                    column.outside.append(item)
-                else:
-                    appointment_items.append(item)
-            _assign_lanes(appointment_items)
-            column.items.extend(appointment_items)
-            if column.day == today and first <= _minutes(now_local) < last:
-                column.now_top = _minutes(now_local) - first
-            p = column.practitioner
-            if by != "practitioner" or p is None:
-                continue
-            working = _hours_on(p, column.day)
-            column.bands = [
-                (max(s, first) - first, min(e, last) - max(s, first))
-                for s, e in working
-                if min(e, last) > max(s, first)
-            ]
-            day_start = local_to_utc(column.day, time(0), zone)
-            day_end = local_to_utc(column.day + timedelta(days=1), time(0), zone)
-            away = []
-            for off in time_off:
-                if off.practitioner_id != p.pk or not (off.start < day_end and day_start < off.end):
-                    continue
-                s, e = _local_span(off.start, off.end, column.day, clinic)
-                away.append((s, e))
-                if min(e, last) > max(s, first):
-                    column.items.append(
-                        CalendarItem(
-                            kind="off",
-                            top=max(s, first) - first,
-                            height=min(e, last) - max(s, first),
-                            start=_hhmm(s),
-                            end=_hhmm(e % (24 * 60)),
-                            label=off.reason or "Time off",
-                        )
-                    )
-            if column.day < today or not p.is_bookable:
-                continue
-            floor = 0
-            if column.day == today:
-                floor = -(-_minutes(now_local) // 15) * 15
-            busy = [(s, e) for a, s, e in placed[column.key] if a.status in ACTIVE_STATUSES]
-            free = _subtract([(max(s, floor), e) for s, e in working if e > floor], busy + away)
-            for s, e in free:
-                s, e = max(s, first), min(e, last)
-                if e - s < SHORTEST_BOOKING:
-                    continue
-                params = {
-                    "practitioner": p.pk,
-                    "date": column.day.isoformat(),
-                    "start_time": _hhmm(s),
-                    "find": 1,
-                }
-                column.items.append(
-                    CalendarItem(
-                        kind="free",
-                        top=s - first,
-                        height=e - s,
-                        start=_hhmm(s),
-                        end=_hhmm(e),
-                        url=f"{new}?{urlencode(params)}",
-                    )
-                )
-        for column in columns:
-            column.items.sort(key=lambda i: (i.top, i.kind != "appointment"))
-        return first, last
 
 
 def _pick(objects: list, wanted: int | None, in_use: str):
