@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from clinic import selectors
 from clinic.booking import selectors as booking_selectors
 from clinic.booking import services as booking
-from clinic.booking.models import Appointment, Device, Practitioner, Room
+from clinic.booking.models import Appointment, AppointmentStatus, Device, Practitioner, Room
 from clinic.booking.serializers import (
     AppointmentCreateSerializer,
     AppointmentListQuerySerializer,
@@ -316,7 +316,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Clin
     def check_in(self, request, pk=None):
         appointment = self.get_object()
         booking.appointment_set_status(
-            appointment=appointment, actor=request.user, status="checked_in"
+            appointment=appointment, actor=request.user, status=AppointmentStatus.CHECKED_IN
         )
         return Response(AppointmentSerializer(self.get_object_by_id(appointment.pk)).data)
 
@@ -325,6 +325,6 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Clin
     def no_show(self, request, pk=None):
         appointment = self.get_object()
         booking.appointment_set_status(
-            appointment=appointment, actor=request.user, status="no_show"
+            appointment=appointment, actor=request.user, status=AppointmentStatus.NO_SHOW
         )
         return Response(AppointmentSerializer(self.get_object_by_id(appointment.pk)).data)

@@ -144,6 +144,44 @@ class AppointmentStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
     NO_SHOW = "no_show", "No-show"
 
+    def can_change_to(self, status: str) -> bool:
+        """Whether an appointment in this status may change to ``status`` (STATUS_CHANGES)."""
+        return status in STATUS_CHANGES[self]
+
+    @property
+    def can_be_moved(self) -> bool:
+        """Whether an appointment in this status may be rescheduled or changed."""
+        return self in MOVABLE_STATUSES
+
+
+#: Which status an appointment may change to, from each status: the one table that the
+#: services, the pages (which buttons show) and the API obey. Cancelling and completing
+#: have their own services (a reason; signing the session record), the rest are plain
+#: status changes (``appointment_set_status``).
+STATUS_CHANGES: dict[str, frozenset[str]] = {
+    AppointmentStatus.BOOKED: frozenset(
+        {
+            AppointmentStatus.CHECKED_IN,
+            AppointmentStatus.NO_SHOW,
+            AppointmentStatus.CANCELLED,
+            AppointmentStatus.COMPLETED,
+        }
+    ),
+    AppointmentStatus.CHECKED_IN: frozenset(
+        {
+            AppointmentStatus.BOOKED,  # undo a check-in made by mistake
+            AppointmentStatus.CANCELLED,
+            AppointmentStatus.COMPLETED,
+        }
+    ),
+    AppointmentStatus.COMPLETED: frozenset(),
+    AppointmentStatus.CANCELLED: frozenset(),
+    AppointmentStatus.NO_SHOW: frozenset(),
+}
+
+#: Only a booked appointment may be moved: once the client is checked in, it is under way.
+MOVABLE_STATUSES = frozenset({AppointmentStatus.BOOKED})
+
 
 #: Statuses that occupy the practitioner, room and device (the exclusion constraints'
 #: WHERE clause in migration 0003 lists the same values).
@@ -237,6 +275,19 @@ class Appointment(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    def can_change_to(self, status: str) -> bool:
+        """Whether this appointment may change to ``status`` now (STATUS_CHANGES)."""
+        return AppointmentStatus(self.status).can_change_to(status)
+
+    @property
+    def can_be_moved(self) -> bool:
+        return AppointmentStatus(self.status).can_be_moved
+
+    @property
+    def next_statuses(self) -> dict[str, bool]:
+        """``{status: allowed}`` for templates: ``appointment.next_statuses.checked_in``."""
+        return {s.value: self.can_change_to(s) for s in AppointmentStatus}
 
     @property
     def screening_needs_review(self) -> bool:

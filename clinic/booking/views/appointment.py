@@ -78,9 +78,6 @@ class _AppointmentMixin(ClinicStaffMixin):
             ),
             "cancel_form": cancel_form or CancelForm(),
             "error": error,
-            "can_change": appointment.status == AppointmentStatus.BOOKED,
-            "can_cancel": appointment.status
-            in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
             "calendar_url": f"{reverse('calendar')}?"
             + urlencode({"date": local_start.date().isoformat()}),
         }
@@ -152,7 +149,7 @@ class AppointmentRescheduleView(_AppointmentMixin, View):
         if stripped is not None:
             return stripped
         appointment = self.get_appointment(pk)
-        if appointment.status != AppointmentStatus.BOOKED:
+        if not appointment.can_be_moved:
             messages.error(
                 request,
                 f"A {appointment.get_status_display().lower()} appointment cannot be moved.",
