@@ -31,7 +31,7 @@ from clinic.booking.serializers import (
 )
 from clinic.models import Membership
 from clinic.permissions import ManagerWritesStaffReads
-from common.errors import ApplicationError, NotFound
+from common.errors import NotFound
 
 
 class _ClinicViewSet(viewsets.GenericViewSet):
@@ -107,22 +107,26 @@ class _SimpleResourceViewSet(
     mixins.UpdateModelMixin,
     _ClinicViewSet,
 ):
+    """List, read, add (POST) and change (PATCH) through one service per resource."""
+
     permission_classes = [ManagerWritesStaffReads]
     selector = None
-    getter = None
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
         return type(self).selector(clinic=self.clinic)
 
+    def save(self, *, instance, values: dict):
+        raise NotImplementedError
+
     def perform_create(self, serializer):
-        obj = serializer.save(clinic=self.clinic)
-        booking._audit(self.request.user, "create", obj, self.clinic.pk)
+        serializer.instance = self.save(instance=None, values=serializer.validated_data)
 
     def perform_update(self, serializer):
-        obj = serializer.save()
-        booking._audit(self.request.user, "update", obj, self.clinic.pk)
+        serializer.instance = self.save(
+            instance=serializer.instance, values=serializer.validated_data
+        )
 
 
 @extend_schema(tags=["booking"])
@@ -136,9 +140,10 @@ class RoomViewSet(_SimpleResourceViewSet):
     def get_object(self):
         return booking_selectors.room_get(clinic=self.clinic, room_id=self.kwargs["pk"])
 
-    def perform_create(self, serializer):
-        _unique_or_400(Room, self.clinic, name=serializer.validated_data["name"])
-        super().perform_create(serializer)
+    def save(self, *, instance, values: dict):
+        return booking.room_save(
+            clinic=self.clinic, actor=self.request.user, room=instance, **values
+        )
 
 
 @extend_schema(tags=["booking"])
@@ -152,19 +157,9 @@ class DeviceViewSet(_SimpleResourceViewSet):
     def get_object(self):
         return booking_selectors.device_get(clinic=self.clinic, device_id=self.kwargs["pk"])
 
-    def perform_create(self, serializer):
-        _unique_or_400(
-            Device, self.clinic, serial_number=serializer.validated_data["serial_number"]
-        )
-        super().perform_create(serializer)
-
-
-def _unique_or_400(model, clinic, **values) -> None:
-
-    if model.objects.filter(clinic=clinic, **values).exists():
-        (field,) = values
-        raise ApplicationError(
-            "Already in use.", fields={field: ["Another one in this clinic has this value."]}
+    def save(self, *, instance, values: dict):
+        return booking.device_save(
+            clinic=self.clinic, actor=self.request.user, device=instance, **values
         )
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 from clinic.models import Client, Clinic, Membership
 from common.models import TimeStampedModel
@@ -85,6 +86,12 @@ class TimeOff(models.Model):
         return f"{self.practitioner} away {self.start:%Y-%m-%d %H:%M}–{self.end:%Y-%m-%d %H:%M}"
 
 
+#: Said when a room's name or a device's serial number is already in use at the clinic
+#: (by the database constraint, the resource services, the API and the pages alike).
+ROOM_NAME_TAKEN = "Another room in this clinic already has this name."
+DEVICE_SERIAL_TAKEN = "Another device in this clinic already has this serial number."
+
+
 class Room(TimeStampedModel):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="rooms")
     name = models.CharField(max_length=100)
@@ -93,7 +100,13 @@ class Room(TimeStampedModel):
     class Meta:
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["clinic", "name"], name="room_clinic_name"),
+            # "Room 1" and "room 1" are the same room to the people booking it.
+            models.UniqueConstraint(
+                "clinic",
+                Lower("name"),
+                name="room_clinic_name_ci",
+                violation_error_message=ROOM_NAME_TAKEN,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -119,8 +132,12 @@ class Device(TimeStampedModel):
     class Meta:
         ordering = ["name", "id"]
         constraints = [
+            # Serial numbers are read off the device and typed in any case.
             models.UniqueConstraint(
-                fields=["clinic", "serial_number"], name="device_clinic_serial"
+                "clinic",
+                Lower("serial_number"),
+                name="device_clinic_serial_ci",
+                violation_error_message=DEVICE_SERIAL_TAKEN,
             ),
         ]
 

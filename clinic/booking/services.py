@@ -12,13 +12,16 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from clinic.booking import availability
 from clinic.booking.models import (
     ACTIVE_STATUSES,
+    DEVICE_SERIAL_TAKEN,
     MAX_APPOINTMENT,
+    ROOM_NAME_TAKEN,
     Appointment,
     AppointmentKind,
     AppointmentStatus,
@@ -120,6 +123,112 @@ def practitioner_save(
         )
     _audit(actor, "update", practitioner, clinic.pk)
     return practitioner_get(clinic=clinic, practitioner_id=practitioner.pk)
+
+
+def _save_unique(obj: Room | Device, *, field: str, constraint: str, taken: str) -> None:
+    """Save a room or device whose ``field`` must be unique in its clinic, ignoring case.
+
+    Checked first to say which field is taken; the database constraint decides when two
+    managers save the same value at the same moment.
+    """
+    error = ApplicationError(taken, fields={field: [taken]})
+    others = (
+        type(obj)
+        .objects.filter(clinic_id=obj.clinic_id)
+        .alias(key=Lower(field))
+        .filter(key=Lower(Value(getattr(obj, field))))
+    )
+    if obj.pk is not None:
+        others = others.exclude(pk=obj.pk)
+    if others.exists():
+        raise error
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        if constraint in str(exc):
+            raise error from exc
+        raise
+
+
+def _resource_write(
+    obj: Room | Device,
+    *,
+    clinic: Clinic,
+    actor: User,
+    changes: dict[str, Any],
+    required: tuple[str, ...],
+    unique: tuple[str, str, str],
+) -> None:
+    creating = obj.pk is None
+    if not creating and obj.clinic_id != clinic.pk:
+        raise NotFound(f"No such {type(obj).__name__.lower()}.")
+    changes = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
+    changed = sorted(k for k, v in changes.items() if creating or getattr(obj, k) != v)
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    blank = {name: ["This field may not be blank."] for name in required if not getattr(obj, name)}
+    if blank:
+        raise ApplicationError("Some details are missing.", fields=blank)
+    obj.clinic = clinic
+    field, constraint, taken = unique
+    _save_unique(obj, field=field, constraint=constraint, taken=taken)
+    _audit(actor, "create" if creating else "update", obj, clinic.pk, fields=changed)
+
+
+@transaction.atomic
+def room_save(
+    *,
+    clinic: Clinic,
+    actor: User,
+    room: Room | None = None,
+    name: str | None = None,
+    is_active: bool | None = None,
+) -> Room:
+    """Add a room, or change one (only what is given); its name is unique ignoring case."""
+    room = room if room is not None else Room()
+    changes = {"name": name, "is_active": is_active}
+    _resource_write(
+        room,
+        clinic=clinic,
+        actor=actor,
+        changes={k: v for k, v in changes.items() if v is not None},
+        required=("name",),
+        unique=("name", "room_clinic_name_ci", ROOM_NAME_TAKEN),
+    )
+    return room
+
+
+@transaction.atomic
+def device_save(
+    *,
+    clinic: Clinic,
+    actor: User,
+    device: Device | None = None,
+    name: str | None = None,
+    kind: str | None = None,
+    serial_number: str | None = None,
+    cleanup_minutes: int | None = None,
+    is_active: bool | None = None,
+) -> Device:
+    """Add a device, or change one (only what is given); its serial is unique ignoring case."""
+    device = device if device is not None else Device()
+    changes = {
+        "name": name,
+        "kind": kind,
+        "serial_number": serial_number,
+        "cleanup_minutes": cleanup_minutes,
+        "is_active": is_active,
+    }
+    _resource_write(
+        device,
+        clinic=clinic,
+        actor=actor,
+        changes={k: v for k, v in changes.items() if v is not None},
+        required=("name", "serial_number"),
+        unique=("serial_number", "device_clinic_serial_ci", DEVICE_SERIAL_TAKEN),
+    )
+    return device
 
 
 @transaction.atomic

@@ -593,7 +593,7 @@ def test_a_manager_adds_a_room_and_a_device(web, manager, clinic, frozen):
     assert room.is_active
     duplicate = browser.post("/settings/resources/rooms/new/", {"room-name": "garden ROOM"})
     assert duplicate.status_code == 400
-    assert "Another room already has this name." in duplicate.content.decode()
+    assert "Another room in this clinic already has this name." in duplicate.content.decode()
     edit = browser.post(f"/settings/resources/rooms/{room.pk}/", {"name": "Garden room"})
     assert edit.status_code == 302
     room.refresh_from_db()
@@ -610,6 +610,45 @@ def test_a_manager_adds_a_room_and_a_device(web, manager, clinic, frozen):
     )
     assert device.status_code == 302
     assert clinic.devices.get().cleanup_minutes == 20
+
+
+def test_the_resources_page_refuses_a_name_or_serial_in_use_in_any_case(web, manager, clinic):
+    browser = web(manager)
+    RoomFactory(clinic=clinic, name="Room 1")
+    second = RoomFactory(clinic=clinic, name="Room 2")
+    DeviceFactory(clinic=clinic, name="SkinPen", serial_number="SP-100")
+    spare = DeviceFactory(clinic=clinic, name="Spare", serial_number="SP-200")
+    new_device = {
+        "device-name": "Another pen",
+        "device-kind": "pen",
+        "device-serial_number": "sp-100",
+        "device-cleanup_minutes": 15,
+    }
+    added = browser.post("/settings/resources/devices/new/", new_device)
+    assert added.status_code == 400
+    assert "Another device in this clinic already has this serial number." in added.content.decode()
+    # The error is next to the field it is about.
+    assert re.search(
+        r'id="id_device-serial_number".*?class="error[^"]*"[^>]*>[^<]*already has this serial',
+        added.content.decode(),
+        re.S,
+    )
+    renamed = browser.post(f"/settings/resources/rooms/{second.pk}/", {"name": "ROOM 1"})
+    assert renamed.status_code == 400
+    assert "Another room in this clinic already has this name." in renamed.content.decode()
+    assert "Edit room: Room 2" in renamed.content.decode()  # the saved name, not the typed one
+    moved = browser.post(
+        f"/settings/resources/devices/{spare.pk}/",
+        {"name": "Spare", "kind": "pen", "serial_number": "Sp-100", "cleanup_minutes": 15},
+    )
+    assert moved.status_code == 400
+    assert sorted(clinic.rooms.values_list("name", flat=True)) == ["Room 1", "Room 2"]
+    assert sorted(clinic.devices.values_list("serial_number", flat=True)) == ["SP-100", "SP-200"]
+    # A new case of its own name is a change like any other.
+    own = browser.post(f"/settings/resources/rooms/{second.pk}/", {"name": "ROOM 2"})
+    assert own.status_code == 302
+    second.refresh_from_db()
+    assert second.name == "ROOM 2"
 
 
 def test_a_manager_makes_a_practitioner_bookable_and_sets_hours(

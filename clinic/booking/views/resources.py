@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
-from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
@@ -16,28 +14,8 @@ from clinic.booking import services as booking
 from clinic.booking.forms import DeviceForm, PractitionerCreateForm, RoomForm, WorkingHoursForm
 from clinic.booking.models import Device, Practitioner, Room
 from clinic.booking.views.common import not_found, service_error
-from clinic.models import Clinic
 from clinic.views import ClinicStaffMixin
-from common.audit import audit_record
 from common.errors import ApplicationError, NotFound
-
-
-def _resource_save(form: forms.ModelForm, *, clinic: Clinic, actor) -> Any:
-    """Create or update a room or device; audited. Trivial, so it lives beside the view."""
-    obj = form.save(commit=False)
-    creating = obj.pk is None
-    obj.clinic = clinic
-    with transaction.atomic():
-        obj.save()
-        audit_record(
-            actor=actor,
-            action="create" if creating else "update",
-            object_type=type(obj).__name__.lower(),
-            object_id=obj.pk,
-            clinic_id=clinic.pk,
-            detail={"fields": sorted(form.changed_data)},
-        )
-    return obj
 
 
 class ResourcesView(ClinicStaffMixin, View):
@@ -56,8 +34,8 @@ def _resources_page(
         "practitioners": [
             (p, _hours_summary(p)) for p in booking_selectors.practitioner_list(clinic=clinic)
         ],
-        "room_form": room_form or RoomForm(clinic=clinic, prefix="room"),
-        "device_form": device_form or DeviceForm(clinic=clinic, prefix="device"),
+        "room_form": room_form or RoomForm(prefix="room"),
+        "device_form": device_form or DeviceForm(prefix="device"),
         "practitioner_form": practitioner_form
         or PractitionerCreateForm(clinic=clinic, prefix="practitioner"),
     }
@@ -86,43 +64,42 @@ def _hours_summary(practitioner: Practitioner) -> str:
 
 
 class _ResourceEditView(ClinicStaffMixin, View):
-    """Add (POST to the list page's form) or edit one room or device."""
+    """Add (POST to the list page's form) or edit one room or device, through its service."""
 
     manager_only = True
-    form_class: type[forms.ModelForm]
-    model: type
+    form_class: type[RoomForm] | type[DeviceForm]
     noun = ""
     prefix = ""
 
-    def get_object(self, pk):
-        getter = booking_selectors.room_get if self.model is Room else booking_selectors.device_get
-        try:
-            return getter(clinic=self.clinic, **{f"{self.noun}_id": pk})
-        except NotFound as exc:
-            raise not_found(exc) from exc
+    def get_object(self, pk) -> Room | Device:
+        raise NotImplementedError
+
+    def save(self, obj: Any, values: dict[str, Any]) -> Room | Device:
+        raise NotImplementedError
 
     def get(self, request, pk=None):
         if pk is None:
             return redirect("resources")
         obj = self.get_object(pk)
-        return self._edit_page(request, self.form_class(instance=obj, clinic=self.clinic), obj)
+        return self._edit_page(request, self.form_class(instance=obj), obj)
 
     def post(self, request, pk=None):
-        obj = self.get_object(pk) if pk is not None else self.model(clinic=self.clinic)
+        obj = self.get_object(pk) if pk is not None else None
         prefix = self.prefix if pk is None else None
-        form = self.form_class(request.POST, instance=obj, clinic=self.clinic, prefix=prefix)
+        form = self.form_class(request.POST, instance=obj, prefix=prefix)
         if form.is_valid():
             try:
-                saved = _resource_save(form, clinic=self.clinic, actor=request.user)
-            except IntegrityError:
-                form.add_error(None, "Another one in this clinic already has these details.")
+                saved = self.save(obj, form.cleaned_data)
+            except ApplicationError as exc:
+                service_error(form, exc)
             else:
                 verb = "added" if pk is None else "saved"
                 messages.success(request, f"{self.noun.capitalize()} “{saved.name}” {verb}.")
                 return redirect("resources")
         if pk is None:
             return _resources_page(request, self.clinic, status=400, **{f"{self.noun}_form": form})
-        return self._edit_page(request, form, obj, status=400)
+        # The page heading shows the room or device as saved, not as typed.
+        return self._edit_page(request, form, self.get_object(pk), status=400)
 
     def _edit_page(self, request, form, obj, status=200):
         return render(
@@ -135,16 +112,34 @@ class _ResourceEditView(ClinicStaffMixin, View):
 
 class RoomEditView(_ResourceEditView):
     form_class = RoomForm
-    model = Room
     noun = "room"
     prefix = "room"
+
+    def get_object(self, pk) -> Room:
+        try:
+            return booking_selectors.room_get(clinic=self.clinic, room_id=pk)
+        except NotFound as exc:
+            raise not_found(exc) from exc
+
+    def save(self, obj: Room | None, values: dict[str, Any]) -> Room:
+        return booking.room_save(clinic=self.clinic, actor=self.request.user, room=obj, **values)
 
 
 class DeviceEditView(_ResourceEditView):
     form_class = DeviceForm
-    model = Device
     noun = "device"
     prefix = "device"
+
+    def get_object(self, pk) -> Device:
+        try:
+            return booking_selectors.device_get(clinic=self.clinic, device_id=pk)
+        except NotFound as exc:
+            raise not_found(exc) from exc
+
+    def save(self, obj: Device | None, values: dict[str, Any]) -> Device:
+        return booking.device_save(
+            clinic=self.clinic, actor=self.request.user, device=obj, **values
+        )
 
 
 class PractitionerCreateView(ClinicStaffMixin, View):
