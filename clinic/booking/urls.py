@@ -7,6 +7,22 @@ from clinic.booking.views import appointment, booking_form, calendar, resources
 urlpatterns = [
     path("calendar/", calendar.CalendarView.as_view(), name="calendar"),
     path("appointments/new/", booking_form.AppointmentNewView.as_view(), name="appointment-new"),
+    # Partials the booking and rescheduling forms swap in with htmx.
+    path(
+        "appointments/new/slots/",
+        booking_form.AppointmentSlotsView.as_view(),
+        name="appointment-new-slots",
+    ),
+    path(
+        "appointments/new/safety/",
+        booking_form.AppointmentSafetyView.as_view(),
+        name="appointment-new-safety",
+    ),
+    path(
+        "appointments/<int:pk>/reschedule/slots/",
+        appointment.AppointmentRescheduleSlotsView.as_view(),
+        name="appointment-reschedule-slots",
+    ),
     path(
         "appointments/<int:pk>/",
         appointment.AppointmentDetailView.as_view(),

@@ -483,6 +483,158 @@ def test_a_slot_search_without_a_practitioner_is_a_400(web, reception, setup):
     assert "Choose a practitioner to find free slots." in page.content.decode()
 
 
+# --- the booking form's partials (htmx) ------------------------------------------------
+
+
+def slot_query(setup, **overrides):
+    query = {
+        "practitioner": setup["practitioner"].pk,
+        "duration": 60,
+        "room": "",
+        "device": "",
+        "date": DAY.isoformat(),
+        "span": "day",
+        "find": "1",
+    }
+    query.update(overrides)
+    return query
+
+
+def test_the_slot_list_partial_lists_free_slots_for_the_form_as_it_is(
+    web, reception, setup, client_record
+):
+    book(setup, client_record, reception, at(DAY, "10:00"), minutes=60)
+    response = web(reception).get(
+        "/appointments/new/slots/", slot_query(setup, client=client_record.pk)
+    )
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "<html" not in content  # a fragment, not the page
+    assert content.lstrip().startswith('<section id="slot-results"')
+    offered = re.findall(r'name="slot" value="2026-03-09T(\d\d:\d\d)\|', content)
+    assert offered[0] == "09:00"
+    assert "10:00" not in offered and "10:30" not in offered
+    assert "11:00" in offered
+    # The chosen slot's sentence is the server's, written on the button.
+    assert 'data-slot-chosen="Start set to 09:00 on Monday 9 March in Room 1."' in content
+    # The summary is announced: swapped out of band into the page's status region.
+    assert re.search(
+        r'<p id="slot-status" hx-swap-oob="innerHTML">\s*<strong>\d+ free slots', content
+    )
+    # Having answered, the list follows the choices above it.
+    assert 'hx-trigger="change from:#id_practitioner' in content
+    assert 'hx-get="/appointments/new/slots/"' in content
+
+
+def test_the_slot_list_partial_puts_the_pages_own_address_in_the_history(
+    web, reception, setup, client_record
+):
+    query = slot_query(
+        setup, client=client_record.pk, csrfmiddlewaretoken="secret", slot="2026-03-09T09:00|1"
+    )
+    query.pop("find")
+    response = web(reception).get("/appointments/new/slots/", query)
+    address = response["HX-Replace-Url"]
+    assert address.startswith("/appointments/new/?")
+    assert f"client={client_record.pk}" in address
+    assert "find=1" in address
+    assert "secret" not in address and "csrfmiddlewaretoken" not in address
+    assert "slot=" not in address
+    # Without JavaScript that address shows the same slots.
+    page = web(reception).get(address)
+    assert page.status_code == 200
+    assert 'name="slot" value="2026-03-09T09:00|' in page.content.decode()
+
+
+def test_a_slot_search_that_cannot_run_says_why_in_the_partial(web, reception, setup):
+    response = web(reception).get("/appointments/new/slots/", slot_query(setup, practitioner=""))
+    # A 200: htmx swaps only successful answers, and the reason must be seen.
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Choose a practitioner to find free slots." in content
+    assert "hx-trigger" not in content  # nothing to keep up to date
+    out_of_range = web(reception).get(
+        "/appointments/new/slots/", slot_query(setup, date="9999-12-31", span="week")
+    )
+    assert "Choose a date between 2000 and 2100." in out_of_range.content.decode()
+
+
+def test_the_rescheduling_partial_offers_slots_of_the_appointments_own_length(
+    web, reception, setup, client_record, clinic
+):
+    appointment = book(setup, client_record, reception, at(DAY, "10:00"), minutes=75)
+    url = f"/appointments/{appointment.pk}/reschedule/slots/"
+    response = web(reception).get(url, slot_query(setup, duration=75))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "of 75 minutes" in content
+    assert f"/appointments/{appointment.pk}/reschedule/?" in response["HX-Replace-Url"]
+    assert f'hx-get="{url}"' in content
+    booking.appointment_cancel(appointment=appointment, actor=reception.user, reason="Ill")
+    assert web(reception).get(url, slot_query(setup, duration=75)).status_code == 409
+
+
+def test_the_safety_partial_judges_the_chosen_client_kind_and_date(
+    web, reception, setup, client_record
+):
+    from common.models import AuditEvent
+
+    screen(client_record, reception)
+    browser = web(reception)
+    query = {"client": client_record.pk, "kind": "treatment", "date": DAY.isoformat()}
+    response = browser.get("/appointments/new/safety/", query)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "<html" not in content
+    assert 'data-eligibility="allowed"' in content
+    assert "Treatment allowed on 9 March 2026" in content
+    assert AuditEvent.objects.filter(
+        object_type="client", client_id=client_record.pk, action="read"
+    ).exists()
+    consultation = browser.get("/appointments/new/safety/", {**query, "kind": "consultation"})
+    assert "Consultations need no screening." in consultation.content.decode()
+    unscreened = ClientFactory(clinic=client_record.clinic)
+    blocked = browser.get("/appointments/new/safety/", {**query, "client": unscreened.pk})
+    assert 'data-eligibility="blocked"' in blocked.content.decode()
+    nobody = browser.get("/appointments/new/safety/", {"kind": "treatment"})
+    assert "Choose a client to see their screening." in nobody.content.decode()
+
+
+def test_the_partials_show_nothing_of_another_clinic(
+    web, other_manager, reception, setup, client_record
+):
+    appointment = book(setup, client_record, reception, at(DAY, "10:00"))
+    browser = web(other_manager)
+    safety = browser.get("/appointments/new/safety/", {"client": client_record.pk})
+    assert safety.status_code == 200
+    assert "Amelia Hughes" not in safety.content.decode()
+    slots = browser.get("/appointments/new/slots/", slot_query(setup))
+    assert 'name="slot"' not in slots.content.decode()
+    assert browser.get(f"/appointments/{appointment.pk}/reschedule/slots/").status_code == 404
+
+
+def test_the_partials_need_a_signed_in_member_of_staff(client, setup):
+    for url in ("/appointments/new/slots/", "/appointments/new/safety/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/login/")
+
+
+def test_the_booking_page_wires_its_partials_and_still_works_without_them(
+    web, reception, setup, client_record
+):
+    page = web(reception).get(f"/appointments/new/?client={client_record.pk}")
+    content = page.content.decode()
+    assert 'hx-get="/appointments/new/safety/"' in content
+    assert 'hx-get="/appointments/new/slots/"' in content
+    # Without JavaScript the same button is a GET of the whole page.
+    assert re.search(r'<button type="submit"[^>]*name="find" value="1" formmethod="get"', content)
+    reschedule = web(reception).get(
+        f"/appointments/{book(setup, client_record, reception, at(DAY, '10:00')).pk}/reschedule/"
+    )
+    assert "/reschedule/slots/" in reschedule.content.decode()
+
+
 # --- an appointment ---------------------------------------------------------------------
 
 

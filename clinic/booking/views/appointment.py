@@ -22,7 +22,12 @@ from clinic.booking.views.common import (
     service_error,
     stripped_query,
 )
-from clinic.booking.views.slots import find_slots, parse_slot, query_initial
+from clinic.booking.views.slots import (
+    find_slots,
+    parse_slot,
+    query_initial,
+    slot_list_response,
+)
 from clinic.views import ClinicStaffMixin
 from common.audit import audit_record
 from common.errors import ApplicationError, NotFound
@@ -220,8 +225,26 @@ class AppointmentRescheduleView(_AppointmentMixin, View):
             "slots": slots,
             "error": error,
             "action": reverse("appointment-reschedule", args=[appointment.pk]),
+            "slots_url": reverse("appointment-reschedule-slots", args=[appointment.pk]),
         }
         return render(request, self.template_name, context, status=status)
+
+
+class AppointmentRescheduleSlotsView(_AppointmentMixin, View):
+    """The rescheduling form's free-slot list, as a partial for htmx to swap in."""
+
+    def get(self, request, pk):
+        appointment = self.get_appointment(pk)
+        if not appointment.can_be_moved:
+            message = f"A {appointment.get_status_display().lower()} appointment cannot be moved."
+            return HttpResponse(message, status=409, content_type="text/plain")
+        return slot_list_response(
+            request,
+            clinic=self.clinic,
+            page_url=reverse("appointment-reschedule", args=[appointment.pk]),
+            slots_url=reverse("appointment-reschedule-slots", args=[appointment.pk]),
+            extra_duration=_minutes_of(appointment),
+        )
 
 
 def _minutes_of(appointment: Appointment) -> int:

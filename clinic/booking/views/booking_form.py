@@ -16,7 +16,13 @@ from clinic.booking import services as booking
 from clinic.booking.forms import BookingForm, in_range
 from clinic.booking.models import AppointmentKind
 from clinic.booking.views.common import error_status, optional_url, service_error, stripped_query
-from clinic.booking.views.slots import SlotResults, find_slots, parse_slot, query_initial
+from clinic.booking.views.slots import (
+    SlotResults,
+    find_slots,
+    parse_slot,
+    query_initial,
+    slot_list_response,
+)
 from clinic.models import Clinic
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError, NotFound
@@ -154,5 +160,29 @@ class AppointmentNewView(ClinicStaffMixin, View):
                 values.get("date"),
             ),
             "action": reverse("appointment-new"),
+            "slots_url": reverse("appointment-new-slots"),
         }
         return render(request, self.template_name, context, status=status)
+
+
+class AppointmentSlotsView(ClinicStaffMixin, View):
+    """The booking form's free-slot list, as a partial for htmx to swap in."""
+
+    def get(self, request):
+        return slot_list_response(
+            request,
+            clinic=self.clinic,
+            page_url=reverse("appointment-new"),
+            slots_url=reverse("appointment-new-slots"),
+        )
+
+
+class AppointmentSafetyView(ClinicStaffMixin, View):
+    """The booking form's screening panel for the chosen client, kind and date (a partial)."""
+
+    def get(self, request):
+        query = request.GET
+        safety = _safety(
+            self.clinic, request.user, query.get("client"), query.get("kind"), query.get("date")
+        )
+        return render(request, "booking/_safety.html", {"safety": safety})

@@ -1,7 +1,8 @@
 """The free-slot search of the booking and rescheduling forms.
 
 ``availability_search`` finds the slots; here they are grouped by local day as buttons
-that fill in the start time and room (a GET without JavaScript).
+that fill in the start time and room (a GET without JavaScript). With htmx the list is
+this module's partial (``slot_list_response``), swapped into the form in place.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.http import QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
 
 from clinic.booking import selectors as booking_selectors
 from clinic.booking.forms import SlotSearchForm, in_range
 from clinic.booking.models import Practitioner
+from clinic.booking.views.common import CSRF_FIELD
 from clinic.models import Clinic
 from common.errors import ApplicationError
 
@@ -114,3 +117,32 @@ def query_initial(query: QueryDict, names: Iterable[str]) -> dict[str, Any]:
         if room_id:
             initial["room"] = room_id
     return initial
+
+
+def slot_list_response(
+    request: HttpRequest,
+    *,
+    clinic: Clinic,
+    page_url: str,
+    slots_url: str,
+    extra_duration: int | None = None,
+) -> HttpResponse:
+    """The slot list partial (``booking/_slot_list.html``) for the form's current values.
+
+    Always a 200, because htmx swaps only successful answers and the list must show why
+    there are no slots (no practitioner chosen, a date out of range). The page's own
+    address for the same search goes in ``HX-Replace-Url``, so reloading or sharing it
+    shows these results without JavaScript.
+    """
+    query = request.GET.copy()
+    query.pop(CSRF_FIELD, None)
+    query.pop("slot", None)
+    slots = find_slots(clinic, query, extra_duration=extra_duration)
+    response = render(
+        request,
+        "booking/_slot_list.html",
+        {"slots": slots, "slots_url": slots_url, "announce": True},
+    )
+    query["find"] = "1"
+    response["HX-Replace-Url"] = f"{page_url}?{query.urlencode()}"
+    return response
