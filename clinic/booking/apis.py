@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import selectors
+from clinic.booking import resource_services
 from clinic.booking import selectors as booking_selectors
 from clinic.booking import services as booking
 from clinic.booking.models import Appointment, AppointmentStatus, Device, Practitioner, Room
@@ -70,7 +71,7 @@ class PractitionerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Cli
         ).first()
         if membership is None:
             raise NotFound("No such staff member.")
-        practitioner = booking.practitioner_save(
+        practitioner = resource_services.practitioner_save(
             clinic=self.clinic, actor=request.user, membership=membership, **values
         )
         return Response(PractitionerSerializer(practitioner).data, status=status.HTTP_201_CREATED)
@@ -80,7 +81,7 @@ class PractitionerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Cli
         practitioner = self.get_object()
         data = PractitionerUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        practitioner = booking.practitioner_save(
+        practitioner = resource_services.practitioner_save(
             clinic=self.clinic,
             actor=request.user,
             practitioner=practitioner,
@@ -94,7 +95,7 @@ class PractitionerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Cli
         practitioner = self.get_object()
         data = TimeOffSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        time_off = booking.time_off_add(
+        time_off = resource_services.time_off_add(
             practitioner=practitioner, actor=request.user, **data.validated_data
         )
         return Response(TimeOffSerializer(time_off).data, status=status.HTTP_201_CREATED)
@@ -141,7 +142,7 @@ class RoomViewSet(_SimpleResourceViewSet):
         return booking_selectors.room_get(clinic=self.clinic, room_id=self.kwargs["pk"])
 
     def save(self, *, instance, values: dict):
-        return booking.room_save(
+        return resource_services.room_save(
             clinic=self.clinic, actor=self.request.user, room=instance, **values
         )
 
@@ -158,7 +159,7 @@ class DeviceViewSet(_SimpleResourceViewSet):
         return booking_selectors.device_get(clinic=self.clinic, device_id=self.kwargs["pk"])
 
     def save(self, *, instance, values: dict):
-        return booking.device_save(
+        return resource_services.device_save(
             clinic=self.clinic, actor=self.request.user, device=instance, **values
         )
 

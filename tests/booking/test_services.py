@@ -476,12 +476,14 @@ def test_another_clinic_may_use_the_same_room_name_and_serial(api, manager, othe
 
 
 def test_the_resource_services_audit_what_changed(manager, clinic):
-    from clinic.booking import services as booking
+    from clinic.booking import resource_services
     from common.models import AuditEvent
 
-    room = booking.room_save(clinic=clinic, actor=manager.user, name=" Room 1 ")
+    room = resource_services.room_save(clinic=clinic, actor=manager.user, name=" Room 1 ")
     assert room.name == "Room 1"
-    booking.room_save(clinic=clinic, actor=manager.user, room=room, name="Room 1", is_active=False)
+    resource_services.room_save(
+        clinic=clinic, actor=manager.user, room=room, name="Room 1", is_active=False
+    )
     events = AuditEvent.objects.filter(object_type="room", object_id=room.pk).order_by("id")
     assert [(e.action, e.detail["fields"]) for e in events] == [
         ("create", ["name"]),

@@ -42,13 +42,6 @@ class CalendarColumn:
     layout: calendar.ColumnLayout | None = None
 
 
-def _week_of(practitioner: Practitioner) -> dict[int, list[tuple[time, time]]]:
-    hours: dict[int, list[tuple[time, time]]] = {}
-    for block in practitioner.working_hours.all():  # prefetched by practitioner_list
-        hours.setdefault(block.weekday, []).append((block.start, block.end))
-    return hours
-
-
 class CalendarView(ClinicStaffMixin, View):
     template_name = "booking/calendar.html"
 
@@ -131,7 +124,11 @@ class CalendarView(ClinicStaffMixin, View):
             zone=zone,
             now=now,
             # The room view's hours: everyone bookable on the days shown.
-            also_show=[_week_of(p) for p in practitioners if p.is_bookable] if by == "room" else (),
+            also_show=[
+                booking_selectors.practitioner_week(p) for p in practitioners if p.is_bookable
+            ]
+            if by == "room"
+            else (),
         )
         for column, column_layout in zip(columns, laid.columns, strict=True):
             column.layout = column_layout
@@ -181,7 +178,12 @@ class CalendarView(ClinicStaffMixin, View):
     def _spec(column: CalendarColumn, by: str) -> calendar.Column:
         if by == "practitioner" and column.practitioner is not None:
             p = column.practitioner
-            return calendar.Column(p.pk, column.day, hours=_week_of(p), bookable=p.is_bookable)
+            return calendar.Column(
+                p.pk,
+                column.day,
+                hours=booking_selectors.practitioner_week(p),
+                bookable=p.is_bookable,
+            )
         assert column.room is not None
         return calendar.Column(column.room.pk, column.day)
 

@@ -9,8 +9,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
 
+from clinic.booking import resource_services
 from clinic.booking import selectors as booking_selectors
-from clinic.booking import services as booking
 from clinic.booking.forms import DeviceForm, PractitionerCreateForm, RoomForm, WorkingHoursForm
 from clinic.booking.models import Device, Practitioner, Room
 from clinic.booking.views.common import not_found, service_error
@@ -122,7 +122,9 @@ class RoomEditView(_ResourceEditView):
             raise not_found(exc) from exc
 
     def save(self, obj: Room | None, values: dict[str, Any]) -> Room:
-        return booking.room_save(clinic=self.clinic, actor=self.request.user, room=obj, **values)
+        return resource_services.room_save(
+            clinic=self.clinic, actor=self.request.user, room=obj, **values
+        )
 
 
 class DeviceEditView(_ResourceEditView):
@@ -137,7 +139,7 @@ class DeviceEditView(_ResourceEditView):
             raise not_found(exc) from exc
 
     def save(self, obj: Device | None, values: dict[str, Any]) -> Device:
-        return booking.device_save(
+        return resource_services.device_save(
             clinic=self.clinic, actor=self.request.user, device=obj, **values
         )
 
@@ -149,7 +151,7 @@ class PractitionerCreateView(ClinicStaffMixin, View):
         form = PractitionerCreateForm(request.POST, clinic=self.clinic, prefix="practitioner")
         if form.is_valid():
             try:
-                practitioner = booking.practitioner_save(
+                practitioner = resource_services.practitioner_save(
                     clinic=self.clinic,
                     actor=request.user,
                     membership=form.cleaned_data["membership"],
@@ -186,7 +188,7 @@ class PractitionerEditView(ClinicStaffMixin, View):
         form = WorkingHoursForm(request.POST, practitioner=practitioner)
         if form.is_valid():
             try:
-                booking.practitioner_save(
+                resource_services.practitioner_save(
                     clinic=self.clinic,
                     actor=request.user,
                     practitioner=practitioner,
