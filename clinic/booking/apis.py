@@ -11,9 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import selectors
+from clinic.booking import resource_services
 from clinic.booking import selectors as booking_selectors
 from clinic.booking import services as booking
-from clinic.booking.models import Appointment, Device, Practitioner, Room
+from clinic.booking.models import Appointment, AppointmentStatus, Device, Practitioner, Room
 from clinic.booking.serializers import (
     AppointmentCreateSerializer,
     AppointmentListQuerySerializer,
@@ -31,7 +32,7 @@ from clinic.booking.serializers import (
 )
 from clinic.models import Membership
 from clinic.permissions import ManagerWritesStaffReads
-from common.errors import ApplicationError, NotFound
+from common.errors import NotFound
 
 
 class _ClinicViewSet(viewsets.GenericViewSet):
@@ -70,7 +71,7 @@ class PractitionerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Cli
         ).first()
         if membership is None:
             raise NotFound("No such staff member.")
-        practitioner = booking.practitioner_save(
+        practitioner = resource_services.practitioner_save(
             clinic=self.clinic, actor=request.user, membership=membership, **values
         )
         return Response(PractitionerSerializer(practitioner).data, status=status.HTTP_201_CREATED)
@@ -80,7 +81,7 @@ class PractitionerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Cli
         practitioner = self.get_object()
         data = PractitionerUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        practitioner = booking.practitioner_save(
+        practitioner = resource_services.practitioner_save(
             clinic=self.clinic,
             actor=request.user,
             practitioner=practitioner,
@@ -94,7 +95,7 @@ class PractitionerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Cli
         practitioner = self.get_object()
         data = TimeOffSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        time_off = booking.time_off_add(
+        time_off = resource_services.time_off_add(
             practitioner=practitioner, actor=request.user, **data.validated_data
         )
         return Response(TimeOffSerializer(time_off).data, status=status.HTTP_201_CREATED)
@@ -107,22 +108,26 @@ class _SimpleResourceViewSet(
     mixins.UpdateModelMixin,
     _ClinicViewSet,
 ):
+    """List, read, add (POST) and change (PATCH) through one service per resource."""
+
     permission_classes = [ManagerWritesStaffReads]
     selector = None
-    getter = None
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
         return type(self).selector(clinic=self.clinic)
 
+    def save(self, *, instance, values: dict):
+        raise NotImplementedError
+
     def perform_create(self, serializer):
-        obj = serializer.save(clinic=self.clinic)
-        booking._audit(self.request.user, "create", obj, self.clinic.pk)
+        serializer.instance = self.save(instance=None, values=serializer.validated_data)
 
     def perform_update(self, serializer):
-        obj = serializer.save()
-        booking._audit(self.request.user, "update", obj, self.clinic.pk)
+        serializer.instance = self.save(
+            instance=serializer.instance, values=serializer.validated_data
+        )
 
 
 @extend_schema(tags=["booking"])
@@ -136,9 +141,10 @@ class RoomViewSet(_SimpleResourceViewSet):
     def get_object(self):
         return booking_selectors.room_get(clinic=self.clinic, room_id=self.kwargs["pk"])
 
-    def perform_create(self, serializer):
-        _unique_or_400(Room, self.clinic, name=serializer.validated_data["name"])
-        super().perform_create(serializer)
+    def save(self, *, instance, values: dict):
+        return resource_services.room_save(
+            clinic=self.clinic, actor=self.request.user, room=instance, **values
+        )
 
 
 @extend_schema(tags=["booking"])
@@ -152,19 +158,9 @@ class DeviceViewSet(_SimpleResourceViewSet):
     def get_object(self):
         return booking_selectors.device_get(clinic=self.clinic, device_id=self.kwargs["pk"])
 
-    def perform_create(self, serializer):
-        _unique_or_400(
-            Device, self.clinic, serial_number=serializer.validated_data["serial_number"]
-        )
-        super().perform_create(serializer)
-
-
-def _unique_or_400(model, clinic, **values) -> None:
-
-    if model.objects.filter(clinic=clinic, **values).exists():
-        (field,) = values
-        raise ApplicationError(
-            "Already in use.", fields={field: ["Another one in this clinic has this value."]}
+    def save(self, *, instance, values: dict):
+        return resource_services.device_save(
+            clinic=self.clinic, actor=self.request.user, device=instance, **values
         )
 
 
@@ -316,7 +312,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Clin
     def check_in(self, request, pk=None):
         appointment = self.get_object()
         booking.appointment_set_status(
-            appointment=appointment, actor=request.user, status="checked_in"
+            appointment=appointment, actor=request.user, status=AppointmentStatus.CHECKED_IN
         )
         return Response(AppointmentSerializer(self.get_object_by_id(appointment.pk)).data)
 
@@ -325,6 +321,6 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Clin
     def no_show(self, request, pk=None):
         appointment = self.get_object()
         booking.appointment_set_status(
-            appointment=appointment, actor=request.user, status="no_show"
+            appointment=appointment, actor=request.user, status=AppointmentStatus.NO_SHOW
         )
         return Response(AppointmentSerializer(self.get_object_by_id(appointment.pk)).data)

@@ -3,18 +3,57 @@
 Working hours are wall-clock times in the clinic's time zone, so they are turned into
 UTC per local date: on a daylight-saving change day "09:00–17:00" is still 09:00–17:00
 on the clock, and 7 or 9 hours may separate midnight from 09:00 in UTC.
+
+The interval arithmetic (``overlaps``, ``subtract``) and the slot ``STEP`` are shared
+with the calendar layout (``calendar.py``), which works in minutes of a local day.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 Interval = tuple[datetime, datetime]  # aware, half-open [start, end)
 
+#: A practitioner's week: weekday (Monday 0) → wall-clock (start, end) blocks.
+WeeklyHours = Mapping[int, Sequence[tuple[time, time]]]
+
+#: Free slots start every STEP; the calendar rounds "now" up to it, and the forms'
+#: time inputs step by it.
 STEP = timedelta(minutes=15)
+STEP_MINUTES = STEP // timedelta(minutes=1)
+
+
+class _Ordered(Protocol):
+    def __lt__(self, other: Any, /) -> bool: ...
+
+
+T = TypeVar("T", bound=_Ordered)
+
+
+def overlaps(start: T, end: T, busy: Iterable[tuple[T, T]]) -> bool:
+    """Whether half-open [start, end) meets any of the half-open ``busy`` intervals."""
+    return any(b_start < end and start < b_end for b_start, b_end in busy)
+
+
+def subtract(free: Iterable[tuple[T, T]], busy: Iterable[tuple[T, T]]) -> list[tuple[T, T]]:
+    """What is left of the ``free`` intervals once every ``busy`` one is taken out."""
+    left = list(free)
+    for b_start, b_end in busy:
+        out: list[tuple[T, T]] = []
+        for f_start, f_end in left:
+            if not overlaps(f_start, f_end, [(b_start, b_end)]):
+                out.append((f_start, f_end))
+                continue
+            if f_start < b_start:
+                out.append((f_start, b_start))
+            if b_end < f_end:
+                out.append((b_end, f_end))
+        left = out
+    return left
 
 
 @dataclass(frozen=True)
@@ -36,7 +75,7 @@ def working_intervals(
     *,
     date_from: date,
     date_to: date,
-    hours_by_weekday: dict[int, Sequence[tuple[time, time]]],
+    hours_by_weekday: WeeklyHours,
     zone: ZoneInfo,
 ) -> list[Interval]:
     """The practitioner's working time between two local dates (inclusive), in UTC."""
@@ -47,10 +86,6 @@ def working_intervals(
             out.append((local_to_utc(day, start, zone), local_to_utc(day, end, zone)))
         day += timedelta(days=1)
     return sorted(out)
-
-
-def _overlaps(a_start: datetime, a_end: datetime, busy: Iterable[Interval]) -> bool:
-    return any(b_start < a_end and a_start < b_end for b_start, b_end in busy)
 
 
 def free_slots(
@@ -76,14 +111,14 @@ def free_slots(
         start = max(work_start, _ceil_to_step(not_before, step, work_start))
         while start + duration <= work_end:
             end = start + duration
-            if not _overlaps(start, end, practitioner_busy) and (
-                device_id is None or not _overlaps(start, end + device_cleanup, device_busy)
+            if not overlaps(start, end, practitioner_busy) and (
+                device_id is None or not overlaps(start, end + device_cleanup, device_busy)
             ):
                 room_id = None
                 room_ok = rooms_busy is None
                 if rooms_busy is not None:
                     for candidate, busy in rooms_busy.items():
-                        if not _overlaps(start, end, busy):
+                        if not overlaps(start, end, busy):
                             room_id, room_ok = candidate, True
                             break
                 if room_ok:

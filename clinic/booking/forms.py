@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from clinic import selectors
 from clinic.booking import selectors as booking_selectors
-from clinic.booking.availability import local_to_utc
+from clinic.booking.availability import STEP, local_to_utc
 from clinic.booking.models import AppointmentKind, Device, Room, WorkingHours
 from clinic.models import Clinic, Membership, Role
 from treatments.plans.models import TreatmentPlan
@@ -42,7 +42,8 @@ def validate_booking_date(day: date) -> None:
         )
 
 
-_TIME = {"type": "time", "step": "900"}
+#: Start times come in slot steps (15 minutes).
+_TIME = {"type": "time", "step": str(int(STEP.total_seconds()))}
 
 
 def _date_input() -> forms.DateInput:
@@ -304,49 +305,46 @@ class CalendarQueryForm(forms.Form):
 # --- resources (managers) ------------------------------------------------------------
 
 
-class RoomForm(forms.ModelForm):
-    class Meta:
-        model = Room
-        fields = ["name", "is_active"]
-        labels = {"is_active": "In use"}
+def _max_length(model: type, name: str) -> int:
+    return model._meta.get_field(name).max_length
 
-    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+
+class RoomForm(forms.Form):
+    """A room's details; ``room_save`` decides whether they can be saved."""
+
+    name = forms.CharField(max_length=_max_length(Room, "name"))
+    is_active = forms.BooleanField(label="In use", required=False, initial=True)
+
+    def __init__(self, *args: Any, instance: Room | None = None, **kwargs: Any) -> None:
+        if instance is not None:
+            kwargs.setdefault("initial", {"name": instance.name, "is_active": instance.is_active})
         super().__init__(*args, **kwargs)
-        self.clinic = clinic
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        taken = booking_selectors.room_list(clinic=self.clinic).filter(name__iexact=name)
-        if self.instance.pk:
-            taken = taken.exclude(pk=self.instance.pk)
-        if taken.exists():
-            raise forms.ValidationError("Another room already has this name.")
-        return name
 
 
-class DeviceForm(forms.ModelForm):
-    class Meta:
-        model = Device
-        fields = ["name", "kind", "serial_number", "cleanup_minutes", "is_active"]
-        labels = {
-            "serial_number": "Serial number",
-            "cleanup_minutes": "Clean-up minutes",
-            "is_active": "In service",
-        }
-        widgets = {"cleanup_minutes": forms.NumberInput(attrs={"min": 0, "max": 240, "step": 5})}
+class DeviceForm(forms.Form):
+    """A device's details; ``device_save`` decides whether they can be saved."""
 
-    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+    name = forms.CharField(max_length=_max_length(Device, "name"))
+    kind = forms.ChoiceField(choices=Device.Kind.choices, initial=Device.Kind.PEN)
+    serial_number = forms.CharField(
+        label="Serial number", max_length=_max_length(Device, "serial_number")
+    )
+    cleanup_minutes = forms.IntegerField(
+        label="Clean-up minutes",
+        min_value=0,
+        max_value=240,
+        initial=Device._meta.get_field("cleanup_minutes").default,
+        help_text=Device._meta.get_field("cleanup_minutes").help_text,
+        widget=forms.NumberInput(attrs={"step": 5}),
+    )
+    is_active = forms.BooleanField(label="In service", required=False, initial=True)
+
+    def __init__(self, *args: Any, instance: Device | None = None, **kwargs: Any) -> None:
+        if instance is not None:
+            kwargs.setdefault(
+                "initial", {name: getattr(instance, name) for name in self.base_fields}
+            )
         super().__init__(*args, **kwargs)
-        self.clinic = clinic
-
-    def clean_serial_number(self) -> str:
-        serial = self.cleaned_data["serial_number"].strip()
-        taken = booking_selectors.device_list(clinic=self.clinic).filter(serial_number=serial)
-        if self.instance.pk:
-            taken = taken.exclude(pk=self.instance.pk)
-        if taken.exists():
-            raise forms.ValidationError("Another device already has this serial number.")
-        return serial
 
 
 class PractitionerCreateForm(forms.Form):

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 from clinic.models import Client, Clinic, Membership
 from common.models import TimeStampedModel
@@ -85,6 +86,12 @@ class TimeOff(models.Model):
         return f"{self.practitioner} away {self.start:%Y-%m-%d %H:%M}–{self.end:%Y-%m-%d %H:%M}"
 
 
+#: Said when a room's name or a device's serial number is already in use at the clinic
+#: (by the database constraint, the resource services, the API and the pages alike).
+ROOM_NAME_TAKEN = "Another room in this clinic already has this name."
+DEVICE_SERIAL_TAKEN = "Another device in this clinic already has this serial number."
+
+
 class Room(TimeStampedModel):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="rooms")
     name = models.CharField(max_length=100)
@@ -93,7 +100,13 @@ class Room(TimeStampedModel):
     class Meta:
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["clinic", "name"], name="room_clinic_name"),
+            # "Room 1" and "room 1" are the same room to the people booking it.
+            models.UniqueConstraint(
+                "clinic",
+                Lower("name"),
+                name="room_clinic_name_ci",
+                violation_error_message=ROOM_NAME_TAKEN,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -119,8 +132,12 @@ class Device(TimeStampedModel):
     class Meta:
         ordering = ["name", "id"]
         constraints = [
+            # Serial numbers are read off the device and typed in any case.
             models.UniqueConstraint(
-                fields=["clinic", "serial_number"], name="device_clinic_serial"
+                "clinic",
+                Lower("serial_number"),
+                name="device_clinic_serial_ci",
+                violation_error_message=DEVICE_SERIAL_TAKEN,
             ),
         ]
 
@@ -143,6 +160,44 @@ class AppointmentStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
     NO_SHOW = "no_show", "No-show"
+
+    def can_change_to(self, status: str) -> bool:
+        """Whether an appointment in this status may change to ``status`` (STATUS_CHANGES)."""
+        return status in STATUS_CHANGES[self]
+
+    @property
+    def can_be_moved(self) -> bool:
+        """Whether an appointment in this status may be rescheduled or changed."""
+        return self in MOVABLE_STATUSES
+
+
+#: Which status an appointment may change to, from each status: the one table that the
+#: services, the pages (which buttons show) and the API obey. Cancelling and completing
+#: have their own services (a reason; signing the session record), the rest are plain
+#: status changes (``appointment_set_status``).
+STATUS_CHANGES: dict[str, frozenset[str]] = {
+    AppointmentStatus.BOOKED: frozenset(
+        {
+            AppointmentStatus.CHECKED_IN,
+            AppointmentStatus.NO_SHOW,
+            AppointmentStatus.CANCELLED,
+            AppointmentStatus.COMPLETED,
+        }
+    ),
+    AppointmentStatus.CHECKED_IN: frozenset(
+        {
+            AppointmentStatus.BOOKED,  # undo a check-in made by mistake
+            AppointmentStatus.CANCELLED,
+            AppointmentStatus.COMPLETED,
+        }
+    ),
+    AppointmentStatus.COMPLETED: frozenset(),
+    AppointmentStatus.CANCELLED: frozenset(),
+    AppointmentStatus.NO_SHOW: frozenset(),
+}
+
+#: Only a booked appointment may be moved: once the client is checked in, it is under way.
+MOVABLE_STATUSES = frozenset({AppointmentStatus.BOOKED})
 
 
 #: Statuses that occupy the practitioner, room and device (the exclusion constraints'
@@ -237,6 +292,19 @@ class Appointment(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    def can_change_to(self, status: str) -> bool:
+        """Whether this appointment may change to ``status`` now (STATUS_CHANGES)."""
+        return AppointmentStatus(self.status).can_change_to(status)
+
+    @property
+    def can_be_moved(self) -> bool:
+        return AppointmentStatus(self.status).can_be_moved
+
+    @property
+    def next_statuses(self) -> dict[str, bool]:
+        """``{status: allowed}`` for templates: ``appointment.next_statuses.checked_in``."""
+        return {s.value: self.can_change_to(s) for s in AppointmentStatus}
 
     @property
     def screening_needs_review(self) -> bool:

@@ -45,6 +45,14 @@ def practitioner_get(*, clinic: Clinic, practitioner_id: object) -> Practitioner
     return _get(practitioner_list(clinic=clinic), practitioner_id, "practitioner")
 
 
+def practitioner_week(practitioner: Practitioner) -> dict[int, list[tuple[time, time]]]:
+    """Weekday → the practitioner's wall-clock working blocks (prefetched by practitioner_list)."""
+    hours: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for block in practitioner.working_hours.all():
+        hours[block.weekday].append((block.start, block.end))
+    return dict(hours)
+
+
 def room_list(*, clinic: Clinic) -> QuerySet[Room]:
     return Room.objects.filter(clinic=clinic)
 
@@ -130,11 +138,11 @@ def availability_search(
         )
     now = now or timezone.now()
     zone = clinic.zone
-    hours: dict[int, list[tuple[time, time]]] = defaultdict(list)
-    for block in practitioner.working_hours.all():  # prefetched by practitioner_list
-        hours[block.weekday].append((block.start, block.end))
     working = availability.working_intervals(
-        date_from=date_from, date_to=date_to, hours_by_weekday=hours, zone=zone
+        date_from=date_from,
+        date_to=date_to,
+        hours_by_weekday=practitioner_week(practitioner),
+        zone=zone,
     )
     if not working:
         return []

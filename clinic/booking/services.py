@@ -1,14 +1,15 @@
-"""Booking services and selectors: resources, appointments, availability.
+"""Booking services: appointments (book, reschedule, cancel, status changes).
 
-Writes are one transaction each and audited; reads take the clinic. The database
-refuses double bookings (migration 0003); the checks here name what is taken and
-serialise writers on SQLite.
+Writes are one transaction each and audited. The database refuses double bookings
+(migration 0003); the checks here name what is taken and serialise writers on SQLite.
+Which status may follow which is the model's table (``STATUS_CHANGES``). Rooms, devices
+and practitioners' hours are written by ``resource_services``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -25,12 +26,10 @@ from clinic.booking.models import (
     Device,
     Practitioner,
     Room,
-    TimeOff,
-    WorkingHours,
 )
 from clinic.booking.notifications import appointment_notify
-from clinic.booking.selectors import appointment_list, practitioner_get
-from clinic.models import Client, Clinic, Membership, Role, User
+from clinic.booking.selectors import appointment_list
+from clinic.models import Client, Clinic, User
 from common.audit import audit_record
 from common.errors import ApplicationError, Conflict, NotFound
 from treatments.plans.models import TreatmentPlan
@@ -56,7 +55,8 @@ class IntervalTooShort(Conflict):
     code = "interval_too_short"
 
 
-def _audit(actor: User, action: str, obj, clinic_id: int, **detail: Any) -> None:
+def audit(actor: User, action: str, obj, clinic_id: int, **detail: Any) -> None:
+    """One audit event for a booking write (field names in ``detail``, never values)."""
     audit_record(
         actor=actor,
         action=action,
@@ -66,73 +66,6 @@ def _audit(actor: User, action: str, obj, clinic_id: int, **detail: Any) -> None
         client_id=getattr(obj, "client_id", None),
         detail=detail,
     )
-
-
-def _check_hours(hours: list[dict[str, Any]]) -> list[tuple[int, time, time]]:
-    blocks = sorted((h["weekday"], h["start"], h["end"]) for h in hours)
-    errors = []
-    for index, (weekday, start, end) in enumerate(blocks):
-        if end <= start:
-            errors.append(f"Block {index + 1}: the end must be after the start.")
-        if index and blocks[index - 1][0] == weekday and blocks[index - 1][2] > start:
-            errors.append(f"Block {index + 1}: overlaps the previous block on the same day.")
-    if errors:
-        raise ApplicationError("Working hours are not valid.", fields={"working_hours": errors})
-    return blocks
-
-
-@transaction.atomic
-def practitioner_save(
-    *,
-    clinic: Clinic,
-    actor: User,
-    practitioner: Practitioner | None = None,
-    membership: Membership | None = None,
-    display_name: str | None = None,
-    is_bookable: bool | None = None,
-    working_hours: list[dict[str, Any]] | None = None,
-) -> Practitioner:
-    if practitioner is None:
-        if membership is None or membership.clinic_id != clinic.pk:
-            raise NotFound("No such staff member.")
-        if membership.role != Role.PRACTITIONER:
-            raise ApplicationError(
-                "Only practitioners can be booked.",
-                fields={"membership": ["This staff member is not a practitioner."]},
-            )
-        if Practitioner.objects.filter(membership=membership).exists():
-            raise Conflict("This practitioner already has a booking profile.", code="exists")
-        practitioner = Practitioner(
-            clinic=clinic,
-            membership=membership,
-            display_name=display_name or membership.user.full_name,
-        )
-    if display_name is not None:
-        practitioner.display_name = display_name
-    if is_bookable is not None:
-        practitioner.is_bookable = is_bookable
-    practitioner.save()
-    if working_hours is not None:
-        blocks = _check_hours(working_hours)
-        practitioner.working_hours.all().delete()
-        WorkingHours.objects.bulk_create(
-            WorkingHours(practitioner=practitioner, weekday=w, start=s, end=e) for w, s, e in blocks
-        )
-    _audit(actor, "update", practitioner, clinic.pk)
-    return practitioner_get(clinic=clinic, practitioner_id=practitioner.pk)
-
-
-@transaction.atomic
-def time_off_add(
-    *, practitioner: Practitioner, actor: User, start: datetime, end: datetime, reason: str = ""
-) -> TimeOff:
-    if end <= start:
-        raise ApplicationError("The end must be after the start.", fields={"end": ["Too early."]})
-    time_off = TimeOff.objects.create(
-        practitioner=practitioner, start=start, end=end, reason=reason
-    )
-    _audit(actor, "create", time_off, practitioner.clinic_id)
-    return time_off
 
 
 @dataclass(frozen=True)
@@ -339,7 +272,7 @@ def appointment_book(*, clinic: Clinic, actor: User, request: BookingRequest) ->
         created_by=actor,
     )
     _save_guarded(appointment, request)
-    _audit(actor, "create", appointment, clinic.pk, kind=appointment.kind)
+    audit(actor, "create", appointment, clinic.pk, kind=appointment.kind)
     _notify(appointment, "booked")
     return appointment
 
@@ -355,7 +288,7 @@ def appointment_reschedule(
     *, appointment: Appointment, actor: User, changes: dict[str, Any]
 ) -> Appointment:
     locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    if locked.status != AppointmentStatus.BOOKED:
+    if not locked.can_be_moved:
         raise Conflict(
             f"A {locked.get_status_display().lower()} appointment cannot be changed.",
             code="not_reschedulable",
@@ -397,7 +330,7 @@ def appointment_reschedule(
     if moved:
         locked.sequence += 1
     _save_guarded(locked, request)
-    _audit(actor, "update", locked, locked.clinic_id, fields=sorted(changes))
+    audit(actor, "update", locked, locked.clinic_id, fields=sorted(changes))
     if moved:
         _notify(locked, "rescheduled")
     return locked
@@ -406,7 +339,7 @@ def appointment_reschedule(
 @transaction.atomic
 def appointment_cancel(*, appointment: Appointment, actor: User, reason: str) -> Appointment:
     locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    if locked.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN):
+    if not locked.can_change_to(AppointmentStatus.CANCELLED):
         raise Conflict(
             f"A {locked.get_status_display().lower()} appointment cannot be cancelled.",
             code="not_cancellable",
@@ -419,27 +352,29 @@ def appointment_cancel(*, appointment: Appointment, actor: User, reason: str) ->
     locked.cancelled_by = actor
     locked.sequence += 1
     locked.save()
-    _audit(actor, "update", locked, locked.clinic_id, status="cancelled")
+    audit(actor, "update", locked, locked.clinic_id, status="cancelled")
     _notify(locked, "cancelled")
     return locked
 
 
+#: Changes with more to them than the status have their own service: cancelling
+#: (``appointment_cancel``: a reason, the client is told) and completing (signing the
+#: session record).
+_OWN_SERVICE = frozenset({AppointmentStatus.CANCELLED, AppointmentStatus.COMPLETED})
+
+
 @transaction.atomic
 def appointment_set_status(*, appointment: Appointment, actor: User, status: str) -> Appointment:
-    allowed = {
-        AppointmentStatus.CHECKED_IN: {AppointmentStatus.BOOKED},
-        AppointmentStatus.NO_SHOW: {AppointmentStatus.BOOKED},
-        AppointmentStatus.BOOKED: {AppointmentStatus.CHECKED_IN},
-    }
+    """Check in, undo a check-in, or mark a no-show, as the status table allows."""
     locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    if status not in allowed or locked.status not in allowed[status]:
+    if status in _OWN_SERVICE or not locked.can_change_to(status):
         raise Conflict(
             f"Cannot change a {locked.get_status_display().lower()} appointment to {status}.",
             code="invalid_transition",
         )
     locked.status = status
     locked.save(update_fields=["status", "updated_at"])
-    _audit(actor, "update", locked, locked.clinic_id, status=status)
+    audit(actor, "update", locked, locked.clinic_id, status=status)
     return locked
 
 

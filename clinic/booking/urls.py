@@ -1,55 +1,77 @@
-"""Staff pages for booking (see clinic/booking_views.py)."""
+"""Staff pages for booking (clinic/booking/views/)."""
 
 from django.urls import path
 
-from clinic.booking import views
+from clinic.booking.views import appointment, booking_form, calendar, resources
 
 urlpatterns = [
-    path("calendar/", views.CalendarView.as_view(), name="calendar"),
-    path("appointments/new/", views.AppointmentNewView.as_view(), name="appointment-new"),
+    path("calendar/", calendar.CalendarView.as_view(), name="calendar"),
+    path("appointments/new/", booking_form.AppointmentNewView.as_view(), name="appointment-new"),
+    # Partials the booking and rescheduling forms swap in with htmx.
     path(
-        "appointments/<int:pk>/", views.AppointmentDetailView.as_view(), name="appointment-detail"
+        "appointments/new/slots/",
+        booking_form.AppointmentSlotsView.as_view(),
+        name="appointment-new-slots",
+    ),
+    path(
+        "appointments/new/safety/",
+        booking_form.AppointmentSafetyView.as_view(),
+        name="appointment-new-safety",
+    ),
+    path(
+        "appointments/<int:pk>/reschedule/slots/",
+        appointment.AppointmentRescheduleSlotsView.as_view(),
+        name="appointment-reschedule-slots",
+    ),
+    path(
+        "appointments/<int:pk>/",
+        appointment.AppointmentDetailView.as_view(),
+        name="appointment-detail",
     ),
     path(
         "appointments/<int:pk>/reschedule/",
-        views.AppointmentRescheduleView.as_view(),
+        appointment.AppointmentRescheduleView.as_view(),
         name="appointment-reschedule",
     ),
     path(
         "appointments/<int:pk>/status/",
-        views.AppointmentStatusView.as_view(),
+        appointment.AppointmentStatusView.as_view(),
         name="appointment-status",
     ),
     path(
         "appointments/<int:pk>/cancel/",
-        views.AppointmentCancelView.as_view(),
+        appointment.AppointmentCancelView.as_view(),
         name="appointment-cancel",
     ),
-    path("settings/resources/", views.ResourcesView.as_view(), name="resources"),
-    path("settings/resources/rooms/new/", views.RoomEditView.as_view(), name="resource-room-new"),
+    path("settings/resources/", resources.ResourcesView.as_view(), name="resources"),
+    path(
+        "settings/resources/rooms/new/",
+        resources.RoomEditView.as_view(),
+        name="resource-room-new",
+    ),
     path(
         "settings/resources/rooms/<int:pk>/",
-        views.RoomEditView.as_view(),
+        resources.RoomEditView.as_view(),
         name="resource-room-edit",
     ),
     path(
         "settings/resources/devices/new/",
-        views.DeviceEditView.as_view(),
+        resources.DeviceEditView.as_view(),
         name="resource-device-new",
     ),
     path(
         "settings/resources/devices/<int:pk>/",
-        views.DeviceEditView.as_view(),
+        resources.DeviceEditView.as_view(),
         name="resource-device-edit",
     ),
     path(
         "settings/resources/practitioners/new/",
-        views.PractitionerCreateView.as_view(),
+        resources.PractitionerCreateView.as_view(),
         name="resource-practitioner-new",
     ),
     path(
         "settings/resources/practitioners/<int:pk>/",
-        views.PractitionerEditView.as_view(),
+        resources.PractitionerEditView.as_view(),
         name="resource-practitioner-edit",
     ),
 ]

@@ -93,6 +93,48 @@ def test_no_slots_in_the_past():
     assert [s.start.time() for s in slots] == [time(10, 15), time(10, 30)]
 
 
+def test_intervals_are_half_open_so_back_to_back_ones_do_not_overlap():
+    nine, ten, eleven = utc(2026, 3, 9, 9), utc(2026, 3, 9, 10), utc(2026, 3, 9, 11)
+    assert not availability.overlaps(ten, eleven, [(nine, ten)])
+    assert availability.overlaps(nine, eleven, [(ten, utc(2026, 3, 9, 10, 1))])
+    assert not availability.overlaps(nine, ten, [])
+    # The same arithmetic works on minutes of a day (the calendar's).
+    assert availability.overlaps(60, 120, [(119, 180)])
+    assert not availability.overlaps(60, 120, [(120, 180)])
+
+
+def test_subtract_leaves_what_is_free_around_busy_intervals():
+    free = [(540, 720), (780, 1020)]  # 09:00–12:00, 13:00–17:00
+    busy = [(600, 660), (700, 800), (1000, 1100)]
+    assert availability.subtract(free, busy) == [(540, 600), (660, 700), (800, 1000)]
+    assert availability.subtract(free, []) == free
+    assert availability.subtract(free, [(0, 1440)]) == []
+    # Touching is not taking.
+    assert availability.subtract([(540, 600)], [(600, 660), (480, 540)]) == [(540, 600)]
+
+
+def test_the_calendar_offers_free_time_from_the_same_step_as_the_first_free_slot():
+    from clinic.booking import calendar
+
+    day = date(2026, 3, 9)
+    now = utc(2026, 3, 9, 10, 7)
+    slots = availability.free_slots(
+        working=[(utc(2026, 3, 9, 9), utc(2026, 3, 9, 17))],
+        practitioner_busy=[],
+        duration=timedelta(minutes=30),
+        not_before=now,
+    )
+    layout = calendar.lay_out(
+        [calendar.Column(1, day, hours={0: [(time(9), time(17))]}, bookable=True)],
+        booked=[],
+        zone=LONDON,
+        now=now,
+    )
+    (gap,) = layout.columns[0].items
+    assert slots[0].start == utc(2026, 3, 9, 10, 15)
+    assert gap.start == slots[0].start.astimezone(LONDON).strftime("%H:%M")
+
+
 # --- with the database ----------------------------------------------------------
 
 

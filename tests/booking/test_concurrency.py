@@ -74,3 +74,38 @@ def test_twenty_concurrent_bookings_of_one_slot_give_one_success(clinic, practit
     assert statuses.count(409) == THREADS - 1, results
     assert all(body["code"] == "slot_unavailable" for status, body in results if status == 409)
     assert Appointment.objects.filter(status="booked").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_managers_adding_one_room_name_in_different_cases_at_once_get_one_room(clinic, manager):
+    """Both checks see no such room; the database index lets one in, the other is a 400."""
+    from clinic.booking.models import Room
+
+    token = Token.objects.create(user=manager.user).key
+    names = ["Garden room", "garden ROOM", "GARDEN room", "garden room"]
+    barrier = threading.Barrier(len(names))
+    results: list[tuple[int, dict]] = []
+    lock = threading.Lock()
+
+    def attempt(name: str) -> None:
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        try:
+            barrier.wait(timeout=30)
+            response = api.post("/api/rooms/", {"name": name}, format="json")
+            with lock:
+                results.append((response.status_code, response.json()))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(name,)) for name in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201, 400, 400, 400], results
+    assert all("name" in body["fields"] for status, body in results if status == 400)
+    assert Room.objects.filter(clinic=clinic).count() == 1

@@ -411,3 +411,94 @@ def test_booking_in_the_past_is_refused(api, reception, setup, client_record):
     )
     assert response.status_code == 400
     assert "start" in response.json()["fields"]
+
+
+# --- rooms and devices: unique per clinic, ignoring case ----------------------------------
+
+ROOM_TAKEN = "Another room in this clinic already has this name."
+SERIAL_TAKEN = "Another device in this clinic already has this serial number."
+
+
+def device_payload(**overrides):
+    return {"name": "Dermapen 4", "kind": "pen", "serial_number": "DP4-001", **overrides}
+
+
+def test_a_room_name_in_another_case_is_refused_with_a_400_naming_the_field(api, manager, clinic):
+    client = api(manager)
+    assert client.post("/api/rooms/", {"name": "Garden room"}).status_code == 201
+    for name in ("Garden room", "garden ROOM", "  GARDEN ROOM  "):
+        response = client.post("/api/rooms/", {"name": name})
+        assert response.status_code == 400, name
+        assert response.json()["fields"] == {"name": [ROOM_TAKEN]}
+    assert [r.name for r in clinic.rooms.all()] == ["Garden room"]
+
+
+def test_renaming_a_room_to_another_rooms_name_in_any_case_is_a_400(api, manager, clinic):
+    client = api(manager)
+    client.post("/api/rooms/", {"name": "Room 1"})
+    second = client.post("/api/rooms/", {"name": "Room 2"}).json()
+    response = client.patch(f"/api/rooms/{second['id']}/", {"name": "ROOM 1"}, format="json")
+    assert response.status_code == 400  # was a 500 before the constraint had a service
+    assert response.json()["fields"] == {"name": [ROOM_TAKEN]}
+    assert sorted(r.name for r in clinic.rooms.all()) == ["Room 1", "Room 2"]
+
+
+def test_a_room_may_change_the_case_of_its_own_name(api, manager, clinic):
+    client = api(manager)
+    room = client.post("/api/rooms/", {"name": "garden room"}).json()
+    response = client.patch(f"/api/rooms/{room['id']}/", {"name": "Garden Room"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["name"] == "Garden Room"
+    only_active = client.patch(f"/api/rooms/{room['id']}/", {"is_active": False}, format="json")
+    assert only_active.status_code == 200
+    assert only_active.json() == {"id": room["id"], "name": "Garden Room", "is_active": False}
+
+
+def test_a_serial_number_in_another_case_is_refused_on_post_and_patch(api, manager, clinic):
+    client = api(manager)
+    assert client.post("/api/devices/", device_payload()).status_code == 201
+    duplicate = client.post("/api/devices/", device_payload(name="Spare", serial_number="dp4-001"))
+    assert duplicate.status_code == 400
+    assert duplicate.json()["fields"] == {"serial_number": [SERIAL_TAKEN]}
+    other = client.post("/api/devices/", device_payload(serial_number="DP4-002")).json()
+    patch = client.patch(
+        f"/api/devices/{other['id']}/", {"serial_number": "Dp4-001"}, format="json"
+    )
+    assert patch.status_code == 400
+    assert patch.json()["fields"] == {"serial_number": [SERIAL_TAKEN]}
+    assert sorted(d.serial_number for d in clinic.devices.all()) == ["DP4-001", "DP4-002"]
+
+
+def test_another_clinic_may_use_the_same_room_name_and_serial(api, manager, other_manager, clinic):
+    for who in (manager, other_manager):
+        assert api(who).post("/api/rooms/", {"name": "Room 1"}).status_code == 201
+        assert api(who).post("/api/devices/", device_payload()).status_code == 201
+
+
+def test_the_resource_services_audit_what_changed(manager, clinic):
+    from clinic.booking import resource_services
+    from common.models import AuditEvent
+
+    room = resource_services.room_save(clinic=clinic, actor=manager.user, name=" Room 1 ")
+    assert room.name == "Room 1"
+    resource_services.room_save(
+        clinic=clinic, actor=manager.user, room=room, name="Room 1", is_active=False
+    )
+    events = AuditEvent.objects.filter(object_type="room", object_id=room.pk).order_by("id")
+    assert [(e.action, e.detail["fields"]) for e in events] == [
+        ("create", ["name"]),
+        ("update", ["is_active"]),
+    ]
+
+
+def test_the_database_refuses_a_duplicate_in_another_case_whatever_the_code(clinic):
+    from django.db import IntegrityError, transaction
+
+    from clinic.booking.models import Device, Room
+
+    Room.objects.create(clinic=clinic, name="Room 1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Room.objects.create(clinic=clinic, name="ROOM 1")
+    Device.objects.create(clinic=clinic, name="Pen", serial_number="AB-1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Device.objects.create(clinic=clinic, name="Pen 2", serial_number="ab-1")

@@ -483,6 +483,158 @@ def test_a_slot_search_without_a_practitioner_is_a_400(web, reception, setup):
     assert "Choose a practitioner to find free slots." in page.content.decode()
 
 
+# --- the booking form's partials (htmx) ------------------------------------------------
+
+
+def slot_query(setup, **overrides):
+    query = {
+        "practitioner": setup["practitioner"].pk,
+        "duration": 60,
+        "room": "",
+        "device": "",
+        "date": DAY.isoformat(),
+        "span": "day",
+        "find": "1",
+    }
+    query.update(overrides)
+    return query
+
+
+def test_the_slot_list_partial_lists_free_slots_for_the_form_as_it_is(
+    web, reception, setup, client_record
+):
+    book(setup, client_record, reception, at(DAY, "10:00"), minutes=60)
+    response = web(reception).get(
+        "/appointments/new/slots/", slot_query(setup, client=client_record.pk)
+    )
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "<html" not in content  # a fragment, not the page
+    assert content.lstrip().startswith('<section id="slot-results"')
+    offered = re.findall(r'name="slot" value="2026-03-09T(\d\d:\d\d)\|', content)
+    assert offered[0] == "09:00"
+    assert "10:00" not in offered and "10:30" not in offered
+    assert "11:00" in offered
+    # The chosen slot's sentence is the server's, written on the button.
+    assert 'data-slot-chosen="Start set to 09:00 on Monday 9 March in Room 1."' in content
+    # The summary is announced: swapped out of band into the page's status region.
+    assert re.search(
+        r'<p id="slot-status" hx-swap-oob="innerHTML">\s*<strong>\d+ free slots', content
+    )
+    # Having answered, the list follows the choices above it.
+    assert 'hx-trigger="change from:#id_practitioner' in content
+    assert 'hx-get="/appointments/new/slots/"' in content
+
+
+def test_the_slot_list_partial_puts_the_pages_own_address_in_the_history(
+    web, reception, setup, client_record
+):
+    query = slot_query(
+        setup, client=client_record.pk, csrfmiddlewaretoken="secret", slot="2026-03-09T09:00|1"
+    )
+    query.pop("find")
+    response = web(reception).get("/appointments/new/slots/", query)
+    address = response["HX-Replace-Url"]
+    assert address.startswith("/appointments/new/?")
+    assert f"client={client_record.pk}" in address
+    assert "find=1" in address
+    assert "secret" not in address and "csrfmiddlewaretoken" not in address
+    assert "slot=" not in address
+    # Without JavaScript that address shows the same slots.
+    page = web(reception).get(address)
+    assert page.status_code == 200
+    assert 'name="slot" value="2026-03-09T09:00|' in page.content.decode()
+
+
+def test_a_slot_search_that_cannot_run_says_why_in_the_partial(web, reception, setup):
+    response = web(reception).get("/appointments/new/slots/", slot_query(setup, practitioner=""))
+    # A 200: htmx swaps only successful answers, and the reason must be seen.
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Choose a practitioner to find free slots." in content
+    assert "hx-trigger" not in content  # nothing to keep up to date
+    out_of_range = web(reception).get(
+        "/appointments/new/slots/", slot_query(setup, date="9999-12-31", span="week")
+    )
+    assert "Choose a date between 2000 and 2100." in out_of_range.content.decode()
+
+
+def test_the_rescheduling_partial_offers_slots_of_the_appointments_own_length(
+    web, reception, setup, client_record, clinic
+):
+    appointment = book(setup, client_record, reception, at(DAY, "10:00"), minutes=75)
+    url = f"/appointments/{appointment.pk}/reschedule/slots/"
+    response = web(reception).get(url, slot_query(setup, duration=75))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "of 75 minutes" in content
+    assert f"/appointments/{appointment.pk}/reschedule/?" in response["HX-Replace-Url"]
+    assert f'hx-get="{url}"' in content
+    booking.appointment_cancel(appointment=appointment, actor=reception.user, reason="Ill")
+    assert web(reception).get(url, slot_query(setup, duration=75)).status_code == 409
+
+
+def test_the_safety_partial_judges_the_chosen_client_kind_and_date(
+    web, reception, setup, client_record
+):
+    from common.models import AuditEvent
+
+    screen(client_record, reception)
+    browser = web(reception)
+    query = {"client": client_record.pk, "kind": "treatment", "date": DAY.isoformat()}
+    response = browser.get("/appointments/new/safety/", query)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "<html" not in content
+    assert 'data-eligibility="allowed"' in content
+    assert "Treatment allowed on 9 March 2026" in content
+    assert AuditEvent.objects.filter(
+        object_type="client", client_id=client_record.pk, action="read"
+    ).exists()
+    consultation = browser.get("/appointments/new/safety/", {**query, "kind": "consultation"})
+    assert "Consultations need no screening." in consultation.content.decode()
+    unscreened = ClientFactory(clinic=client_record.clinic)
+    blocked = browser.get("/appointments/new/safety/", {**query, "client": unscreened.pk})
+    assert 'data-eligibility="blocked"' in blocked.content.decode()
+    nobody = browser.get("/appointments/new/safety/", {"kind": "treatment"})
+    assert "Choose a client to see their screening." in nobody.content.decode()
+
+
+def test_the_partials_show_nothing_of_another_clinic(
+    web, other_manager, reception, setup, client_record
+):
+    appointment = book(setup, client_record, reception, at(DAY, "10:00"))
+    browser = web(other_manager)
+    safety = browser.get("/appointments/new/safety/", {"client": client_record.pk})
+    assert safety.status_code == 200
+    assert "Amelia Hughes" not in safety.content.decode()
+    slots = browser.get("/appointments/new/slots/", slot_query(setup))
+    assert 'name="slot"' not in slots.content.decode()
+    assert browser.get(f"/appointments/{appointment.pk}/reschedule/slots/").status_code == 404
+
+
+def test_the_partials_need_a_signed_in_member_of_staff(client, setup):
+    for url in ("/appointments/new/slots/", "/appointments/new/safety/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/login/")
+
+
+def test_the_booking_page_wires_its_partials_and_still_works_without_them(
+    web, reception, setup, client_record
+):
+    page = web(reception).get(f"/appointments/new/?client={client_record.pk}")
+    content = page.content.decode()
+    assert 'hx-get="/appointments/new/safety/"' in content
+    assert 'hx-get="/appointments/new/slots/"' in content
+    # Without JavaScript the same button is a GET of the whole page.
+    assert re.search(r'<button type="submit"[^>]*name="find" value="1" formmethod="get"', content)
+    reschedule = web(reception).get(
+        f"/appointments/{book(setup, client_record, reception, at(DAY, '10:00')).pk}/reschedule/"
+    )
+    assert "/reschedule/slots/" in reschedule.content.decode()
+
+
 # --- an appointment ---------------------------------------------------------------------
 
 
@@ -593,7 +745,7 @@ def test_a_manager_adds_a_room_and_a_device(web, manager, clinic, frozen):
     assert room.is_active
     duplicate = browser.post("/settings/resources/rooms/new/", {"room-name": "garden ROOM"})
     assert duplicate.status_code == 400
-    assert "Another room already has this name." in duplicate.content.decode()
+    assert "Another room in this clinic already has this name." in duplicate.content.decode()
     edit = browser.post(f"/settings/resources/rooms/{room.pk}/", {"name": "Garden room"})
     assert edit.status_code == 302
     room.refresh_from_db()
@@ -610,6 +762,45 @@ def test_a_manager_adds_a_room_and_a_device(web, manager, clinic, frozen):
     )
     assert device.status_code == 302
     assert clinic.devices.get().cleanup_minutes == 20
+
+
+def test_the_resources_page_refuses_a_name_or_serial_in_use_in_any_case(web, manager, clinic):
+    browser = web(manager)
+    RoomFactory(clinic=clinic, name="Room 1")
+    second = RoomFactory(clinic=clinic, name="Room 2")
+    DeviceFactory(clinic=clinic, name="SkinPen", serial_number="SP-100")
+    spare = DeviceFactory(clinic=clinic, name="Spare", serial_number="SP-200")
+    new_device = {
+        "device-name": "Another pen",
+        "device-kind": "pen",
+        "device-serial_number": "sp-100",
+        "device-cleanup_minutes": 15,
+    }
+    added = browser.post("/settings/resources/devices/new/", new_device)
+    assert added.status_code == 400
+    assert "Another device in this clinic already has this serial number." in added.content.decode()
+    # The error is next to the field it is about.
+    assert re.search(
+        r'id="id_device-serial_number".*?class="error[^"]*"[^>]*>[^<]*already has this serial',
+        added.content.decode(),
+        re.S,
+    )
+    renamed = browser.post(f"/settings/resources/rooms/{second.pk}/", {"name": "ROOM 1"})
+    assert renamed.status_code == 400
+    assert "Another room in this clinic already has this name." in renamed.content.decode()
+    assert "Edit room: Room 2" in renamed.content.decode()  # the saved name, not the typed one
+    moved = browser.post(
+        f"/settings/resources/devices/{spare.pk}/",
+        {"name": "Spare", "kind": "pen", "serial_number": "Sp-100", "cleanup_minutes": 15},
+    )
+    assert moved.status_code == 400
+    assert sorted(clinic.rooms.values_list("name", flat=True)) == ["Room 1", "Room 2"]
+    assert sorted(clinic.devices.values_list("serial_number", flat=True)) == ["SP-100", "SP-200"]
+    # A new case of its own name is a change like any other.
+    own = browser.post(f"/settings/resources/rooms/{second.pk}/", {"name": "ROOM 2"})
+    assert own.status_code == 302
+    second.refresh_from_db()
+    assert second.name == "ROOM 2"
 
 
 def test_a_manager_makes_a_practitioner_bookable_and_sets_hours(

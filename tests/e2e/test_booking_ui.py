@@ -130,3 +130,99 @@ def test_reception_books_a_treatment_from_a_free_slot(
     page.get_by_role("link", name=re.compile(r"Next day")).focus()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"date=" + (day + timedelta(days=1)).isoformat()))
+
+
+def test_the_booking_form_follows_each_choice_in_place(
+    signed_in, reception, practitioner, clinic, client_record
+):
+    """The screening panel and the slot list are the server's partials, swapped in by htmx."""
+    day = clinic.local_today() + timedelta(days=7)
+    rivera = practitioner_for(practitioner.membership)
+    RoomFactory(clinic=clinic, name="Room 1")
+    screening_services.screening_take(
+        client=client_record, actor=reception.user, planned_date=day, raw_answers=all_no_answers()
+    )
+    unscreened = ClientFactory(clinic=clinic, first_name="Nia", last_name="Okafor")
+
+    page = signed_in(reception)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto("/appointments/new/")
+    safety = page.locator("#safety")
+    expect(safety).to_contain_text("Choose a client to see their screening")
+    page.evaluate("window.stillTheSamePage = true")
+
+    page.get_by_label("Client", exact=True).select_option(str(client_record.pk))
+    expect(safety.locator('[data-screening-status="clear"]')).to_be_visible()
+    page.get_by_label("Treatment", exact=True).check()
+    page.get_by_label("Date", exact=True).fill(day.isoformat())  # an input and a change
+    expect(safety.locator('[data-eligibility="allowed"]')).to_be_visible()
+    page.get_by_label("Client", exact=True).select_option(str(unscreened.pk))
+    expect(safety.locator('[data-eligibility="blocked"]')).to_be_visible()
+    expect(safety).to_contain_text("Nia Okafor")
+
+    page.get_by_label("Practitioner", exact=True).select_option(str(rivera.pk))
+    page.get_by_label("Duration").select_option("60")
+    page.get_by_role("button", name="Find free slots").click()
+    expect(page.locator(".slots__summary")).to_contain_text("free slots of 60 minutes")
+    expect(page.locator("[data-slot-status]")).to_contain_text("free slots of 60 minutes")
+    assert "find=1" in page.url  # reloading shows the same search, without JavaScript
+    assert "csrfmiddlewaretoken" not in page.url
+    assert page.locator("button.slot").first.inner_text().startswith("09:00")
+
+    # Once shown, the slots follow the choices above them.
+    page.get_by_label("Duration").select_option("30")
+    expect(page.locator(".slots__summary")).to_contain_text("free slots of 30 minutes")
+    last = page.locator("button.slot").last
+    expect(last).to_contain_text("16:30")
+
+    last.click()
+    assert last.get_attribute("aria-pressed") == "true"
+    assert page.get_by_label("Start time").input_value() == "16:30"
+    expect(page.locator("[data-slot-status]")).to_contain_text("Start set to 16:30 on")
+    assert page.evaluate("window.stillTheSamePage") is True  # no page load on the way
+    assert problems == [], problems
+    assert_accessible(page)
+    _shot(page, "booking-form-partials.png")
+
+
+def test_the_booking_form_works_without_javascript(
+    browser, live_server, reception, practitioner, clinic, client_record
+):
+    from tests.factories import PASSWORD
+
+    day = clinic.local_today() + timedelta(days=7)
+    rivera = practitioner_for(practitioner.membership)
+    room = RoomFactory(clinic=clinic, name="Room 1")
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        page.goto("/login/")
+        page.get_by_label("E-mail").fill(reception.user.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/")
+
+        page.goto(f"/appointments/new/?client={client_record.pk}")
+        page.get_by_label("Practitioner", exact=True).select_option(str(rivera.pk))
+        page.get_by_label("Duration").select_option("45")
+        page.get_by_label("Date", exact=True).fill(day.isoformat())
+        page.get_by_role("button", name="Find free slots").click()
+        page.wait_for_url(re.compile(r"find=1"))
+        assert "csrfmiddlewaretoken" not in page.url
+        expect(page.locator(".slots__summary")).to_contain_text("free slots of 45 minutes")
+
+        page.locator('button.slot[data-slot-time="11:15"]').click()
+        page.wait_for_url(re.compile(r"slot="))
+        assert page.get_by_label("Start time").input_value() == "11:15"
+        assert page.get_by_label(re.compile(r"^Room")).input_value() == str(room.pk)
+        page.get_by_role("button", name="Book appointment").click()
+        page.wait_for_url(re.compile(r"/appointments/\d+/$"))
+        assert "Booked: consultation for Amelia Hughes" in page.locator(".messages").inner_text()
+        appointment = Appointment.objects.get(client=client_record)
+        assert appointment.start == local_to_utc(day, time(11, 15), clinic.zone)
+    finally:
+        context.close()

@@ -219,7 +219,7 @@ def session_sign(*, session: TreatmentSession, actor: User) -> TreatmentSession:
     locked.signed_by = actor
     locked.save(update_fields=["status", "signed_at", "signed_by", "updated_at"])
     appointment = Appointment.objects.select_for_update(of=("self",)).get(pk=locked.appointment_id)
-    if appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN):
+    if appointment.can_change_to(AppointmentStatus.COMPLETED):
         appointment.status = AppointmentStatus.COMPLETED
         appointment.save(update_fields=["status", "updated_at"])
     signing.session_signed(locked)  # schedules the aftercare (records/signing.py)
