@@ -57,10 +57,3 @@ def allows(ability: Ability, *, reads_for_all: bool = False) -> type[HasRole]:
 
 class ManagesStaff(HasRole):
     ability = Ability.MANAGE_STAFF
-
-
-class ManagerWritesStaffReads(HasRole):
-    """Every role reads; only those who publish clinical data create or change it."""
-
-    ability = Ability.PUBLISH
-    safe_methods_for_all = True

@@ -18,12 +18,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
+from clinic.roles import Ability
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError
 
 
 class VersionPublishView(ClinicStaffMixin, View):
-    manager_only = True
+    required_ability = Ability.PUBLISH
     template_name = ""
     success_url_name = ""
     #: After "Version N published." — what the new version means for existing records.

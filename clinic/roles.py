@@ -72,6 +72,21 @@ def abilities_of(membership: HasRole | None) -> dict[str, bool]:
     return {ability.value: can(membership, ability) for ability in Ability}
 
 
+_DENIED = {
+    Ability.MANAGE_STAFF: "Only managers manage the staff.",
+    Ability.MANAGE_RESOURCES: "Only managers set up rooms, devices and practitioners.",
+    Ability.PUBLISH: "Only managers publish clinical rules, protocols and texts.",
+    Ability.PLAN: "Only practitioners and managers plan courses.",
+    Ability.RECORD: "Only practitioners and managers record treatment sessions.",
+    Ability.REVIEW_SCREENING: "Only a practitioner reviews a screening result.",
+}
+
+
+def denied_message(ability: Ability) -> str:
+    """The sentence a refused staff member reads."""
+    return _DENIED.get(ability, "Your role does not allow this.")
+
+
 def can_manage_staff(membership: HasRole | None) -> bool:
     return can(membership, Ability.MANAGE_STAFF)
 

@@ -22,7 +22,7 @@ from clinic.access import (
 )
 from clinic.forms import ClientForm, StaffAddForm, StaffRoleForm
 from clinic.models import Client, Role
-from clinic.roles import can_manage_staff
+from clinic.roles import Ability, can, denied_message
 from common.errors import ApplicationError, NotFound
 from common.timezones import timezone_choices
 
@@ -30,7 +30,8 @@ from common.timezones import timezone_choices
 class ClinicStaffMixin(LoginRequiredMixin):
     """Signed in and on the staff of a clinic; sets ``self.membership`` and ``self.clinic``."""
 
-    manager_only = False
+    #: The ability (clinic/roles.py) every request to the view needs, if any.
+    required_ability: Ability | None = None
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -38,8 +39,8 @@ class ClinicStaffMixin(LoginRequiredMixin):
         self.membership = request_membership(request)
         if self.membership is None:
             return render(request, "clinic/no_clinic.html", status=403)
-        if self.manager_only and not can_manage_staff(self.membership):
-            raise PermissionDenied("Only managers can do this.")
+        if self.required_ability is not None and not can(self.membership, self.required_ability):
+            raise PermissionDenied(denied_message(self.required_ability))
         self.clinic = self.membership.clinic
         return super().dispatch(request, *args, **kwargs)
 
@@ -151,7 +152,7 @@ class ClientEditView(ClinicStaffMixin, View):
 
 
 class StaffView(ClinicStaffMixin, View):
-    manager_only = True
+    required_ability = Ability.MANAGE_STAFF
 
     def get(self, request, form=None, status=200):
         return render(
@@ -183,7 +184,7 @@ class StaffView(ClinicStaffMixin, View):
 
 
 class StaffEditView(ClinicStaffMixin, View):
-    manager_only = True
+    required_ability = Ability.MANAGE_STAFF
 
     def post(self, request, pk):
         try:

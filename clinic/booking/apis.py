@@ -31,7 +31,8 @@ from clinic.booking.serializers import (
     TimeOffSerializer,
 )
 from clinic.models import Membership
-from clinic.permissions import ManagerWritesStaffReads
+from clinic.permissions import allows
+from clinic.roles import Ability
 from common.errors import NotFound
 
 
@@ -48,7 +49,7 @@ class PractitionerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Cli
     """Bookable practitioners with their working hours. Managers create and change them."""
 
     serializer_class = PractitionerSerializer
-    permission_classes = [ManagerWritesStaffReads]
+    permission_classes = [allows(Ability.MANAGE_RESOURCES, reads_for_all=True)]
     queryset = Practitioner.objects.none()
 
     def get_queryset(self):
@@ -110,7 +111,7 @@ class _SimpleResourceViewSet(
 ):
     """List, read, add (POST) and change (PATCH) through one service per resource."""
 
-    permission_classes = [ManagerWritesStaffReads]
+    permission_classes = [allows(Ability.MANAGE_RESOURCES, reads_for_all=True)]
     selector = None
 
     def get_queryset(self):

@@ -33,7 +33,7 @@ from clinic.models import Client, Clinic, User
 from common.audit import audit_record
 from common.errors import ApplicationError, Conflict, NotFound
 from treatments.plans.models import TreatmentPlan
-from treatments.plans.selectors import plan_active_newest
+from treatments.plans.selectors import plan_for_treatment
 from treatments.screening.selectors import treatment_eligibility
 
 #: Minimum days between two treatments of a client when no treatment plan sets it.
@@ -181,7 +181,7 @@ def _check_plan(clinic: Clinic, req: BookingRequest, *, newly_chosen: bool) -> N
 def _check_interval(clinic: Clinic, req: BookingRequest, exclude_id: int | None) -> None:
 
     # The appointment's plan, else the client's newest active plan, else the default.
-    plan = req.treatment_plan or plan_active_newest(client=req.client)
+    plan = plan_for_treatment(client=req.client, plan=req.treatment_plan)
     interval = timedelta(days=plan.interval_days) if plan else DEFAULT_TREATMENT_INTERVAL
     nearby = Appointment.objects.filter(
         client=req.client,

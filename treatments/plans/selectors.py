@@ -86,11 +86,6 @@ def plan_for_treatment(
     )
 
 
-def plan_active_newest(*, client: Client) -> TreatmentPlan | None:
-    """The client's newest active plan (booking's interval check; see plan_for_treatment)."""
-    return plan_for_treatment(client=client)
-
-
 def plan_interval_days_for(*, client: Client, plan: TreatmentPlan | None = None) -> int | None:
     """Minimum days between two treatments of ``client``; None: no plan says (use the default)."""
     course = plan_for_treatment(client=client, plan=plan)

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import selectors as clinic_selectors
-from clinic.permissions import ManagerWritesStaffReads, allows
+from clinic.permissions import allows
 from clinic.roles import Ability
 from common.errors import ApplicationError
 from common.fields import EARLIEST, LATEST
@@ -179,7 +179,7 @@ class RuleSetListApi(GenericAPIView):
     """The clinic's rule-set versions, newest first. Managers publish a new version."""
 
     serializer_class = RuleSetSerializer
-    permission_classes = [ManagerWritesStaffReads]
+    permission_classes = [allows(Ability.PUBLISH, reads_for_all=True)]
     queryset = RuleSet.objects.none()
 
     @extend_schema(responses={200: RuleSetSerializer(many=True)})

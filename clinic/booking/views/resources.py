@@ -14,12 +14,13 @@ from clinic.booking import selectors as booking_selectors
 from clinic.booking.forms import DeviceForm, PractitionerCreateForm, RoomForm, WorkingHoursForm
 from clinic.booking.models import Device, Practitioner, Room
 from clinic.booking.views.common import not_found, service_error
+from clinic.roles import Ability
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError, NotFound
 
 
 class ResourcesView(ClinicStaffMixin, View):
-    manager_only = True
+    required_ability = Ability.MANAGE_RESOURCES
 
     def get(self, request):
         return _resources_page(request, self.clinic)
@@ -66,7 +67,7 @@ def _hours_summary(practitioner: Practitioner) -> str:
 class _ResourceEditView(ClinicStaffMixin, View):
     """Add (POST to the list page's form) or edit one room or device, through its service."""
 
-    manager_only = True
+    required_ability = Ability.MANAGE_RESOURCES
     form_class: type[RoomForm] | type[DeviceForm]
     noun = ""
     prefix = ""
@@ -145,7 +146,7 @@ class DeviceEditView(_ResourceEditView):
 
 
 class PractitionerCreateView(ClinicStaffMixin, View):
-    manager_only = True
+    required_ability = Ability.MANAGE_RESOURCES
 
     def post(self, request):
         form = PractitionerCreateForm(request.POST, clinic=self.clinic, prefix="practitioner")
@@ -169,7 +170,7 @@ class PractitionerCreateView(ClinicStaffMixin, View):
 
 
 class PractitionerEditView(ClinicStaffMixin, View):
-    manager_only = True
+    required_ability = Ability.MANAGE_RESOURCES
     template_name = "booking/practitioner_form.html"
 
     def get_practitioner(self, pk) -> Practitioner:
