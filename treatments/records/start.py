@@ -122,7 +122,7 @@ def _start_gates(
                 action="open_session",
             )
         )
-    elif appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN):
+    elif not appointment.can_change_to(AppointmentStatus.COMPLETED):  # done, cancelled, no-show
         blockers.append(
             StartBlocker(
                 "appointment_not_active",
@@ -342,7 +342,7 @@ def session_start(
             "A session was already started for this appointment.", code="already_started"
         ) from exc
     SessionArea.objects.bulk_create(_default_areas(session=session, plan=plan, previous=previous))
-    if appointment.status == AppointmentStatus.BOOKED:
+    if appointment.can_change_to(AppointmentStatus.CHECKED_IN):
         appointment.status = AppointmentStatus.CHECKED_IN
         appointment.save(update_fields=["status", "updated_at"])
     audit_session(
