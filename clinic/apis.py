@@ -8,10 +8,10 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from clinic import selectors, services
+from clinic.authentication import LoginRateThrottle
 from clinic.models import Client, Membership
 from clinic.permissions import ManagesStaff
 from clinic.serializers import (
@@ -31,8 +31,7 @@ class TokenApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = [LoginRateThrottle]
 
     @extend_schema(
         request=TokenRequestSerializer,
