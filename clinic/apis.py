@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import selectors, services
-from clinic.authentication import LoginRateThrottle
+from clinic.authentication import ApiTokenAuthentication, LoginRateThrottle
 from clinic.models import Client, Membership
 from clinic.permissions import ManagesStaff
 from clinic.serializers import (
@@ -27,7 +26,10 @@ from common.schema import ErrorSerializer
 
 
 class TokenApi(APIView):
-    """Exchange an e-mail address and password for an API token."""
+    """Exchange an e-mail address and password for an API token.
+
+    Every call issues a new token; it expires after `API_TOKEN_TTL_HOURS` (10 by default).
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -43,7 +45,7 @@ class TokenApi(APIView):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(
-            request,
+            request._request,
             username=serializer.validated_data["email"].lower(),
             password=serializer.validated_data["password"],
         )
@@ -52,8 +54,32 @@ class TokenApi(APIView):
                 "Unable to sign in with that e-mail address and password.",
                 code="invalid_credentials",
             )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        instance, token = services.api_token_issue(user=user)
+        return Response(TokenResponseSerializer({"token": token, "expiry": instance.expiry}).data)
+
+
+class LogoutApi(APIView):
+    """Revoke the token this request was made with."""
+
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllApi(APIView):
+    """Revoke every token of the signed-in account (every device and integration)."""
+
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        services.api_tokens_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(

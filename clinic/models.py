@@ -68,6 +68,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def save(self, *args, **kwargs) -> None:
+        # A new password (reset, set-password link, admin, changepassword) ends every API
+        # token the account holds; Django's session hash already ends its other sessions.
+        # ``_password`` is set by set_password() only, not by a hasher upgrade at login.
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            self.auth_token_set.all().delete()
+
     def clean(self) -> None:
         super().clean()
         self.email = self.email.strip().lower()

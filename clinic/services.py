@@ -11,6 +11,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from knox.models import AuthToken
 
 from clinic.models import Client, Clinic, Membership, Role, User
 from common.audit import audit_record
@@ -168,9 +169,13 @@ def staff_update(
         )
         if managers_left == 0:
             raise Conflict("A clinic needs at least one active manager.", code="last_manager")
+    deactivated = locked.is_active and not new_active
     locked.role = new_role
     locked.is_active = new_active
     locked.save(update_fields=["role", "is_active", "updated_at"])
+    if deactivated:
+        # A token is not tied to one clinic: the person signs in again for the others.
+        api_tokens_revoke(user=locked.user)
     audit_record(
         actor=actor,
         action="update",
@@ -180,3 +185,15 @@ def staff_update(
         detail={"role": new_role, "is_active": new_active},
     )
     return locked
+
+
+def api_token_issue(*, user: User) -> tuple[AuthToken, str]:
+    """A new API token for one sign-in: only its hash is stored; it expires after
+    ``API_TOKEN_TTL_HOURS``. Returns the row and the token, shown this once."""
+    return AuthToken.objects.create(user=user)
+
+
+def api_tokens_revoke(*, user: User) -> int:
+    """End every API token of the account (logout everywhere, removal from a clinic)."""
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    return deleted

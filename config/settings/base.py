@@ -5,6 +5,7 @@ With none set, the project runs on an embedded default: SQLite, e-mail written t
 files under ``var/mail`` and a Celery broker on the local file system (no server).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -29,7 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -188,7 +189,7 @@ if TRUSTED_PROXY_COUNT < 0:
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "clinic.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["clinic.permissions.IsClinicStaff"],
@@ -203,6 +204,17 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"login": env.str("DJANGO_LOGIN_THROTTLE", default="20/min")},
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+# API tokens (django-rest-knox): one per sign-in, stored as a hash, expiring after a
+# working day; "Authorization: Token <token>" as before.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=10)
+if API_TOKEN_TTL_HOURS <= 0:
+    raise environ.ImproperlyConfigured("API_TOKEN_TTL_HOURS must be positive.")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 
 SPECTACULAR_SETTINGS = {
