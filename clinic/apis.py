@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic import selectors, services
+from clinic import lockout, selectors, services
 from clinic.authentication import ApiTokenAuthentication, LoginRateThrottle
 from clinic.models import Client, Membership
 from clinic.permissions import ManagesStaff
@@ -37,7 +42,16 @@ class TokenApi(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: TokenResponseSerializer, 400: ErrorSerializer},
+        responses={
+            200: TokenResponseSerializer,
+            400: ErrorSerializer,
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="`locked_out`: too many failed sign-ins for the account or from "
+                "the address (wait for the cool-off or ask a manager to unlock it); "
+                "`throttled`: too many requests from the address.",
+            ),
+        },
         tags=["auth"],
         auth=[],
     )
@@ -50,6 +64,8 @@ class TokenApi(APIView):
             password=serializer.validated_data["password"],
         )
         if user is None or not user.is_active:
+            if lockout.locked_out(request._request):
+                raise ApplicationError(lockout.locked_message(), code="locked_out", status_code=429)
             raise ApplicationError(
                 "Unable to sign in with that e-mail address and password.",
                 code="invalid_credentials",

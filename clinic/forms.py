@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from clinic import lockout
 from clinic.models import Client, Role, SkinConcern
 from common.timezones import timezone_names
 
@@ -22,6 +23,14 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if lockout.locked_out(self.request):
+                raise forms.ValidationError(lockout.locked_message(), code="locked_out") from None
+            raise
 
 
 class ClientForm(forms.ModelForm):

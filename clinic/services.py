@@ -13,6 +13,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from knox.models import AuthToken
 
+from clinic import lockout
 from clinic.models import Client, Clinic, Membership, Role, User
 from common.audit import audit_record
 from common.errors import ApplicationError, Conflict
@@ -187,9 +188,32 @@ def staff_update(
     return locked
 
 
+@transaction.atomic
+def staff_unlock(*, membership: Membership, actor: User) -> bool:
+    """Let a staff member sign in again before the cool-off ends (audited).
+
+    Returns whether the account had failed sign-ins to forget.
+    """
+    forgotten = lockout.forget_failures(membership.user.email)
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="membership",
+        object_id=membership.pk,
+        clinic_id=membership.clinic_id,
+        detail={"unlocked": True},
+    )
+    return forgotten > 0
+
+
 def api_token_issue(*, user: User) -> tuple[AuthToken, str]:
-    """A new API token for one sign-in: only its hash is stored; it expires after
-    ``API_TOKEN_TTL_HOURS``. Returns the row and the token, shown this once."""
+    """A new API token for a sign-in that gave the right password.
+
+    Only its hash is stored; it expires after ``API_TOKEN_TTL_HOURS``. The account's
+    failed sign-ins are forgotten, as after a sign-in on the login page. Returns the row
+    and the token, which is shown this once.
+    """
+    lockout.forget_failures(user.email)
     return AuthToken.objects.create(user=user)
 
 

@@ -28,4 +28,5 @@ urlpatterns = [
     path("clients/<int:pk>/edit/", views.ClientEditView.as_view(), name="client-edit"),
     path("staff/", views.StaffView.as_view(), name="staff"),
     path("staff/<int:pk>/", views.StaffEditView.as_view(), name="staff-edit"),
+    path("staff/<int:pk>/unlock/", views.StaffUnlockView.as_view(), name="staff-unlock"),
 ]

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from clinic import selectors, services
+from clinic import lockout, selectors, services
 from clinic.access import (
     SESSION_KEY,
     request_membership,
@@ -154,11 +154,13 @@ class StaffView(ClinicStaffMixin, View):
     manager_only = True
 
     def get(self, request, form=None, status=200):
+        staff = list(selectors.staff_list(clinic=self.clinic))
         return render(
             request,
             "clinic/staff.html",
             {
-                "staff": selectors.staff_list(clinic=self.clinic),
+                "staff": staff,
+                "locked": lockout.locked_usernames(m.user.email for m in staff),
                 "form": form or StaffAddForm(),
                 "roles": Role.choices,
             },
@@ -205,4 +207,19 @@ class StaffEditView(ClinicStaffMixin, View):
             messages.error(request, exc.detail)
         else:
             messages.success(request, f"{membership.user} updated.")
+        return redirect("staff")
+
+
+class StaffUnlockView(ClinicStaffMixin, View):
+    """A manager lets a locked-out staff member of their clinic sign in again."""
+
+    manager_only = True
+
+    def post(self, request, pk):
+        try:
+            membership = selectors.staff_get(clinic=self.clinic, membership_id=pk)
+        except NotFound as exc:
+            raise Http404(exc.detail) from exc
+        services.staff_unlock(membership=membership, actor=request.user)
+        messages.success(request, f"{membership.user} can sign in again.")
         return redirect("staff")
