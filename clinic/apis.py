@@ -20,6 +20,8 @@ from clinic.models import Client, Membership
 from clinic.permissions import ManagesStaff
 from clinic.serializers import (
     ClientSerializer,
+    InvitationAcceptSerializer,
+    InvitationSerializer,
     StaffCreateSerializer,
     StaffSerializer,
     StaffUpdateSerializer,
@@ -192,17 +194,23 @@ class StaffViewSet(
             clinic=self.request.membership.clinic, membership_id=self.kwargs["pk"]
         )
 
-    @extend_schema(request=StaffCreateSerializer, responses={201: StaffSerializer})
+    @extend_schema(
+        request=StaffCreateSerializer,
+        responses={201: InvitationSerializer},
+        description="Invite a person by e-mail. They join the staff once they accept the "
+        "e-mailed link (valid 7 days); the answer is the same whether or not the address "
+        "already has an account.",
+    )
     def create(self, request, *args, **kwargs):
         data = StaffCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.staff_add(
+        invitation = services.invitation_create(
             clinic=request.membership.clinic,
             actor=request.user,
-            request=request,
+            request=request._request,
             **data.validated_data,
         )
-        return Response(StaffSerializer(membership).data, status=status.HTTP_201_CREATED)
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=StaffUpdateSerializer, responses={200: StaffSerializer})
     def partial_update(self, request, *args, **kwargs):
@@ -213,3 +221,41 @@ class StaffViewSet(
             membership=membership, actor=request.user, **data.validated_data
         )
         return Response(StaffSerializer(membership).data)
+
+
+class InvitationAcceptApi(APIView):
+    """Accept a staff invitation (no login: the token in the path is the proof).
+
+    A new person's account is created with `full_name` and `password`; an existing
+    account must give its own password. A used, expired, revoked or tampered token
+    answers 404.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginRateThrottle]
+
+    @extend_schema(
+        request=InvitationAcceptSerializer,
+        responses={
+            201: StaffSerializer,
+            404: OpenApiResponse(
+                ErrorSerializer, description="The link was used, expired, revoked or tampered."
+            ),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="`locked_out`: too many wrong passwords for the existing account; "
+                "`throttled`: too many requests from the address.",
+            ),
+        },
+        tags=["staff"],
+        auth=[],
+    )
+    def post(self, request, token: str):
+        invitation = services.invitation_open(token=token)
+        data = InvitationAcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.invitation_accept(
+            invitation=invitation, request=request._request, **data.validated_data
+        )
+        return Response(StaffSerializer(membership).data, status=status.HTTP_201_CREATED)

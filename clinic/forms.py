@@ -85,10 +85,53 @@ class ClientForm(forms.ModelForm):
         return cleaned
 
 
-class StaffAddForm(forms.Form):
-    full_name = forms.CharField(max_length=150, label="Full name")
-    email = forms.EmailField(label="E-mail")
+class StaffInviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     role = forms.ChoiceField(choices=Role.choices)
+    full_name = forms.CharField(
+        max_length=150,
+        required=False,
+        label="Name",
+        help_text="For the e-mail's greeting; they choose their own name.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class InvitationNewAccountForm(forms.Form):
+    """Accepting an invitation with a new account: a name and a password."""
+
+    full_name = forms.CharField(
+        max_length=150,
+        label="Your full name",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        help_text="At least 10 characters; not a common password.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label="The password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
+            self.add_error("password_again", "The two passwords differ.")
+        return cleaned
+
+
+class InvitationExistingAccountForm(forms.Form):
+    """Accepting an invitation with an account the address already has: its password."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class StaffRoleForm(forms.Form):

@@ -29,4 +29,19 @@ urlpatterns = [
     path("staff/", views.StaffView.as_view(), name="staff"),
     path("staff/<int:pk>/", views.StaffEditView.as_view(), name="staff-edit"),
     path("staff/<int:pk>/unlock/", views.StaffUnlockView.as_view(), name="staff-unlock"),
+    path(
+        "staff/invitations/<int:pk>/resend/",
+        views.StaffInvitationView.as_view(),
+        {"action": "resend"},
+        name="staff-invitation-resend",
+    ),
+    path(
+        "staff/invitations/<int:pk>/revoke/",
+        views.StaffInvitationView.as_view(),
+        {"action": "revoke"},
+        name="staff-invitation-revoke",
+    ),
+    path(
+        "invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation-accept"
+    ),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -20,7 +21,13 @@ from clinic.access import (
     request_membership,
     request_memberships,
 )
-from clinic.forms import ClientForm, StaffAddForm, StaffRoleForm
+from clinic.forms import (
+    ClientForm,
+    InvitationExistingAccountForm,
+    InvitationNewAccountForm,
+    StaffInviteForm,
+    StaffRoleForm,
+)
 from clinic.models import Client, Role
 from clinic.roles import can_manage_staff
 from common.errors import ApplicationError, NotFound
@@ -161,27 +168,62 @@ class StaffView(ClinicStaffMixin, View):
             {
                 "staff": staff,
                 "locked": lockout.locked_usernames(m.user.email for m in staff),
-                "form": form or StaffAddForm(),
+                "invitations": selectors.invitation_list_open(clinic=self.clinic),
+                "now": timezone.now(),
+                "form": form or StaffInviteForm(),
                 "roles": Role.choices,
             },
             status=status,
         )
 
     def post(self, request):
-        form = StaffAddForm(request.POST)
+        form = StaffInviteForm(request.POST)
         if form.is_valid():
             try:
-                membership = services.staff_add(
+                invitation = services.invitation_create(
                     clinic=self.clinic, actor=request.user, request=request, **form.cleaned_data
                 )
             except ApplicationError as exc:
-                for field, errors in (exc.fields or {"__all__": [exc.detail]}).items():
-                    for error in errors:
-                        form.add_error(None if field == "__all__" else field, error)
+                _form_errors(form, exc)
             else:
-                messages.success(request, f"{membership.user} was added to the staff.")
+                messages.success(
+                    request,
+                    f"Invitation sent to {invitation.email}. They join the staff when they "
+                    "accept it.",
+                )
                 return redirect("staff")
         return self.get(request, form=form, status=400)
+
+
+def _form_errors(form, exc: ApplicationError, rename: dict[str, str] | None = None) -> None:
+    for field, errors in (exc.fields or {"__all__": [exc.detail]}).items():
+        name = (rename or {}).get(field, field)
+        for error in errors:
+            form.add_error(None if name not in form.fields else name, error)
+
+
+class StaffInvitationView(ClinicStaffMixin, View):
+    """Resend or revoke one of the clinic's open invitations."""
+
+    manager_only = True
+
+    def post(self, request, pk, action):
+        try:
+            invitation = selectors.invitation_get(clinic=self.clinic, invitation_id=pk)
+        except NotFound as exc:
+            raise Http404(exc.detail) from exc
+        try:
+            if action == "resend":
+                services.invitation_resend(
+                    invitation=invitation, actor=request.user, request=request
+                )
+                messages.success(request, f"A new link was sent to {invitation.email}.")
+            else:
+                services.invitation_revoke(invitation=invitation, actor=request.user)
+                messages.success(request, f"The invitation to {invitation.email} was revoked.")
+        except ApplicationError as exc:
+            messages.error(request, exc.detail)
+        return redirect("staff")
 
 
 class StaffEditView(ClinicStaffMixin, View):
@@ -223,3 +265,56 @@ class StaffUnlockView(ClinicStaffMixin, View):
         services.staff_unlock(membership=membership, actor=request.user)
         messages.success(request, f"{membership.user} can sign in again.")
         return redirect("staff")
+
+
+class InvitationAcceptView(View):
+    """The invitation's link: join the clinic with a new account or your own (no login)."""
+
+    def dispatch(self, request, token):
+        try:
+            self.invitation = services.invitation_open(token=token)
+        except NotFound:
+            return render(request, "registration/invitation_invalid.html", status=404)
+        self.existing = selectors.account_exists(email=self.invitation.email)
+        return super().dispatch(request, token)
+
+    def _form_class(self):
+        return InvitationExistingAccountForm if self.existing else InvitationNewAccountForm
+
+    def _page(self, request, form, status=200):
+        return render(
+            request,
+            "registration/invitation_accept.html",
+            {
+                "invitation": self.invitation,
+                "clinic": self.invitation.clinic,
+                "existing": self.existing,
+                "form": form,
+            },
+            status=status,
+        )
+
+    def get(self, request, token):
+        initial = {"full_name": self.invitation.full_name} if not self.existing else {}
+        return self._page(request, self._form_class()(initial=initial))
+
+    def post(self, request, token):
+        form = self._form_class()(request.POST)
+        if form.is_valid():
+            try:
+                membership = services.invitation_accept(
+                    invitation=self.invitation,
+                    password=form.cleaned_data["password"],
+                    full_name=form.cleaned_data.get("full_name", ""),
+                    request=request,
+                )
+            except NotFound:
+                return render(request, "registration/invitation_invalid.html", status=404)
+            except ApplicationError as exc:
+                _form_errors(form, exc)
+            else:
+                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+                request.session[SESSION_KEY] = membership.clinic_id
+                messages.success(request, f"Welcome to {membership.clinic.name}.")
+                return redirect("dashboard")
+        return self._page(request, form, status=400)

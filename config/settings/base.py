@@ -218,6 +218,9 @@ AXES_RESET_ON_SUCCESS = True
 # Tries while locked are refused without extending the lock: it ends when it said it would.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 
+# Staff account e-mail (invitations, password resets) goes out through the worker.
+CELERY_TASK_ROUTES = {"clinic.tasks.send_account_email": {"queue": "email"}}
+
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -266,6 +269,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "clinic.models.Role",
+        "InvitationStatusEnum": "clinic.models.Invitation.Status",
         "AppointmentKindEnum": "clinic.booking.models.AppointmentKind",
         "DeviceKindEnum": "clinic.booking.models.Device.Kind",
         "AppointmentStatusEnum": "clinic.booking.models.AppointmentStatus",

@@ -368,28 +368,6 @@ def test_only_managers_manage_staff(api, request, persona):
     assert response.json()["code"] == "permission_denied"
 
 
-def test_manager_adds_staff_who_receive_a_set_password_email(
-    api, manager, mailoutbox, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = api(manager).post(
-            "/api/staff/",
-            {
-                "email": "New.Person@Clinic.example",
-                "full_name": "New Person",
-                "role": "practitioner",
-            },
-        )
-    assert response.status_code == 201, response.json()
-    assert response.json()["email"] == "new.person@clinic.example"
-    membership = Membership.objects.get(pk=response.json()["id"])
-    assert membership.clinic == manager.clinic
-    assert membership.role == Role.PRACTITIONER
-    assert not membership.user.has_usable_password()
-    assert len(mailoutbox) == 1
-    assert "/account/set-password/" in mailoutbox[0].body
-
-
 def test_adding_existing_staff_twice_is_a_409(api, manager, reception):
     response = api(manager).post(
         "/api/staff/",
