@@ -347,7 +347,7 @@ def _send_invitation(invitation: Invitation, request: HttpRequest | None) -> Non
         ),
         "valid_days": Invitation.VALID_FOR.days,
     }
-    _send_account_email_on_commit(
+    account_email_send(
         to=invitation.email,
         subject_template="registration/staff_invite_subject.txt",
         body_template="registration/staff_invite_email.txt",
@@ -361,9 +361,10 @@ def _absolute(path: str, request: HttpRequest | None) -> str:
     return f"{settings.AFTERCARE_BASE_URL.rstrip('/')}{path}"
 
 
-def _send_account_email_on_commit(
+def account_email_send(
     *, to: str, subject_template: str, body_template: str, context: dict[str, Any]
 ) -> None:
+    """Render a staff account e-mail now; the worker sends it after the commit."""
     subject = "".join(render_to_string(subject_template, context).splitlines()).strip()
     body = render_to_string(body_template, context)
 
@@ -443,3 +444,12 @@ def api_tokens_revoke(*, user: User) -> int:
     """End every API token of the account (logout everywhere, removal from a clinic)."""
     deleted, _ = AuthToken.objects.filter(user=user).delete()
     return deleted
+
+
+@transaction.atomic
+def account_password_set(*, user: User) -> None:
+    """After a password reset (or a first password) by e-mailed link: the account's
+    failed sign-ins are forgotten, and it is audited. The new password has already
+    ended the account's API tokens (``User.save``) and other sessions."""
+    lockout.forget_failures(user.email)
+    audit_record(actor=user, action="update", object_type="password", object_id=user.pk)

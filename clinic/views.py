@@ -6,12 +6,13 @@ import zoneinfo
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views import View
 
@@ -318,3 +319,17 @@ class InvitationAcceptView(View):
                 messages.success(request, f"Welcome to {membership.clinic.name}.")
                 return redirect("dashboard")
         return self._page(request, form, status=400)
+
+
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """The e-mailed link to choose a password (forgot password, or an older set-password
+    e-mail). The new password ends the account's API tokens and other sessions."""
+
+    template_name = "registration/set_password.html"
+    success_url = reverse_lazy("login")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.account_password_set(user=form.user)
+        messages.success(self.request, "Your new password is saved. Sign in with it.")
+        return response
