@@ -33,6 +33,7 @@ urlpatterns = [
         views.PasswordSetView.as_view(),
         name="password_reset_confirm",
     ),
+    path("account/session/", views.SessionStatusView.as_view(), name="session-status"),
     path("clinic/switch/", views.SwitchClinicView.as_view(), name="switch-clinic"),
     path("clients/", views.ClientListView.as_view(), name="client-list"),
     path("clients/new/", views.ClientCreateView.as_view(), name="client-create"),

@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -19,6 +19,8 @@ from django.views import View
 from clinic import lockout, selectors, services
 from clinic.access import (
     SESSION_KEY,
+    idle_seconds_left,
+    idle_timeout_seconds,
     request_membership,
     request_memberships,
 )
@@ -333,3 +335,24 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
         services.account_password_set(user=form.user)
         messages.success(self.request, "Your new password is saved. Sign in with it.")
         return response
+
+
+class SessionStatusView(View):
+    """For the idle warning (static/js/app.js): ``{"signed_in", "seconds_left"}``.
+
+    GET asks without counting as activity; POST is "Stay signed in" (the request itself
+    is the activity). A session that already ended answers 401.
+    """
+
+    def get(self, request):
+        request.counts_as_activity = False
+        return self._state(request)
+
+    def post(self, request):
+        return self._state(request, fresh=True)
+
+    def _state(self, request, fresh: bool = False) -> JsonResponse:
+        if not request.user.is_authenticated:
+            return JsonResponse({"signed_in": False, "seconds_left": 0}, status=401)
+        seconds_left = idle_timeout_seconds(request) if fresh else idle_seconds_left(request)
+        return JsonResponse({"signed_in": True, "seconds_left": seconds_left})

@@ -45,6 +45,8 @@ MIDDLEWARE = [
     "common.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files keep their own caching; every other answer is no-store.
+    "clinic.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -52,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "common.middleware.RequestContextMiddleware",
+    "clinic.middleware.IdleTimeoutMiddleware",
     "clinic.middleware.ClinicTimezoneMiddleware",
     # Last: turns a sign-in refused by the lockout into its answer (clinic/lockout.py).
     "axes.middleware.AxesMiddleware",
@@ -135,6 +138,10 @@ MEDIA_URL = "/_private/"  # no URL pattern serves it; see above
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=60 * 60 * 10)
+# Shared clinic computers: closing the browser ends the session; so does idleness
+# (Clinic.idle_timeout_minutes, clinic/middleware.py). The page warns this long before.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+IDLE_WARNING_SECONDS = env.int("IDLE_WARNING_SECONDS", default=60)
 CSRF_COOKIE_HTTPONLY = False  # the small scripts read it for fetch() calls
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
