@@ -341,7 +341,7 @@ class SessionStatusView(View):
     """For the idle warning (static/js/app.js): ``{"signed_in", "seconds_left"}``.
 
     GET asks without counting as activity; POST is "Stay signed in" (the request itself
-    is the activity). A session that already ended answers 401.
+    is the activity). A session that already ended answers ``{"signed_in": false}``.
     """
 
     def get(self, request):
@@ -353,6 +353,6 @@ class SessionStatusView(View):
 
     def _state(self, request, fresh: bool = False) -> JsonResponse:
         if not request.user.is_authenticated:
-            return JsonResponse({"signed_in": False, "seconds_left": 0}, status=401)
+            return JsonResponse({"signed_in": False, "seconds_left": 0})
         seconds_left = idle_timeout_seconds(request) if fresh else idle_seconds_left(request)
         return JsonResponse({"signed_in": True, "seconds_left": seconds_left})
