@@ -303,3 +303,16 @@ def test_only_the_clinics_managers_resend_or_revoke(invite, web, reception, clie
     assert client.post(f"/staff/invitations/{pk}/revoke/").status_code == 404
     assert client.post(f"/staff/invitations/{pk}/resend/").status_code == 404
     assert Invitation.objects.get().status == "pending"
+
+
+def test_the_admin_lists_invitations_without_the_secret_part_of_the_link(invite, client):
+    from tests.factories import UserFactory
+
+    invite("sam@clinic.example")
+    invitation = Invitation.objects.get()
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    assert b"sam@clinic.example" in client.get("/admin/clinic/invitation/").content
+    page = client.get(f"/admin/clinic/invitation/{invitation.pk}/change/")
+    assert page.status_code == 200
+    assert invitation.nonce.encode() not in page.content
