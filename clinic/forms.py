@@ -28,7 +28,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         try:
             return super().clean()
         except forms.ValidationError:
-            if lockout.locked_out(self.request):
+            if self.request is not None and lockout.locked_out(self.request):
                 raise forms.ValidationError(lockout.locked_message(), code="locked_out") from None
             raise
 

@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from knox.models import AuthToken
 
 from common.models import TimeStampedModel
 from common.timezones import validate_timezone
@@ -72,10 +73,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         # A new password (reset, set-password link, admin, changepassword) ends every API
         # token the account holds; Django's session hash already ends its other sessions.
         # ``_password`` is set by set_password() only, not by a hasher upgrade at login.
-        password_changed = self._password is not None and self.pk is not None
+        password_changed = getattr(self, "_password", None) is not None and self.pk is not None
         super().save(*args, **kwargs)
         if password_changed:
-            self.auth_token_set.all().delete()
+            AuthToken.objects.filter(user=self).delete()
 
     def clean(self) -> None:
         super().clean()

@@ -242,6 +242,8 @@ def invitation_open(*, token: str) -> Invitation:
     ``denied`` audit event: many from one address mean someone is guessing. Call it
     outside a transaction, so that the event stays when the caller's work rolls back.
     """
+    invitation: Invitation | None
+    reason: str | None
     try:
         payload = signing.Signer(salt=INVITATION_SALT).unsign_object(token)
         invitation_id, nonce = int(payload["i"]), str(payload["n"])
@@ -437,13 +439,14 @@ def api_token_issue(*, user: User) -> tuple[AuthToken, str]:
     and the token, which is shown this once.
     """
     lockout.forget_failures(user.email)
-    return AuthToken.objects.create(user=user)
+    instance, token = AuthToken.objects.create(user=user)
+    return instance, str(token)
 
 
 def api_tokens_revoke(*, user: User) -> int:
     """End every API token of the account (logout everywhere, removal from a clinic)."""
     deleted, _ = AuthToken.objects.filter(user=user).delete()
-    return deleted
+    return int(deleted)
 
 
 @transaction.atomic

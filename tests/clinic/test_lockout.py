@@ -178,3 +178,15 @@ def test_the_admin_login_of_a_locked_account_shows_the_locked_page(client, recep
     )
     assert response.status_code == 429
     assert LOCKED in response.content
+
+
+def test_behind_a_trusted_proxy_each_client_address_is_counted_apart(client, clinic, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    users = [MembershipFactory(clinic=clinic).user for _ in range(4)]
+    for user in users[:3]:
+        _login(client, user.email, "wrong", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    locked = _login(client, users[3].email, PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert LOCKED in locked.content
+    other = _login(client, users[3].email, PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.6")
+    assert other.status_code == 302
