@@ -198,11 +198,11 @@ class StaffView(ClinicStaffMixin, View):
         return self.get(request, form=form, status=400)
 
 
-def _form_errors(form, exc: ApplicationError, rename: dict[str, str] | None = None) -> None:
+def _form_errors(form, exc: ApplicationError) -> None:
+    """Show a service's refusal on the form: at its field, or above the form."""
     for field, errors in (exc.fields or {"__all__": [exc.detail]}).items():
-        name = (rename or {}).get(field, field)
         for error in errors:
-            form.add_error(None if name not in form.fields else name, error)
+            form.add_error(field if field in form.fields else None, error)
 
 
 class StaffInvitationView(ClinicStaffMixin, View):
