@@ -7,12 +7,16 @@ user's first active membership is used.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
-from clinic.models import Membership
+from clinic.models import Clinic, Membership
 
 SESSION_KEY = "clinic_id"
 HEADER = "HTTP_X_CLINIC"
+#: Session key: when the signed-in person last made a request (seconds since the epoch).
+LAST_ACTIVITY_KEY = "last_activity"
 
 
 def memberships_for(user) -> list[Membership]:
@@ -45,3 +49,33 @@ def request_membership(request: HttpRequest) -> Membership | None:
         chosen = memberships[0]
     request._membership_cache = chosen
     return chosen
+
+
+def forget_membership(request: HttpRequest) -> None:
+    """Drop the cached memberships (after the request's user signed out)."""
+    for name in ("_membership_cache", "_memberships_cache"):
+        if hasattr(request, name):
+            delattr(request, name)
+
+
+def idle_timeout_seconds(request: HttpRequest) -> int:
+    """How long the acting clinic lets a signed-in session sit idle."""
+    membership = request_membership(request)
+    if membership is not None:
+        minutes = membership.clinic.idle_timeout_minutes
+    else:  # an account with no clinic (the admin's): the clinics' default
+        minutes = Clinic._meta.get_field("idle_timeout_minutes").default
+    return minutes * 60
+
+
+def idle_seconds_left(request: HttpRequest) -> int:
+    """Seconds until the session ends for idleness, counted from its last request."""
+    limit = idle_timeout_seconds(request)
+    last = request.session.get(LAST_ACTIVITY_KEY)
+    if last is None:
+        return limit
+    return max(0, int(limit - (timezone.now().timestamp() - last)))
+
+
+def idle_warning_seconds() -> int:
+    return settings.IDLE_WARNING_SECONDS

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from clinic.models import Client, Clinic, Membership, User
+from clinic.models import Client, Clinic, Invitation, Membership, User
 from common.audit import audit_record
 
 
@@ -34,6 +34,30 @@ class ClinicAdmin(admin.ModelAdmin):
     list_display = ("name", "timezone", "email", "phone")
     search_fields = ("name",)
     inlines = [MembershipInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read only: managers invite, resend and revoke on the Staff page (audited)."""
+
+    list_display = (
+        "email",
+        "clinic",
+        "role",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    )
+    list_filter = ("clinic", "role")
+    search_fields = ("email",)
+    exclude = ("nonce",)  # part of the signed link
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Client)

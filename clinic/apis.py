@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from clinic import selectors, services
+from clinic import lockout, selectors, services
+from clinic.authentication import ApiTokenAuthentication, LoginRateThrottle
 from clinic.models import Client, Membership
 from clinic.permissions import ManagesStaff
 from clinic.serializers import (
     ClientSerializer,
+    InvitationAcceptSerializer,
+    InvitationSerializer,
     StaffCreateSerializer,
     StaffSerializer,
     StaffUpdateSerializer,
@@ -27,16 +33,27 @@ from common.schema import ErrorSerializer
 
 
 class TokenApi(APIView):
-    """Exchange an e-mail address and password for an API token."""
+    """Exchange an e-mail address and password for an API token.
+
+    Every call issues a new token; it expires after `API_TOKEN_TTL_HOURS` (10 by default).
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = [LoginRateThrottle]
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: TokenResponseSerializer, 400: ErrorSerializer},
+        responses={
+            200: TokenResponseSerializer,
+            400: ErrorSerializer,
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="`locked_out`: too many failed sign-ins for the account or from "
+                "the address (wait for the cool-off or ask a manager to unlock it); "
+                "`throttled`: too many requests from the address.",
+            ),
+        },
         tags=["auth"],
         auth=[],
     )
@@ -44,17 +61,43 @@ class TokenApi(APIView):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(
-            request,
+            request._request,
             username=serializer.validated_data["email"].lower(),
             password=serializer.validated_data["password"],
         )
         if user is None or not user.is_active:
+            if lockout.locked_out(request._request):
+                raise ApplicationError(lockout.locked_message(), code="locked_out", status_code=429)
             raise ApplicationError(
                 "Unable to sign in with that e-mail address and password.",
                 code="invalid_credentials",
             )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        instance, token = services.api_token_issue(user=user)
+        return Response(TokenResponseSerializer({"token": token, "expiry": instance.expiry}).data)
+
+
+class LogoutApi(APIView):
+    """Revoke the token this request was made with."""
+
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllApi(APIView):
+    """Revoke every token of the signed-in account (every device and integration)."""
+
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        services.api_tokens_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(
@@ -151,17 +194,23 @@ class StaffViewSet(
             clinic=self.request.membership.clinic, membership_id=self.kwargs["pk"]
         )
 
-    @extend_schema(request=StaffCreateSerializer, responses={201: StaffSerializer})
+    @extend_schema(
+        request=StaffCreateSerializer,
+        responses={201: InvitationSerializer},
+        description="Invite a person by e-mail. They join the staff once they accept the "
+        "e-mailed link (valid 7 days); the answer is the same whether or not the address "
+        "already has an account.",
+    )
     def create(self, request, *args, **kwargs):
         data = StaffCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.staff_add(
+        invitation = services.invitation_create(
             clinic=request.membership.clinic,
             actor=request.user,
-            request=request,
+            request=request._request,
             **data.validated_data,
         )
-        return Response(StaffSerializer(membership).data, status=status.HTTP_201_CREATED)
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=StaffUpdateSerializer, responses={200: StaffSerializer})
     def partial_update(self, request, *args, **kwargs):
@@ -172,3 +221,41 @@ class StaffViewSet(
             membership=membership, actor=request.user, **data.validated_data
         )
         return Response(StaffSerializer(membership).data)
+
+
+class InvitationAcceptApi(APIView):
+    """Accept a staff invitation (no login: the token in the path is the proof).
+
+    A new person's account is created with `full_name` and `password`; an existing
+    account must give its own password. A used, expired, revoked or tampered token
+    answers 404.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginRateThrottle]
+
+    @extend_schema(
+        request=InvitationAcceptSerializer,
+        responses={
+            201: StaffSerializer,
+            404: OpenApiResponse(
+                ErrorSerializer, description="The link was used, expired, revoked or tampered."
+            ),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="`locked_out`: too many wrong passwords for the existing account; "
+                "`throttled`: too many requests from the address.",
+            ),
+        },
+        tags=["staff"],
+        auth=[],
+    )
+    def post(self, request, token: str):
+        invitation = services.invitation_open(token=token)
+        data = InvitationAcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.invitation_accept(
+            invitation=invitation, request=request._request, **data.validated_data
+        )
+        return Response(StaffSerializer(membership).data, status=status.HTTP_201_CREATED)

@@ -8,6 +8,7 @@ class ClinicConfig(DomainAppConfig):
     domain_packages = ("messaging", "booking")
 
     def ready(self) -> None:
+        from clinic import checks as account_checks  # noqa: F401  (registers the checks)
         from clinic.booking.notifications import register_kinds
         from clinic.messaging import checks  # noqa: F401  (registers the system checks)
 

@@ -1,4 +1,11 @@
-from clinic.access import request_membership, request_memberships
+from django.urls import reverse
+
+from clinic.access import (
+    idle_timeout_seconds,
+    idle_warning_seconds,
+    request_membership,
+    request_memberships,
+)
 from clinic.roles import abilities_of
 
 
@@ -12,4 +19,10 @@ def current_membership(request):
         "all_memberships": request_memberships(request),
         # {% if can.record %}: what the acting staff member may do (clinic/roles.py)
         "can": abilities_of(membership),
+        # <body data-idle-…>: static/js/app.js warns before the idle sign-out.
+        "idle": {
+            "seconds": idle_timeout_seconds(request),
+            "warning_seconds": idle_warning_seconds(),
+            "session_url": reverse("session-status"),
+        },
     }

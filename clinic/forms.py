@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
-from clinic.models import Client, Role, SkinConcern
+from clinic import lockout, services
+from clinic.models import Client, Role, SkinConcern, User
 from common.timezones import timezone_names
 
 
@@ -22,6 +23,47 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if self.request is not None and lockout.locked_out(self.request):
+                raise forms.ValidationError(lockout.locked_message(), code="locked_out") from None
+            raise
+
+
+class StaffPasswordResetForm(PasswordResetForm):
+    """Forgot password: the same answer whether or not an account uses the address.
+
+    The e-mail goes out through the worker, so the answer also takes as long either way.
+    Accounts that never chose a password (added before invitations) may choose one here.
+    """
+
+    email = forms.EmailField(
+        label="E-mail",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def get_users(self, email):
+        return User.objects.filter(email__iexact=email.strip(), is_active=True)
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ) -> None:
+        services.account_email_send(
+            to=to_email,
+            subject_template=subject_template_name,
+            body_template=email_template_name,
+            context=context,
+        )
 
 
 class ClientForm(forms.ModelForm):
@@ -76,10 +118,53 @@ class ClientForm(forms.ModelForm):
         return cleaned
 
 
-class StaffAddForm(forms.Form):
-    full_name = forms.CharField(max_length=150, label="Full name")
-    email = forms.EmailField(label="E-mail")
+class StaffInviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     role = forms.ChoiceField(choices=Role.choices)
+    full_name = forms.CharField(
+        max_length=150,
+        required=False,
+        label="Name",
+        help_text="For the e-mail's greeting; they choose their own name.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class InvitationNewAccountForm(forms.Form):
+    """Accepting an invitation with a new account: a name and a password."""
+
+    full_name = forms.CharField(
+        max_length=150,
+        label="Your full name",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        help_text="At least 10 characters; not a common password.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label="The password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
+            self.add_error("password_again", "The two passwords differ.")
+        return cleaned
+
+
+class InvitationExistingAccountForm(forms.Form):
+    """Accepting an invitation with an account the address already has: its password."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class StaffRoleForm(forms.Form):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from knox.models import AuthToken
 
 from common.models import TimeStampedModel
 from common.timezones import validate_timezone
@@ -68,6 +69,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def save(self, *args, **kwargs) -> None:
+        # A new password (reset, set-password link, admin, changepassword) ends every API
+        # token the account holds; Django's session hash already ends its other sessions.
+        # ``_password`` is set by set_password() only, not by a hasher upgrade at login.
+        password_changed = getattr(self, "_password", None) is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            AuthToken.objects.filter(user=self).delete()
+
     def clean(self) -> None:
         super().clean()
         self.email = self.email.strip().lower()
@@ -87,9 +97,22 @@ class Clinic(TimeStampedModel):
     email = models.EmailField("contact e-mail")
     phone = models.CharField("contact phone", max_length=32)
     address = models.TextField(blank=True)
+    idle_timeout_minutes = models.PositiveSmallIntegerField(
+        "sign out after minutes idle",
+        default=15,
+        validators=[MinValueValidator(2), MaxValueValidator(480)],
+        help_text="Staff are signed out after this many minutes without activity "
+        "(shared computers).",
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(idle_timeout_minutes__gte=2, idle_timeout_minutes__lte=480),
+                name="clinic_idle_timeout_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -138,6 +161,82 @@ class Membership(TimeStampedModel):
     @property
     def is_practitioner(self) -> bool:
         return self.role == Role.PRACTITIONER
+
+
+class Invitation(TimeStampedModel):
+    """An offer of a role at a clinic, sent to an e-mail address (decision 0008).
+
+    No membership exists until the person accepts through the signed link the e-mail
+    carries. The row decides whether a link still works: accepted, revoked or past
+    ``expires_at`` means no; "resend" draws a new ``nonce``, so older links stop working.
+    """
+
+    VALID_FOR = timedelta(days=7)
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        EXPIRED = "expired", "Expired"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField("e-mail address", max_length=254)
+    role = models.CharField(max_length=16, choices=Role.choices)
+    full_name = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="As the manager typed it, for the greeting; the person chooses their name.",
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    nonce = models.CharField(max_length=64, help_text="Part of the signed link.")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open invitation per clinic and address; also serves the staff page's
+            # "open invitations of this clinic".
+            models.UniqueConstraint(
+                fields=["clinic", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_address",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in Role]), name="invitation_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="invitation_accepted_or_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()}, {self.clinic})"
+
+    def status_at(self, when: datetime) -> str:
+        if self.accepted_at is not None:
+            return self.Status.ACCEPTED
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if when >= self.expires_at:
+            return self.Status.EXPIRED
+        return self.Status.PENDING
+
+    @property
+    def status(self) -> str:
+        return self.status_at(timezone.now())
+
+    @property
+    def is_open(self) -> bool:
+        """Neither accepted nor revoked (it may have expired: resend renews it)."""
+        return self.accepted_at is None and self.revoked_at is None
 
 
 class SkinConcern(models.TextChoices):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from clinic.models import Client, Clinic, Membership
+from clinic.models import Client, Clinic, Invitation, Membership, User
 from common.errors import NotFound
 from common.fields import parse_id
 
@@ -52,3 +52,29 @@ def staff_get(*, clinic: Clinic, membership_id: object) -> Membership:
     if membership is None:
         raise NotFound("No such staff member.")
     return membership
+
+
+def invitation_list_open(*, clinic: Clinic) -> QuerySet[Invitation]:
+    """Invitations neither accepted nor revoked (expired ones too: they can be resent)."""
+    return (
+        Invitation.objects.filter(clinic=clinic, accepted_at=None, revoked_at=None)
+        .select_related("invited_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invitation_get(*, clinic: Clinic, invitation_id: object) -> Invitation:
+    pk = parse_id(invitation_id)
+    invitation = (
+        Invitation.objects.filter(clinic=clinic, pk=pk).select_related("clinic").first()
+        if pk is not None
+        else None
+    )
+    if invitation is None:
+        raise NotFound("No such invitation.")
+    return invitation
+
+
+def account_exists(*, email: str) -> bool:
+    """Whether an address has an account: only for the page its own invitation opens."""
+    return User.objects.filter(email__iexact=email).exists()

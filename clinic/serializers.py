@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
-from clinic.models import Client, Membership, Role, SkinConcern
+from clinic.models import Client, Invitation, Membership, Role, SkinConcern
 from common.timezones import timezone_names
 
 
@@ -80,9 +80,41 @@ class StaffSerializer(serializers.ModelSerializer):
 
 
 class StaffCreateSerializer(serializers.Serializer):
+    """An invitation: the person joins once they accept the e-mailed link."""
+
     email = serializers.EmailField()
-    full_name = serializers.CharField(max_length=150)
+    full_name = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Optional, for the e-mail's greeting; the person chooses their own name.",
+    )
     role = serializers.ChoiceField(choices=Role.choices)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=Invitation.Status.choices, read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "status", "created_at", "expires_at"]
+        read_only_fields = fields
+
+
+class InvitationAcceptSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="A new account's password; for an existing account, its own password.",
+    )
+    full_name = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed for a new account; an existing account keeps its name.",
+    )
 
 
 class StaffUpdateSerializer(serializers.Serializer):
@@ -96,4 +128,5 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+    expiry = serializers.DateTimeField(help_text="The token stops working at this time.")

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
-from django.db import transaction
+from django.contrib.auth import authenticate, password_validation
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from knox.models import AuthToken
 
-from clinic.models import Client, Clinic, Membership, Role, User
+from clinic import lockout
+from clinic.models import Client, Clinic, Invitation, Membership, Role, User
+from clinic.tasks import send_account_email
 from common.audit import audit_record
-from common.errors import ApplicationError, Conflict
+from common.errors import ApplicationError, Conflict, NotFound
 
 CLIENT_FIELDS = (
     "first_name",
@@ -98,56 +105,276 @@ def client_list_read(*, clinic: Clinic, actor: User, search: str, count: int) ->
     )
 
 
-@transaction.atomic
-def staff_add(
-    *, clinic: Clinic, actor: User, email: str, full_name: str, role: str, request=None
-) -> Membership:
-    """Give a person a role at the clinic, creating their account if needed.
+# --- staff invitations (decision 0008) ---------------------------------------------
 
-    A new account has no usable password; the person receives a link to choose one.
+INVITATION_SALT = "clinic.invitation"
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The secret part of the invitation's link: signed, and only good for this row."""
+    return signing.Signer(salt=INVITATION_SALT).sign_object(
+        {"i": invitation.pk, "n": invitation.nonce}
+    )
+
+
+def _new_nonce() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    clinic: Clinic,
+    actor: User,
+    email: str,
+    role: str,
+    full_name: str = "",
+    request: HttpRequest | None = None,
+) -> Invitation:
+    """Invite an e-mail address to a role at the clinic and e-mail them the link.
+
+    No membership exists until the person accepts. The answer, and the audit trail the
+    clinic's managers read, are the same whether or not the address has an account. An
+    open invitation to the same address is revoked: its link stops working.
     """
     if role not in Role.values:
         raise ApplicationError("Unknown role.", fields={"role": ["Choose a valid role."]})
     email = email.strip().lower()
-    user = User.objects.filter(email__iexact=email).first()
-    created = user is None
-    if created:
-        user = User.objects.create_user(email=email, password=None, full_name=full_name)
-    elif Membership.objects.filter(user=user, clinic=clinic).exists():
+    if Membership.objects.filter(clinic=clinic, user__email__iexact=email).exists():
         raise Conflict(
             f"{email} is already on the staff of {clinic.name}.",
             code="already_staff",
             fields={"email": ["This person is already on the staff."]},
         )
-    membership = Membership.objects.create(user=user, clinic=clinic, role=role)
+    now = timezone.now()
+    Invitation.objects.filter(clinic=clinic, email=email, accepted_at=None, revoked_at=None).update(
+        revoked_at=now, updated_at=now
+    )
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                clinic=clinic,
+                email=email,
+                role=role,
+                full_name=full_name.strip(),
+                invited_by=actor,
+                expires_at=now + Invitation.VALID_FOR,
+                nonce=_new_nonce(),
+            )
+    except IntegrityError as exc:  # another manager invited the address at this moment
+        raise Conflict(f"{email} was invited a moment ago.", code="invitation_pending") from exc
     audit_record(
         actor=actor,
         action="create",
+        object_type="invitation",
+        object_id=invitation.pk,
+        clinic_id=clinic.pk,
+        detail={"role": role},
+    )
+    _send_invitation(invitation, request)
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(
+    *, invitation: Invitation, actor: User, request: HttpRequest | None = None
+) -> Invitation:
+    """E-mail a new link, good for another 7 days; the previous link stops working."""
+    locked = Invitation.objects.select_for_update().select_related("clinic").get(pk=invitation.pk)
+    if not locked.is_open:
+        raise Conflict("This invitation was already accepted or revoked.", code="not_open")
+    locked.nonce = _new_nonce()
+    locked.expires_at = timezone.now() + Invitation.VALID_FOR
+    locked.save(update_fields=["nonce", "expires_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="invitation",
+        object_id=locked.pk,
+        clinic_id=locked.clinic_id,
+        detail={"resent": True},
+    )
+    _send_invitation(locked, request)
+    return locked
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if locked.accepted_at is not None:
+        raise Conflict("This invitation was already accepted.", code="not_open")
+    if locked.revoked_at is None:
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="update",
+            object_type="invitation",
+            object_id=locked.pk,
+            clinic_id=locked.clinic_id,
+            detail={"revoked": True},
+        )
+    return locked
+
+
+def _refusal(invitation: Invitation | None, nonce: str) -> str | None:
+    """Why a link to this invitation does not work, or None if it does."""
+    if invitation is None:
+        return "unknown"
+    if not constant_time_compare(invitation.nonce, nonce):
+        return "superseded"
+    if invitation.accepted_at is not None:
+        return "used"
+    if invitation.revoked_at is not None:
+        return "revoked"
+    if timezone.now() >= invitation.expires_at:
+        return "expired"
+    return None
+
+
+NOT_VALID = "This invitation link does not work any more. Ask your clinic manager for a new one."
+
+
+def invitation_open(*, token: str) -> Invitation:
+    """The invitation a link names, if the link still works; otherwise NotFound.
+
+    A refused link (used, expired, revoked, superseded, unknown or tampered) writes a
+    ``denied`` audit event: many from one address mean someone is guessing. Call it
+    outside a transaction, so that the event stays when the caller's work rolls back.
+    """
+    invitation: Invitation | None
+    reason: str | None
+    try:
+        payload = signing.Signer(salt=INVITATION_SALT).unsign_object(token)
+        invitation_id, nonce = int(payload["i"]), str(payload["n"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        invitation, nonce, reason = None, "", "tampered"
+    else:
+        invitation = Invitation.objects.select_related("clinic").filter(pk=invitation_id).first()
+        reason = _refusal(invitation, nonce)
+    if reason is not None:
+        audit_record(
+            actor=None,
+            action="denied",
+            object_type="invitation",
+            object_id=invitation.pk if invitation is not None else "",
+            clinic_id=invitation.clinic_id if invitation is not None else None,
+            detail={"reason": reason},
+        )
+        raise NotFound(NOT_VALID)
+    assert invitation is not None
+    return invitation
+
+
+def invitation_accept(
+    *, invitation: Invitation, password: str, full_name: str = "", request: HttpRequest
+) -> Membership:
+    """Accept an open invitation: the person joins the clinic's staff in its role.
+
+    For an address without an account, a new account is created with ``full_name`` and
+    ``password`` (Django's password validators apply). An existing account must give its
+    own password; the check goes through ``authenticate()``, so the sign-in lockout counts
+    these tries too (and it runs before the transaction, so a refusal still counts).
+    """
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    if user is not None:
+        if authenticate(request, username=user.email, password=password) is None:
+            if lockout.locked_out(request):
+                raise ApplicationError(lockout.locked_message(), code="locked_out", status_code=429)
+            raise ApplicationError(
+                f"That is not the password of the account {user.email}.",
+                code="invalid_credentials",
+                fields={"password": ["That is not the password of this account."]},
+            )
+    else:
+        full_name = full_name.strip()
+        if not full_name:
+            raise ApplicationError(
+                "Give your full name.", fields={"full_name": ["Give your full name."]}
+            )
+        try:
+            password_validation.validate_password(
+                password, user=User(email=invitation.email, full_name=full_name)
+            )
+        except ValidationError as exc:
+            raise ApplicationError(
+                "Choose another password.", fields={"password": list(exc.messages)}
+            ) from exc
+    return _invitation_join(
+        invitation=invitation, user=user, password=password, full_name=full_name
+    )
+
+
+@transaction.atomic
+def _invitation_join(
+    *, invitation: Invitation, user: User | None, password: str, full_name: str
+) -> Membership:
+    locked = Invitation.objects.select_for_update().select_related("clinic").get(pk=invitation.pk)
+    if _refusal(locked, invitation.nonce) is not None:  # used or revoked meanwhile
+        raise NotFound(NOT_VALID)
+    new_account = user is None
+    if user is None:
+        if User.objects.filter(email__iexact=locked.email).exists():
+            raise Conflict("An account was created for this address meanwhile; try again.")
+        user = User.objects.create_user(email=locked.email, password=password, full_name=full_name)
+    if Membership.objects.filter(user=user, clinic=locked.clinic).exists():
+        raise Conflict(
+            f"You are already on the staff of {locked.clinic.name}.", code="already_staff"
+        )
+    membership = Membership.objects.create(user=user, clinic=locked.clinic, role=locked.role)
+    locked.accepted_at = timezone.now()
+    locked.accepted_by = user
+    locked.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    audit_record(
+        actor=user,
+        action="create",
         object_type="membership",
         object_id=membership.pk,
-        clinic_id=clinic.pk,
-        detail={"role": role, "new_account": created},
+        clinic_id=locked.clinic_id,
+        detail={"role": locked.role, "invitation": locked.pk, "new_account": new_account},
     )
-    if created:
-        transaction.on_commit(lambda: _send_set_password(email, request))
     return membership
 
 
-def _send_set_password(email: str, request) -> None:
-    """E-mail a one-time link to choose a password (Django's reset token)."""
-    user = User.objects.filter(email__iexact=email, is_active=True).first()
-    if user is None:
-        return
+def _send_invitation(invitation: Invitation, request: HttpRequest | None) -> None:
+    """Render the invitation e-mail now (its link needs the request's host); send it
+    through the worker once the transaction commits."""
     context = {
-        "email": user.email,
-        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-        "token": default_token_generator.make_token(user),
-        "protocol": "https" if request is not None and request.is_secure() else "http",
-        "domain": request.get_host() if request is not None else settings.SITE_DOMAIN,
+        "invitation": invitation,
+        "clinic": invitation.clinic,
+        "inviter": invitation.invited_by,
+        "role": invitation.get_role_display(),
+        "url": _absolute(
+            reverse("invitation-accept", args=[invitation_token(invitation)]), request
+        ),
+        "valid_days": Invitation.VALID_FOR.days,
     }
-    subject = "".join(render_to_string("registration/staff_invite_subject.txt", context).split())
-    body = render_to_string("registration/staff_invite_email.txt", context)
-    send_mail(subject, body, None, [user.email])
+    account_email_send(
+        to=invitation.email,
+        subject_template="registration/staff_invite_subject.txt",
+        body_template="registration/staff_invite_email.txt",
+        context=context,
+    )
+
+
+def _absolute(path: str, request: HttpRequest | None) -> str:
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return f"{settings.AFTERCARE_BASE_URL.rstrip('/')}{path}"
+
+
+def account_email_send(
+    *, to: str, subject_template: str, body_template: str, context: dict[str, Any]
+) -> None:
+    """Render a staff account e-mail now; the worker sends it after the commit."""
+    subject = "".join(render_to_string(subject_template, context).splitlines()).strip()
+    body = render_to_string(body_template, context)
+
+    def send() -> None:
+        send_account_email.delay(to=to, subject=subject, body=body)
+
+    # Robust: a broker that is down must not undo the caller's commit (it is logged).
+    transaction.on_commit(send, robust=True)
 
 
 @transaction.atomic
@@ -168,9 +395,13 @@ def staff_update(
         )
         if managers_left == 0:
             raise Conflict("A clinic needs at least one active manager.", code="last_manager")
+    deactivated = locked.is_active and not new_active
     locked.role = new_role
     locked.is_active = new_active
     locked.save(update_fields=["role", "is_active", "updated_at"])
+    if deactivated:
+        # A token is not tied to one clinic: the person signs in again for the others.
+        api_tokens_revoke(user=locked.user)
     audit_record(
         actor=actor,
         action="update",
@@ -180,3 +411,48 @@ def staff_update(
         detail={"role": new_role, "is_active": new_active},
     )
     return locked
+
+
+@transaction.atomic
+def staff_unlock(*, membership: Membership, actor: User) -> bool:
+    """Let a staff member sign in again before the cool-off ends (audited).
+
+    Returns whether the account had failed sign-ins to forget.
+    """
+    forgotten = lockout.forget_failures(membership.user.email)
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="membership",
+        object_id=membership.pk,
+        clinic_id=membership.clinic_id,
+        detail={"unlocked": True},
+    )
+    return forgotten > 0
+
+
+def api_token_issue(*, user: User) -> tuple[AuthToken, str]:
+    """A new API token for a sign-in that gave the right password.
+
+    Only its hash is stored; it expires after ``API_TOKEN_TTL_HOURS``. The account's
+    failed sign-ins are forgotten, as after a sign-in on the login page. Returns the row
+    and the token, which is shown this once.
+    """
+    lockout.forget_failures(user.email)
+    instance, token = AuthToken.objects.create(user=user)
+    return instance, str(token)
+
+
+def api_tokens_revoke(*, user: User) -> int:
+    """End every API token of the account (logout everywhere, removal from a clinic)."""
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    return int(deleted)
+
+
+@transaction.atomic
+def account_password_set(*, user: User) -> None:
+    """After a password reset (or a first password) by e-mailed link: the account's
+    failed sign-ins are forgotten, and it is audited. The new password has already
+    ended the account's API tokens (``User.save``) and other sessions."""
+    lockout.forget_failures(user.email)
+    audit_record(actor=user, action="update", object_type="password", object_id=user.pk)

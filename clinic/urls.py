@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from clinic import views
-from clinic.forms import EmailAuthenticationForm
+from clinic.forms import EmailAuthenticationForm, StaffPasswordResetForm
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -15,12 +15,25 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
-        "account/set-password/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="registration/set_password.html", success_url="/login/"
+        "account/forgot-password/",
+        auth_views.PasswordResetView.as_view(
+            form_class=StaffPasswordResetForm,
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
         ),
+        name="password_reset",
+    ),
+    path(
+        "account/forgot-password/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "account/set-password/<uidb64>/<token>/",
+        views.PasswordSetView.as_view(),
         name="password_reset_confirm",
     ),
+    path("account/session/", views.SessionStatusView.as_view(), name="session-status"),
     path("clinic/switch/", views.SwitchClinicView.as_view(), name="switch-clinic"),
     path("clients/", views.ClientListView.as_view(), name="client-list"),
     path("clients/new/", views.ClientCreateView.as_view(), name="client-create"),
@@ -28,4 +41,20 @@ urlpatterns = [
     path("clients/<int:pk>/edit/", views.ClientEditView.as_view(), name="client-edit"),
     path("staff/", views.StaffView.as_view(), name="staff"),
     path("staff/<int:pk>/", views.StaffEditView.as_view(), name="staff-edit"),
+    path("staff/<int:pk>/unlock/", views.StaffUnlockView.as_view(), name="staff-unlock"),
+    path(
+        "staff/invitations/<int:pk>/resend/",
+        views.StaffInvitationView.as_view(),
+        {"action": "resend"},
+        name="staff-invitation-resend",
+    ),
+    path(
+        "staff/invitations/<int:pk>/revoke/",
+        views.StaffInvitationView.as_view(),
+        {"action": "revoke"},
+        name="staff-invitation-revoke",
+    ),
+    path(
+        "invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation-accept"
+    ),
 ]

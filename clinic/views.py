@@ -5,22 +5,32 @@ from __future__ import annotations
 import zoneinfo
 
 from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views import View
 
-from clinic import selectors, services
+from clinic import lockout, selectors, services
 from clinic.access import (
     SESSION_KEY,
+    idle_seconds_left,
+    idle_timeout_seconds,
     request_membership,
     request_memberships,
 )
-from clinic.forms import ClientForm, StaffAddForm, StaffRoleForm
+from clinic.forms import (
+    ClientForm,
+    InvitationExistingAccountForm,
+    InvitationNewAccountForm,
+    StaffInviteForm,
+    StaffRoleForm,
+)
 from clinic.models import Client, Role
 from clinic.roles import Ability, can, denied_message
 from common.errors import ApplicationError, NotFound
@@ -155,32 +165,69 @@ class StaffView(ClinicStaffMixin, View):
     required_ability = Ability.MANAGE_STAFF
 
     def get(self, request, form=None, status=200):
+        staff = list(selectors.staff_list(clinic=self.clinic))
         return render(
             request,
             "clinic/staff.html",
             {
-                "staff": selectors.staff_list(clinic=self.clinic),
-                "form": form or StaffAddForm(),
+                "staff": staff,
+                "locked": lockout.locked_usernames(m.user.email for m in staff),
+                "invitations": selectors.invitation_list_open(clinic=self.clinic),
+                "now": timezone.now(),
+                "form": form or StaffInviteForm(),
                 "roles": Role.choices,
             },
             status=status,
         )
 
     def post(self, request):
-        form = StaffAddForm(request.POST)
+        form = StaffInviteForm(request.POST)
         if form.is_valid():
             try:
-                membership = services.staff_add(
+                invitation = services.invitation_create(
                     clinic=self.clinic, actor=request.user, request=request, **form.cleaned_data
                 )
             except ApplicationError as exc:
-                for field, errors in (exc.fields or {"__all__": [exc.detail]}).items():
-                    for error in errors:
-                        form.add_error(None if field == "__all__" else field, error)
+                _form_errors(form, exc)
             else:
-                messages.success(request, f"{membership.user} was added to the staff.")
+                messages.success(
+                    request,
+                    f"Invitation sent to {invitation.email}. They join the staff when they "
+                    "accept it.",
+                )
                 return redirect("staff")
         return self.get(request, form=form, status=400)
+
+
+def _form_errors(form, exc: ApplicationError) -> None:
+    """Show a service's refusal on the form: at its field, or above the form."""
+    for field, errors in (exc.fields or {"__all__": [exc.detail]}).items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+class StaffInvitationView(ClinicStaffMixin, View):
+    """Resend or revoke one of the clinic's open invitations."""
+
+    manager_only = True
+
+    def post(self, request, pk, action):
+        try:
+            invitation = selectors.invitation_get(clinic=self.clinic, invitation_id=pk)
+        except NotFound as exc:
+            raise Http404(exc.detail) from exc
+        try:
+            if action == "resend":
+                services.invitation_resend(
+                    invitation=invitation, actor=request.user, request=request
+                )
+                messages.success(request, f"A new link was sent to {invitation.email}.")
+            else:
+                services.invitation_revoke(invitation=invitation, actor=request.user)
+                messages.success(request, f"The invitation to {invitation.email} was revoked.")
+        except ApplicationError as exc:
+            messages.error(request, exc.detail)
+        return redirect("staff")
 
 
 class StaffEditView(ClinicStaffMixin, View):
@@ -207,3 +254,106 @@ class StaffEditView(ClinicStaffMixin, View):
         else:
             messages.success(request, f"{membership.user} updated.")
         return redirect("staff")
+
+
+class StaffUnlockView(ClinicStaffMixin, View):
+    """A manager lets a locked-out staff member of their clinic sign in again."""
+
+    manager_only = True
+
+    def post(self, request, pk):
+        try:
+            membership = selectors.staff_get(clinic=self.clinic, membership_id=pk)
+        except NotFound as exc:
+            raise Http404(exc.detail) from exc
+        services.staff_unlock(membership=membership, actor=request.user)
+        messages.success(request, f"{membership.user} can sign in again.")
+        return redirect("staff")
+
+
+class InvitationAcceptView(View):
+    """The invitation's link: join the clinic with a new account or your own (no login)."""
+
+    def dispatch(self, request, token):
+        try:
+            self.invitation = services.invitation_open(token=token)
+        except NotFound:
+            return render(request, "registration/invitation_invalid.html", status=404)
+        self.existing = selectors.account_exists(email=self.invitation.email)
+        return super().dispatch(request, token)
+
+    def _form_class(self):
+        return InvitationExistingAccountForm if self.existing else InvitationNewAccountForm
+
+    def _page(self, request, form, status=200):
+        return render(
+            request,
+            "registration/invitation_accept.html",
+            {
+                "invitation": self.invitation,
+                "clinic": self.invitation.clinic,
+                "existing": self.existing,
+                "form": form,
+            },
+            status=status,
+        )
+
+    def get(self, request, token):
+        initial = {"full_name": self.invitation.full_name} if not self.existing else {}
+        return self._page(request, self._form_class()(initial=initial))
+
+    def post(self, request, token):
+        form = self._form_class()(request.POST)
+        if form.is_valid():
+            try:
+                membership = services.invitation_accept(
+                    invitation=self.invitation,
+                    password=form.cleaned_data["password"],
+                    full_name=form.cleaned_data.get("full_name", ""),
+                    request=request,
+                )
+            except NotFound:
+                return render(request, "registration/invitation_invalid.html", status=404)
+            except ApplicationError as exc:
+                _form_errors(form, exc)
+            else:
+                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+                request.session[SESSION_KEY] = membership.clinic_id
+                messages.success(request, f"Welcome to {membership.clinic.name}.")
+                return redirect("dashboard")
+        return self._page(request, form, status=400)
+
+
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """The e-mailed link to choose a password (forgot password, or an older set-password
+    e-mail). The new password ends the account's API tokens and other sessions."""
+
+    template_name = "registration/set_password.html"
+    success_url = reverse_lazy("login")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.account_password_set(user=form.user)
+        messages.success(self.request, "Your new password is saved. Sign in with it.")
+        return response
+
+
+class SessionStatusView(View):
+    """For the idle warning (static/js/app.js): ``{"signed_in", "seconds_left"}``.
+
+    GET asks without counting as activity; POST is "Stay signed in" (the request itself
+    is the activity). A session that already ended answers ``{"signed_in": false}``.
+    """
+
+    def get(self, request):
+        request.counts_as_activity = False
+        return self._state(request)
+
+    def post(self, request):
+        return self._state(request, fresh=True)
+
+    def _state(self, request, fresh: bool = False) -> JsonResponse:
+        if not request.user.is_authenticated:
+            return JsonResponse({"signed_in": False, "seconds_left": 0})
+        seconds_left = idle_timeout_seconds(request) if fresh else idle_seconds_left(request)
+        return JsonResponse({"signed_in": True, "seconds_left": seconds_left})

@@ -7,6 +7,7 @@ context the middleware sets; tasks and commands write ``channel="task"``.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -29,12 +30,24 @@ def request_context(request: HttpRequest) -> Iterator[None]:
         _current_request.reset(token)
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    if getattr(settings, "AUDIT_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address, by the one rule the throttle, the lockout and this log share.
+
+    With ``TRUSTED_PROXY_COUNT`` = *n* proxies in front of us, the client is the *n*-th
+    address from the right of ``X-Forwarded-For`` (the one our outermost proxy saw; what
+    DRF's ``NUM_PROXIES`` picks); with 0, the header is ignored: anyone can send it.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if count and forwarded:
+        addresses = [part.strip() for part in forwarded.split(",")]
+        candidate = addresses[-min(count, len(addresses))]
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            return remote
+    return remote
 
 
 def audit_record(
@@ -51,7 +64,7 @@ def audit_record(
     request = _current_request.get()
     ip = user_agent = path = ""
     if request is not None:
-        ip = _client_ip(request) or ""
+        ip = client_ip(request) or ""
         user_agent = request.META.get("HTTP_USER_AGENT", "")[:256]
         path = request.get_full_path()[:512]
         if channel is None:

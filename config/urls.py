@@ -18,6 +18,13 @@ router.register("appointments", booking_apis.AppointmentViewSet, basename="appoi
 
 api_urlpatterns = [
     path("auth/token/", clinic_apis.TokenApi.as_view(), name="api-token"),
+    path("auth/logout/", clinic_apis.LogoutApi.as_view(), name="api-logout"),
+    path("auth/logout-all/", clinic_apis.LogoutAllApi.as_view(), name="api-logout-all"),
+    path(
+        "invitations/<str:token>/accept/",
+        clinic_apis.InvitationAcceptApi.as_view(),
+        name="api-invitation-accept",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("availability/", booking_apis.AvailabilityApi.as_view(), name="api-availability"),

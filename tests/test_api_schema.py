@@ -42,11 +42,11 @@ def keep_test_connection():
 
 @pytest.fixture
 def manager_token(manager, clinic, api):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     ClientFactory.create_batch(3, clinic=clinic)
-    token, _ = Token.objects.get_or_create(user=manager.user)
-    return token.key
+    _, token = AuthToken.objects.create(user=manager.user)
+    return token
 
 
 # The schema view needs no database, so the schema is loaded once, at collection.

@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://clinic:secret@db.invalid:5432/clinic",
     "REDIS_URL": "redis://redis.invalid:6379/0",
     "DEFAULT_FROM_EMAIL": "Clinic <no-reply@clinic.example>",
+    "TRUSTED_PROXY_COUNT": "1",
 }
 
 
@@ -40,6 +41,13 @@ def test_check_deploy_is_clean_with_production_settings():
     result = _manage("check", "--deploy", "--fail-level", "DEBUG", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_warns_behind_a_proxy_that_no_trusted_proxy_is_counted():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "TRUSTED_PROXY_COUNT"}
+    result = _manage("check", "--deploy", "--fail-level", "DEBUG", env=env)
+    assert result.returncode != 0
+    assert "clinic.W001" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "REDIS_URL"])

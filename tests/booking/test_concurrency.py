@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 import time_machine
 from django.db import connection
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from clinic.booking.models import Appointment
@@ -34,7 +34,7 @@ def test_twenty_concurrent_bookings_of_one_slot_give_one_success(clinic, practit
                 planned_date=date(2026, 3, 9),
                 raw_answers=all_no_answers(),
             )
-        token = Token.objects.create(user=reception.user).key
+        _, token = AuthToken.objects.create(user=reception.user)
         barrier = threading.Barrier(THREADS)
         results: list[tuple[int, dict]] = []
         lock = threading.Lock()

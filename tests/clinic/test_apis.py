@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
+from knox.models import AuthToken
 
 from clinic.models import Client, Membership, Role
 from common.models import AuditEvent
@@ -69,6 +73,90 @@ def test_no_token_is_401_and_bad_token_is_401(api, db):
     response = bad.get("/api/clients/")
     assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"
+
+
+def _sign_in(api, who) -> dict:
+    response = api().post("/api/auth/token/", {"email": who.user.email, "password": PASSWORD})
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def _with_token(api, token: str):
+    client = api()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def test_each_sign_in_issues_a_new_token_that_expires_after_a_working_day(api, reception):
+    with time_machine.travel("2026-03-02 08:00:00+00:00", tick=False):
+        first = _sign_in(api, reception)
+        second = _sign_in(api, reception)
+    assert first["token"] != second["token"]
+    assert first["expiry"].startswith("2026-03-02T18:00:00")
+    with time_machine.travel("2026-03-02 17:59:00+00:00", tick=False):
+        assert _with_token(api, first["token"]).get("/api/clients/").status_code == 200
+    with time_machine.travel("2026-03-02 18:01:00+00:00", tick=False):
+        assert _with_token(api, first["token"]).get("/api/clients/").status_code == 401
+
+
+def test_the_token_lifetime_is_a_setting(api, reception, settings):
+    settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_TTL": timedelta(hours=2)}
+    with time_machine.travel("2026-03-02 08:00:00+00:00", tick=False):
+        token = _sign_in(api, reception)
+    assert token["expiry"].startswith("2026-03-02T10:00:00")
+
+
+def test_tokens_are_stored_only_as_a_hash(api, reception):
+    token = _sign_in(api, reception)["token"]
+    stored = AuthToken.objects.get(user=reception.user)
+    assert token not in (stored.digest, stored.token_key)
+    assert len(stored.token_key) < len(token)
+
+
+def test_logout_revokes_the_token_used_and_no_other(api, reception):
+    first = _sign_in(api, reception)["token"]
+    second = _sign_in(api, reception)["token"]
+    assert _with_token(api, first).post("/api/auth/logout/").status_code == 204
+    assert _with_token(api, first).get("/api/clients/").status_code == 401
+    assert _with_token(api, second).get("/api/clients/").status_code == 200
+
+
+def test_logout_all_revokes_every_token_of_the_account(api, reception, practitioner):
+    first = _sign_in(api, reception)["token"]
+    second = _sign_in(api, reception)["token"]
+    colleague = _sign_in(api, practitioner)["token"]
+    assert _with_token(api, first).post("/api/auth/logout-all/").status_code == 204
+    assert _with_token(api, first).get("/api/clients/").status_code == 401
+    assert _with_token(api, second).get("/api/clients/").status_code == 401
+    assert _with_token(api, colleague).get("/api/clients/").status_code == 200
+
+
+def test_a_new_password_revokes_every_api_token(api, reception):
+    token = _sign_in(api, reception)["token"]
+    reception.user.set_password("a-brand-new-passphrase-2026")
+    reception.user.save()
+    assert _with_token(api, token).get("/api/clients/").status_code == 401
+
+
+def test_signing_in_again_does_not_revoke_earlier_tokens(api, reception):
+    token = _sign_in(api, reception)["token"]
+    reception.user.refresh_from_db()
+    reception.user.save()  # saved without a new password
+    assert _with_token(api, token).get("/api/clients/").status_code == 200
+
+
+def test_deactivating_a_staff_member_revokes_their_tokens(api, manager, reception):
+    token = _sign_in(api, reception)["token"]
+    response = api(manager).patch(f"/api/staff/{reception.membership.pk}/", {"is_active": False})
+    assert response.status_code == 200
+    assert not AuthToken.objects.filter(user=reception.user).exists()
+    assert _with_token(api, token).get("/api/clients/").status_code == 401
+
+
+def test_a_role_change_keeps_the_tokens(api, manager, reception):
+    token = _sign_in(api, reception)["token"]
+    api(manager).patch(f"/api/staff/{reception.membership.pk}/", {"role": "practitioner"})
+    assert _with_token(api, token).get("/api/clients/").status_code == 200
 
 
 def test_user_without_a_clinic_is_refused(api, db):
@@ -278,28 +366,6 @@ def test_only_managers_manage_staff(api, request, persona):
     )
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
-
-
-def test_manager_adds_staff_who_receive_a_set_password_email(
-    api, manager, mailoutbox, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = api(manager).post(
-            "/api/staff/",
-            {
-                "email": "New.Person@Clinic.example",
-                "full_name": "New Person",
-                "role": "practitioner",
-            },
-        )
-    assert response.status_code == 201, response.json()
-    assert response.json()["email"] == "new.person@clinic.example"
-    membership = Membership.objects.get(pk=response.json()["id"])
-    assert membership.clinic == manager.clinic
-    assert membership.role == Role.PRACTITIONER
-    assert not membership.user.has_usable_password()
-    assert len(mailoutbox) == 1
-    assert "/account/set-password/" in mailoutbox[0].body
 
 
 def test_adding_existing_staff_twice_is_a_409(api, manager, reception):

@@ -9,6 +9,7 @@ and reads them back through today's models, on SQLite and on PostgreSQL alike.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -73,3 +74,23 @@ def test_messages_attempts_and_unsubscriptions_survive_the_move_to_clinic_messag
 def _latest():
     executor = MigrationExecutor(connection)
     return executor.loader.graph.leaf_nodes()
+
+
+@pytest.mark.django_db
+def test_the_old_never_expiring_api_tokens_are_deleted():
+    """A database that had DRF's token table keeps the table but loses every key."""
+    import importlib
+
+    migration = importlib.import_module("clinic.migrations.0007_accounts_and_access")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamp, "
+            "user_id bigint)"
+        )
+        cursor.execute("INSERT INTO authtoken_token VALUES ('0123abcd', '2026-01-01', 1)")
+    # What the migration uses of its schema editor (SQLite's cannot open inside a test).
+    editor = SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name)
+    migration.forget_legacy_api_tokens(None, editor)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM authtoken_token")
+        assert cursor.fetchone()[0] == 0

@@ -12,7 +12,11 @@ def test_seed_demo_is_idempotent_and_logins_work(client):
     call_command("seed_demo", verbosity=0)
     assert (Clinic.objects.count(), User.objects.count(), Client.objects.count()) == counts
     assert Membership.objects.filter(user__email="reception@harbour.example").exists()
-    assert client.login(username="manager@harbour.example", password="demo-password-2026")
+    response = client.post(
+        "/login/", {"username": "manager@harbour.example", "password": "demo-password-2026"}
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
 
 
 def test_seed_demo_gives_each_clinic_bookable_resources():
