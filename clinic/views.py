@@ -209,7 +209,7 @@ def _form_errors(form, exc: ApplicationError) -> None:
 class StaffInvitationView(ClinicStaffMixin, View):
     """Resend or revoke one of the clinic's open invitations."""
 
-    manager_only = True
+    required_ability = Ability.MANAGE_STAFF
 
     def post(self, request, pk, action):
         try:
@@ -259,7 +259,7 @@ class StaffEditView(ClinicStaffMixin, View):
 class StaffUnlockView(ClinicStaffMixin, View):
     """A manager lets a locked-out staff member of their clinic sign in again."""
 
-    manager_only = True
+    required_ability = Ability.MANAGE_STAFF
 
     def post(self, request, pk):
         try:

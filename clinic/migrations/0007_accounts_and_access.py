@@ -21,7 +21,7 @@ def forget_legacy_api_tokens(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("clinic", "0005_messaging_package"),
+        ("clinic", "0006_room_device_unique_ignoring_case"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
