@@ -29,15 +29,19 @@ def memberships_for(user) -> list[Membership]:
 
 def request_memberships(request: HttpRequest) -> list[Membership]:
     """All active memberships of the signed-in user (cached on the request)."""
-    if not hasattr(request, "_memberships_cache"):
-        request._memberships_cache = memberships_for(getattr(request, "user", None))
-    return request._memberships_cache
+    cache = request.__dict__  # per request, like Django's own request.user cache
+    if "_clinic_memberships" not in cache:
+        cache["_clinic_memberships"] = memberships_for(getattr(request, "user", None))
+    memberships: list[Membership] = cache["_clinic_memberships"]
+    return memberships
 
 
 def request_membership(request: HttpRequest) -> Membership | None:
     """The membership the request acts under (cached on the request)."""
-    if hasattr(request, "_membership_cache"):
-        return request._membership_cache
+    cache = request.__dict__
+    if "_clinic_membership" in cache:
+        cached: Membership | None = cache["_clinic_membership"]
+        return cached
     memberships = request_memberships(request)
     wanted = request.META.get(HEADER)
     if wanted is None and hasattr(request, "session"):
@@ -47,15 +51,14 @@ def request_membership(request: HttpRequest) -> Membership | None:
         chosen = next((m for m in memberships if str(m.clinic_id) == str(wanted)), None)
     if chosen is None and memberships:
         chosen = memberships[0]
-    request._membership_cache = chosen
+    cache["_clinic_membership"] = chosen
     return chosen
 
 
 def forget_membership(request: HttpRequest) -> None:
     """Drop the cached memberships (after the request's user signed out)."""
-    for name in ("_membership_cache", "_memberships_cache"):
-        if hasattr(request, name):
-            delattr(request, name)
+    for name in ("_clinic_membership", "_clinic_memberships"):
+        request.__dict__.pop(name, None)
 
 
 def idle_timeout_seconds(request: HttpRequest) -> int:

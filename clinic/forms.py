@@ -112,7 +112,7 @@ class ClientForm(forms.ModelForm):
         return value
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("email_consent") and not cleaned.get("email"):
             self.add_error("email", "Add an e-mail address, or untick e-mail consent.")
         return cleaned
@@ -151,7 +151,7 @@ class InvitationNewAccountForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
             self.add_error("password_again", "The two passwords differ.")
         return cleaned

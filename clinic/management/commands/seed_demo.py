@@ -139,9 +139,10 @@ class Command(BaseCommand):
         client = Client.objects.get(clinic=clinic, first_name=first, last_name=last)
         if client.treatment_plans.exists():
             return
-        practitioner = Practitioner.objects.filter(clinic=clinic).first()
-        device = Device.objects.filter(clinic=clinic).first()
-        room = Room.objects.filter(clinic=clinic).first()
+        # seeded just before, by handle(): the clinic's first practitioner, room and device
+        practitioner = Practitioner.objects.filter(clinic=clinic).earliest("id")
+        device = Device.objects.filter(clinic=clinic).earliest("id")
+        room = Room.objects.filter(clinic=clinic).earliest("id")
         actor = practitioner.membership.user
         today = clinic.local_today()
         plan = plan_create(
