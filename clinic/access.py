@@ -7,9 +7,10 @@ user's first active membership is used.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from clinic.models import Membership
+from clinic.models import Membership, User
 
 SESSION_KEY = "clinic_id"
 HEADER = "HTTP_X_CLINIC"
@@ -45,3 +46,19 @@ def request_membership(request: HttpRequest) -> Membership | None:
         chosen = memberships[0]
     request._membership_cache = chosen
     return chosen
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in user a staff page or API call acts as; anonymous requests are refused."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
+
+
+def acting_membership(request: HttpRequest) -> Membership:
+    """The membership the request acts under (``request_membership``); none is refused."""
+    membership = request_membership(request)
+    if membership is None:
+        raise PermissionDenied("You are not a member of any clinic.")
+    return membership
