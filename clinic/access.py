@@ -8,10 +8,11 @@ user's first active membership is used.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 
-from clinic.models import Clinic, Membership
+from clinic.models import Clinic, Membership, User
 
 SESSION_KEY = "clinic_id"
 HEADER = "HTTP_X_CLINIC"
@@ -82,3 +83,19 @@ def idle_seconds_left(request: HttpRequest) -> int:
 
 def idle_warning_seconds() -> int:
     return settings.IDLE_WARNING_SECONDS
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in user a staff page or API call acts as; anonymous requests are refused."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
+
+
+def acting_membership(request: HttpRequest) -> Membership:
+    """The membership the request acts under (``request_membership``); none is refused."""
+    membership = request_membership(request)
+    if membership is None:
+        raise PermissionDenied("You are not a member of any clinic.")
+    return membership

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -17,9 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import lockout, selectors, services
-from clinic.access import request_membership
+from clinic.access import acting_membership
 from clinic.authentication import ApiTokenAuthentication, LoginRateThrottle
-from clinic.models import Client, Clinic, Membership
+from clinic.models import Client, Membership
 from clinic.permissions import ManagesStaff
 from clinic.serializers import (
     ClientSerializer,
@@ -103,14 +101,6 @@ class LogoutAllApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _clinic_of(request: HttpRequest) -> Clinic:
-    """The clinic the request acts for (IsClinicStaff has already required a membership)."""
-    membership = request_membership(request)
-    if membership is None:
-        raise PermissionDenied("You are not a member of any clinic.")
-    return membership.clinic
-
-
 @extend_schema_view(
     list=extend_schema(
         parameters=[
@@ -138,12 +128,14 @@ class ClientViewSet(
         if getattr(self, "swagger_fake_view", False):
             return Client.objects.none()
         return selectors.client_list(
-            clinic=_clinic_of(self.request),
+            clinic=acting_membership(self.request).clinic,
             search=self.request.query_params.get("search", ""),
         )
 
     def get_object(self):
-        return selectors.client_get(clinic=_clinic_of(self.request), client_id=self.kwargs["pk"])
+        return selectors.client_get(
+            clinic=acting_membership(self.request).clinic, client_id=self.kwargs["pk"]
+        )
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
@@ -196,10 +188,12 @@ class StaffViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Membership.objects.none()
-        return selectors.staff_list(clinic=_clinic_of(self.request))
+        return selectors.staff_list(clinic=acting_membership(self.request).clinic)
 
     def get_object(self):
-        return selectors.staff_get(clinic=_clinic_of(self.request), membership_id=self.kwargs["pk"])
+        return selectors.staff_get(
+            clinic=acting_membership(self.request).clinic, membership_id=self.kwargs["pk"]
+        )
 
     @extend_schema(
         request=StaffCreateSerializer,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, TypeVar
 
+from django.db.models import Model, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -11,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import selectors
+from clinic.access import acting_membership, acting_user
 from clinic.booking import resource_services
 from clinic.booking import selectors as booking_selectors
 from clinic.booking import services as booking
@@ -30,22 +33,27 @@ from clinic.booking.serializers import (
     SlotSerializer,
     TimeOffSerializer,
 )
-from clinic.models import Membership
+from clinic.models import Clinic, Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
 from common.errors import NotFound
 
+_M = TypeVar("_M", bound=Model)
+_Resource = TypeVar("_Resource", Room, Device)
 
-class _ClinicViewSet(viewsets.GenericViewSet):
+
+class _ClinicViewSet(viewsets.GenericViewSet[_M]):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     @property
-    def clinic(self):
-        return self.request.membership.clinic
+    def clinic(self) -> Clinic:
+        return acting_membership(self.request).clinic
 
 
 @extend_schema(tags=["booking"])
-class PractitionerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ClinicViewSet):
+class PractitionerViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, _ClinicViewSet[Practitioner]
+):
     """Bookable practitioners with their working hours. Managers create and change them."""
 
     serializer_class = PractitionerSerializer
@@ -73,7 +81,7 @@ class PractitionerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Cli
         if membership is None:
             raise NotFound("No such staff member.")
         practitioner = resource_services.practitioner_save(
-            clinic=self.clinic, actor=request.user, membership=membership, **values
+            clinic=self.clinic, actor=acting_user(request), membership=membership, **values
         )
         return Response(PractitionerSerializer(practitioner).data, status=status.HTTP_201_CREATED)
 
@@ -84,7 +92,7 @@ class PractitionerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Cli
         data.is_valid(raise_exception=True)
         practitioner = resource_services.practitioner_save(
             clinic=self.clinic,
-            actor=request.user,
+            actor=acting_user(request),
             practitioner=practitioner,
             **data.validated_data,
         )
@@ -97,7 +105,7 @@ class PractitionerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Cli
         data = TimeOffSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         time_off = resource_services.time_off_add(
-            practitioner=practitioner, actor=request.user, **data.validated_data
+            practitioner=practitioner, actor=acting_user(request), **data.validated_data
         )
         return Response(TimeOffSerializer(time_off).data, status=status.HTTP_201_CREATED)
 
@@ -107,19 +115,22 @@ class _SimpleResourceViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    _ClinicViewSet,
+    _ClinicViewSet[_Resource],
 ):
     """List, read, add (POST) and change (PATCH) through one service per resource."""
 
     permission_classes = [allows(Ability.MANAGE_RESOURCES, reads_for_all=True)]
-    selector = None
+    queryset: QuerySet[_Resource]
 
-    def get_queryset(self):
+    def select(self, *, clinic: Clinic) -> QuerySet[_Resource]:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet[_Resource]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return type(self).selector(clinic=self.clinic)
+        return self.select(clinic=self.clinic)
 
-    def save(self, *, instance, values: dict):
+    def save(self, *, instance: _Resource | None, values: dict[str, Any]) -> _Resource:
         raise NotImplementedError
 
     def perform_create(self, serializer):
@@ -132,36 +143,40 @@ class _SimpleResourceViewSet(
 
 
 @extend_schema(tags=["booking"])
-class RoomViewSet(_SimpleResourceViewSet):
+class RoomViewSet(_SimpleResourceViewSet[Room]):
     """Treatment rooms. Managers create and change them."""
 
     serializer_class = RoomSerializer
     queryset = Room.objects.none()
-    selector = booking_selectors.room_list
 
-    def get_object(self):
+    def select(self, *, clinic: Clinic) -> QuerySet[Room]:
+        return booking_selectors.room_list(clinic=clinic)
+
+    def get_object(self) -> Room:
         return booking_selectors.room_get(clinic=self.clinic, room_id=self.kwargs["pk"])
 
-    def save(self, *, instance, values: dict):
+    def save(self, *, instance: Room | None, values: dict[str, Any]) -> Room:
         return resource_services.room_save(
-            clinic=self.clinic, actor=self.request.user, room=instance, **values
+            clinic=self.clinic, actor=acting_user(self.request), room=instance, **values
         )
 
 
 @extend_schema(tags=["booking"])
-class DeviceViewSet(_SimpleResourceViewSet):
+class DeviceViewSet(_SimpleResourceViewSet[Device]):
     """Microneedling devices (pen or roller) with clean-up minutes after each use."""
 
     serializer_class = DeviceSerializer
     queryset = Device.objects.none()
-    selector = booking_selectors.device_list
 
-    def get_object(self):
+    def select(self, *, clinic: Clinic) -> QuerySet[Device]:
+        return booking_selectors.device_list(clinic=clinic)
+
+    def get_object(self) -> Device:
         return booking_selectors.device_get(clinic=self.clinic, device_id=self.kwargs["pk"])
 
-    def save(self, *, instance, values: dict):
+    def save(self, *, instance: Device | None, values: dict[str, Any]) -> Device:
         return resource_services.device_save(
-            clinic=self.clinic, actor=self.request.user, device=instance, **values
+            clinic=self.clinic, actor=acting_user(self.request), device=instance, **values
         )
 
 
@@ -177,7 +192,7 @@ class AvailabilityApi(APIView):
         query = AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         values = query.validated_data
-        clinic = request.membership.clinic
+        clinic = acting_membership(request).clinic
         practitioner = booking_selectors.practitioner_get(
             clinic=clinic, practitioner_id=values["practitioner"]
         )
@@ -217,7 +232,9 @@ class AvailabilityApi(APIView):
     list=extend_schema(parameters=[AppointmentListQuerySerializer]),
 )
 @extend_schema(tags=["booking"])
-class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ClinicViewSet):
+class AppointmentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, _ClinicViewSet[Appointment]
+):
     """Appointments. Booking and rescheduling check availability and the safety gates."""
 
     serializer_class = AppointmentSerializer
@@ -267,7 +284,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Clin
         values = self._resolve(data.validated_data)
         appointment = booking.appointment_book(
             clinic=self.clinic,
-            actor=request.user,
+            actor=acting_user(request),
             request=booking.BookingRequest(
                 client=values["client"],
                 practitioner=values["practitioner"],
@@ -294,7 +311,9 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Clin
         data = AppointmentUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         changes = self._resolve(data.validated_data)
-        booking.appointment_reschedule(appointment=appointment, actor=request.user, changes=changes)
+        booking.appointment_reschedule(
+            appointment=appointment, actor=acting_user(request), changes=changes
+        )
         return Response(AppointmentSerializer(self.get_object_by_id(appointment.pk)).data)
 
     @extend_schema(request=CancelSerializer, responses={200: AppointmentSerializer})
@@ -304,7 +323,9 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Clin
         data = CancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         booking.appointment_cancel(
-            appointment=appointment, actor=request.user, reason=data.validated_data["reason"]
+            appointment=appointment,
+            actor=acting_user(request),
+            reason=data.validated_data["reason"],
         )
         return Response(AppointmentSerializer(self.get_object_by_id(appointment.pk)).data)
 
@@ -313,7 +334,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Clin
     def check_in(self, request, pk=None):
         appointment = self.get_object()
         booking.appointment_set_status(
-            appointment=appointment, actor=request.user, status=AppointmentStatus.CHECKED_IN
+            appointment=appointment, actor=acting_user(request), status=AppointmentStatus.CHECKED_IN
         )
         return Response(AppointmentSerializer(self.get_object_by_id(appointment.pk)).data)
 
@@ -322,6 +343,6 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Clin
     def no_show(self, request, pk=None):
         appointment = self.get_object()
         booking.appointment_set_status(
-            appointment=appointment, actor=request.user, status=AppointmentStatus.NO_SHOW
+            appointment=appointment, actor=acting_user(request), status=AppointmentStatus.NO_SHOW
         )
         return Response(AppointmentSerializer(self.get_object_by_id(appointment.pk)).data)

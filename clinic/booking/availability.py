@@ -94,7 +94,7 @@ def free_slots(
     practitioner_busy: Sequence[Interval],
     duration: timedelta,
     not_before: datetime,
-    rooms_busy: dict[int, Sequence[Interval]] | None = None,
+    rooms_busy: Mapping[int, Sequence[Interval]] | None = None,
     device_id: int | None = None,
     device_busy: Sequence[Interval] = (),
     device_cleanup: timedelta = timedelta(0),

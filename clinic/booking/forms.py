@@ -6,24 +6,33 @@ Times are entered as a clinic-local date and wall-clock time and turned into UTC
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from clinic import selectors
 from clinic.booking import selectors as booking_selectors
 from clinic.booking.availability import STEP, local_to_utc
-from clinic.booking.models import AppointmentKind, Device, Room, WorkingHours
-from clinic.models import Clinic, Membership, Role
+from clinic.booking.models import (
+    Appointment,
+    AppointmentKind,
+    Device,
+    Practitioner,
+    Room,
+    WorkingHours,
+)
+from clinic.models import Client, Clinic, Membership, Role
 from treatments.plans.models import TreatmentPlan
 
 DURATIONS = (30, 45, 60, 90)
 DURATION_CHOICES = [(m, f"{m} minutes") for m in DURATIONS]
 SPAN_CHOICES = [("day", "That day"), ("week", "Next 7 days")]
-WEEKDAYS = [label for _, label in WorkingHours._meta.get_field("weekday").choices]
+WEEKDAYS = [str(label) for _, label in WorkingHours._meta.get_field("weekday").flatchoices]
 
 #: Dates the booking pages accept; beyond them date arithmetic would overflow.
 FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2100, 12, 31)
@@ -54,21 +63,46 @@ def _time_input() -> forms.TimeInput:
     return forms.TimeInput(attrs=_TIME, format="%H:%M")
 
 
+_M = TypeVar("_M", bound=Model)
+
+
+def _choose_from(fields: Mapping[str, forms.Field], name: str, queryset: QuerySet[_M]) -> None:
+    """Offer ``queryset`` in the model select ``name`` (declared with ``queryset=None``)."""
+    field = fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{name} is not a model choice field")
+    field.queryset = queryset
+
+
+def _set_choices(
+    fields: Mapping[str, forms.Field], name: str, choices: list[tuple[int, str]]
+) -> None:
+    field = fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{name} is not a choice field")
+    field.choices = choices
+
+
 class ClientChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
+    def label_from_instance(self, obj: Client) -> str:
         # Last name first, so the select's type-ahead finds "Hughes" as people say it.
         return f"{obj.last_name}, {obj.first_name} · born {obj.date_of_birth:%-d %b %Y}"
 
 
 class PlanChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
+    def label_from_instance(self, obj: TreatmentPlan) -> str:
         indication = obj.get_indication_display()
         return f"{obj.client.full_name} · {indication}, every {obj.interval_days} days"
 
 
 class DeviceChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
+    def label_from_instance(self, obj: Device) -> str:
         return f"{obj.name} · {obj.serial_number}"
+
+
+class MembershipChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Membership) -> str:
+        return obj.user.full_name or obj.user.email
 
 
 def _duration_choices(current: int | None) -> list[tuple[int, str]]:
@@ -82,20 +116,30 @@ def _duration_choices(current: int | None) -> list[tuple[int, str]]:
 class _ResourceFieldsMixin:
     """Practitioner, room and device selects scoped to the clinic."""
 
-    def _scope(self, clinic: Clinic, *, keep: Any = None) -> None:
+    fields: dict[str, forms.Field]
+
+    def _scope(self, clinic: Clinic, *, keep: Appointment | None = None) -> None:
         practitioners = booking_selectors.practitioner_list(clinic=clinic)
         rooms = booking_selectors.room_list(clinic=clinic)
         devices = booking_selectors.device_list(clinic=clinic)
         # An appointment being changed keeps showing its own resources, even if they have
         # since been retired; the service decides whether they may still be used.
-        self.fields["practitioner"].queryset = practitioners.filter(
-            Q(is_bookable=True) | Q(pk=getattr(keep, "practitioner_id", None))
+        _choose_from(
+            self.fields,
+            "practitioner",
+            practitioners.filter(
+                Q(is_bookable=True) | Q(pk=keep.practitioner_id if keep else None)
+            ),
         )
-        self.fields["room"].queryset = rooms.filter(
-            Q(is_active=True) | Q(pk=getattr(keep, "room_id", None))
+        _choose_from(
+            self.fields,
+            "room",
+            rooms.filter(Q(is_active=True) | Q(pk=keep.room_id if keep else None)),
         )
-        self.fields["device"].queryset = devices.filter(
-            Q(is_active=True) | Q(pk=getattr(keep, "device_id", None))
+        _choose_from(
+            self.fields,
+            "device",
+            devices.filter(Q(is_active=True) | Q(pk=keep.device_id if keep else None)),
         )
 
 
@@ -114,12 +158,14 @@ class BookingForm(_ResourceFieldsMixin, forms.Form):
         empty_label="The client's current course, if any",
         help_text="Its interval between sessions applies.",
     )
-    practitioner = forms.ModelChoiceField(queryset=None, empty_label="Choose…")
+    practitioner: forms.ModelChoiceField[Practitioner] = forms.ModelChoiceField(
+        queryset=None, empty_label="Choose…"
+    )
     duration = forms.TypedChoiceField(
         label="Duration", coerce=int, choices=DURATION_CHOICES, initial=60
     )
     # Required to book, but "any" is a valid answer while searching for a free slot.
-    room = forms.ModelChoiceField(
+    room: forms.ModelChoiceField[Room] = forms.ModelChoiceField(
         queryset=None,
         empty_label="Any free room",
         help_text="A free slot chooses one for you.",
@@ -147,7 +193,7 @@ class BookingForm(_ResourceFieldsMixin, forms.Form):
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.clinic = clinic
-        self.fields["client"].queryset = selectors.client_list(clinic=clinic)
+        _choose_from(self.fields, "client", selectors.client_list(clinic=clinic))
 
         plans = TreatmentPlan.objects.filter(clinic=clinic, status="active").select_related(
             "client"
@@ -160,11 +206,12 @@ class BookingForm(_ResourceFieldsMixin, forms.Form):
             if client_id and str(client_id).isdigit()
             else plans.none()
         )
-        self.fields["treatment_plan"].queryset = plans.order_by("-created_at")
+        _choose_from(self.fields, "treatment_plan", plans.order_by("-created_at"))
         self._scope(clinic)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         plan, client = cleaned.get("treatment_plan"), cleaned.get("client")
         if plan is not None and client is not None and plan.client_id != client.pk:
             self.add_error("treatment_plan", "That course belongs to another client.")
@@ -180,8 +227,10 @@ class RescheduleForm(_ResourceFieldsMixin, forms.Form):
     date = forms.DateField(widget=_date_input(), validators=[validate_booking_date])
     start_time = forms.TimeField(label="Start time", widget=_time_input())
     duration = forms.TypedChoiceField(label="Duration", coerce=int, choices=DURATION_CHOICES)
-    practitioner = forms.ModelChoiceField(queryset=None, empty_label=None)
-    room = forms.ModelChoiceField(
+    practitioner: forms.ModelChoiceField[Practitioner] = forms.ModelChoiceField(
+        queryset=None, empty_label=None
+    )
+    room: forms.ModelChoiceField[Room] = forms.ModelChoiceField(
         queryset=None,
         empty_label="Any free room",
         help_text="A free slot chooses one for you.",
@@ -196,7 +245,7 @@ class RescheduleForm(_ResourceFieldsMixin, forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args: Any, clinic: Clinic, appointment, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, clinic: Clinic, appointment: Appointment, **kwargs: Any) -> None:
         local_start = appointment.start.astimezone(clinic.zone)
         minutes = int((appointment.end - appointment.start).total_seconds() // 60)
         kwargs.setdefault(
@@ -213,11 +262,12 @@ class RescheduleForm(_ResourceFieldsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.clinic = clinic
         self.appointment = appointment
-        self.fields["duration"].choices = _duration_choices(minutes)
+        _set_choices(self.fields, "duration", _duration_choices(minutes))
         self._scope(clinic, keep=appointment)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         when = _start_end(self.clinic, cleaned)
         if when is not None:
             cleaned["start"], cleaned["end"] = when
@@ -252,7 +302,7 @@ def _start_end(clinic: Clinic, cleaned: dict[str, Any]) -> tuple[datetime, datet
 class SlotSearchForm(forms.Form):
     """The "Find free slots" step: read from the booking page's query string."""
 
-    practitioner = forms.ModelChoiceField(
+    practitioner: forms.ModelChoiceField[Practitioner] = forms.ModelChoiceField(
         queryset=None, error_messages={"required": "Choose a practitioner to find free slots."}
     )
     duration = forms.TypedChoiceField(coerce=int, choices=DURATION_CHOICES)
@@ -261,18 +311,22 @@ class SlotSearchForm(forms.Form):
         error_messages={"required": "Choose a date to find free slots."},
     )
     span = forms.ChoiceField(choices=SPAN_CHOICES, required=False)
-    room = forms.ModelChoiceField(queryset=None, required=False)
-    device = forms.ModelChoiceField(queryset=None, required=False)
+    room: forms.ModelChoiceField[Room] = forms.ModelChoiceField(queryset=None, required=False)
+    device: forms.ModelChoiceField[Device] = forms.ModelChoiceField(queryset=None, required=False)
 
-    def __init__(self, *args: Any, clinic: Clinic, extra_duration: int | None = None, **kw):
+    def __init__(
+        self, *args: Any, clinic: Clinic, extra_duration: int | None = None, **kw: Any
+    ) -> None:
         super().__init__(*args, **kw)
-        self.fields["practitioner"].queryset = booking_selectors.practitioner_list(clinic=clinic)
-        self.fields["room"].queryset = booking_selectors.room_list(clinic=clinic)
-        self.fields["device"].queryset = booking_selectors.device_list(clinic=clinic)
-        self.fields["duration"].choices = _duration_choices(extra_duration)
+        _choose_from(
+            self.fields, "practitioner", booking_selectors.practitioner_list(clinic=clinic)
+        )
+        _choose_from(self.fields, "room", booking_selectors.room_list(clinic=clinic))
+        _choose_from(self.fields, "device", booking_selectors.device_list(clinic=clinic))
+        _set_choices(self.fields, "duration", _duration_choices(extra_duration))
 
     @property
-    def date_to(self) -> date:
+    def date_to(self) -> dt.date:
         first = self.cleaned_data["date"]
         return first + timedelta(days=6) if self.cleaned_data.get("span") == "week" else first
 
@@ -305,14 +359,10 @@ class CalendarQueryForm(forms.Form):
 # --- resources (managers) ------------------------------------------------------------
 
 
-def _max_length(model: type, name: str) -> int:
-    return model._meta.get_field(name).max_length
-
-
 class RoomForm(forms.Form):
     """A room's details; ``room_save`` decides whether they can be saved."""
 
-    name = forms.CharField(max_length=_max_length(Room, "name"))
+    name = forms.CharField(max_length=Room._meta.get_field("name").max_length)
     is_active = forms.BooleanField(label="In use", required=False, initial=True)
 
     def __init__(self, *args: Any, instance: Room | None = None, **kwargs: Any) -> None:
@@ -324,10 +374,10 @@ class RoomForm(forms.Form):
 class DeviceForm(forms.Form):
     """A device's details; ``device_save`` decides whether they can be saved."""
 
-    name = forms.CharField(max_length=_max_length(Device, "name"))
+    name = forms.CharField(max_length=Device._meta.get_field("name").max_length)
     kind = forms.ChoiceField(choices=Device.Kind.choices, initial=Device.Kind.PEN)
     serial_number = forms.CharField(
-        label="Serial number", max_length=_max_length(Device, "serial_number")
+        label="Serial number", max_length=Device._meta.get_field("serial_number").max_length
     )
     cleanup_minutes = forms.IntegerField(
         label="Clean-up minutes",
@@ -348,7 +398,7 @@ class DeviceForm(forms.Form):
 
 
 class PractitionerCreateForm(forms.Form):
-    membership = forms.ModelChoiceField(
+    membership = MembershipChoiceField(
         label="Practitioner",
         queryset=None,
         empty_label="Choose…",
@@ -360,11 +410,10 @@ class PractitionerCreateForm(forms.Form):
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["membership"].queryset = unprofiled_practitioners(clinic)
-        self.fields["membership"].label_from_instance = lambda m: m.user.full_name or m.user.email
+        _choose_from(self.fields, "membership", unprofiled_practitioners(clinic))
 
 
-def unprofiled_practitioners(clinic: Clinic):
+def unprofiled_practitioners(clinic: Clinic) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(
             clinic=clinic, role=Role.PRACTITIONER, is_active=True, practitioner__isnull=True
@@ -387,7 +436,7 @@ class WorkingHoursForm(forms.Form):
     MIN_ROWS = 2
     MAX_ROWS = 6
 
-    def __init__(self, *args: Any, practitioner, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, practitioner: Practitioner, **kwargs: Any) -> None:
         hours = list(practitioner.working_hours.all())
         rows = [max(self.MIN_ROWS, sum(1 for h in hours if h.weekday == d)) for d in range(7)]
         data = args[0] if args else kwargs.get("data")
@@ -426,7 +475,8 @@ class WorkingHoursForm(forms.Form):
             self.days.append({"weekday": day, "label": label, "rows": day_rows})
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         blocks: list[dict[str, Any]] = []
         for day in self.days:
             filled: list[tuple[time, time, Any]] = []

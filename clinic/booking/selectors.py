@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from clinic.booking import availability
@@ -22,8 +23,10 @@ from clinic.models import Clinic
 from common.errors import ApplicationError, NotFound
 from common.fields import parse_id
 
+_M = TypeVar("_M", bound=Model)
 
-def _get(qs: QuerySet, pk: object, what: str):
+
+def _get(qs: QuerySet[_M], pk: object, what: str) -> _M:
     number = parse_id(pk)
     if number is None:
         raise NotFound(f"No such {what}.")

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from clinic.booking import availability
@@ -34,6 +34,7 @@ from common.audit import audit_record
 from common.errors import ApplicationError, Conflict, NotFound
 from treatments.plans.models import TreatmentPlan
 from treatments.plans.selectors import plan_for_treatment
+from treatments.screening.models import Screening
 from treatments.screening.selectors import treatment_eligibility
 
 #: Minimum days between two treatments of a client when no treatment plan sets it.
@@ -55,7 +56,7 @@ class IntervalTooShort(Conflict):
     code = "interval_too_short"
 
 
-def audit(actor: User, action: str, obj, clinic_id: int, **detail: Any) -> None:
+def audit(actor: User, action: str, obj: Model, clinic_id: int, **detail: Any) -> None:
     """One audit event for a booking write (field names in ``detail``, never values)."""
     audit_record(
         actor=actor,
@@ -212,7 +213,7 @@ def _check_interval(clinic: Clinic, req: BookingRequest, exclude_id: int | None)
         )
 
 
-def _gate(clinic: Clinic, req: BookingRequest, exclude_id: int | None):
+def _gate(clinic: Clinic, req: BookingRequest, exclude_id: int | None) -> Screening | None:
     """Safety gates for treatments; returns the screening that allowed it."""
     if req.kind != AppointmentKind.TREATMENT:
         return None
@@ -238,7 +239,7 @@ def _save_guarded(appointment: Appointment, req: BookingRequest) -> None:
 
 def _book_checks(
     clinic: Clinic, req: BookingRequest, exclude_id: int | None = None, *, new_plan: bool = True
-):
+) -> Screening | None:
     _validate(clinic, req)
     _check_plan(clinic, req, newly_chosen=new_plan)
     if req.start < timezone.now():

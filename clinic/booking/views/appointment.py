@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
+from clinic.access import acting_user
 from clinic.booking import selectors as booking_selectors
 from clinic.booking import services as booking
 from clinic.booking.forms import CancelForm, RescheduleForm
@@ -54,7 +55,7 @@ class _AppointmentMixin(ClinicStaffMixin):
         clinic = self.clinic
         zone = clinic.zone
         audit_record(
-            actor=request.user,
+            actor=acting_user(request),
             action="read",
             object_type="appointment",
             object_id=appointment.pk,
@@ -116,7 +117,7 @@ class AppointmentStatusView(_AppointmentMixin, View):
             return self.refused(request, appointment, "Not changed", "Unknown action.", 400)
         try:
             booking.appointment_set_status(
-                appointment=appointment, actor=request.user, status=wanted
+                appointment=appointment, actor=acting_user(request), status=wanted
             )
         except ApplicationError as exc:
             return self.refused(request, appointment, "Not changed", exc.detail, error_status(exc))
@@ -132,7 +133,9 @@ class AppointmentCancelView(_AppointmentMixin, View):
             return self.detail_page(request, appointment, cancel_form=form, status=400)
         try:
             booking.appointment_cancel(
-                appointment=appointment, actor=request.user, reason=form.cleaned_data["reason"]
+                appointment=appointment,
+                actor=acting_user(request),
+                reason=form.cleaned_data["reason"],
             )
         except ApplicationError as exc:
             if exc.fields:
@@ -193,7 +196,7 @@ class AppointmentRescheduleView(_AppointmentMixin, View):
                 return redirect("appointment-detail", pk=appointment.pk)
             try:
                 booking.appointment_reschedule(
-                    appointment=appointment, actor=request.user, changes=changes
+                    appointment=appointment, actor=acting_user(request), changes=changes
                 )
             except ApplicationError as exc:
                 error = service_error(form, exc)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views import View
 
 from clinic import selectors, services
+from clinic.access import acting_user
 from clinic.booking import services as booking
 from clinic.booking.forms import BookingForm, in_range
 from clinic.booking.models import AppointmentKind
@@ -23,13 +24,15 @@ from clinic.booking.views.slots import (
     query_initial,
     slot_list_response,
 )
-from clinic.models import Clinic
+from clinic.models import Clinic, User
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError, NotFound
 from treatments.screening.selectors import client_screening_status, treatment_eligibility
 
 
-def _safety(clinic: Clinic, actor, client_id: Any, kind: Any, on: Any) -> dict[str, Any] | None:
+def _safety(
+    clinic: Clinic, actor: User, client_id: Any, kind: Any, on: Any
+) -> dict[str, Any] | None:
     """The client's screening badge and, for a treatment, whether that date is allowed."""
 
     if not client_id:
@@ -104,7 +107,7 @@ class AppointmentNewView(ClinicStaffMixin, View):
             try:
                 appointment = booking.appointment_book(
                     clinic=self.clinic,
-                    actor=request.user,
+                    actor=acting_user(request),
                     request=booking.BookingRequest(
                         client=data["client"],
                         practitioner=data["practitioner"],
@@ -154,7 +157,7 @@ class AppointmentNewView(ClinicStaffMixin, View):
             "error": error,
             "safety": _safety(
                 self.clinic,
-                request.user,
+                acting_user(request),
                 values.get("client"),
                 values.get("kind"),
                 values.get("date"),
@@ -183,6 +186,10 @@ class AppointmentSafetyView(ClinicStaffMixin, View):
     def get(self, request):
         query = request.GET
         safety = _safety(
-            self.clinic, request.user, query.get("client"), query.get("kind"), query.get("date")
+            self.clinic,
+            acting_user(request),
+            query.get("client"),
+            query.get("kind"),
+            query.get("date"),
         )
         return render(request, "booking/_safety.html", {"safety": safety})

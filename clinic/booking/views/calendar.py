@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from clinic.access import acting_user
 from clinic.booking import calendar
 from clinic.booking import selectors as booking_selectors
 from clinic.booking import services as booking
@@ -68,7 +69,7 @@ class CalendarView(ClinicStaffMixin, View):
         rooms = list(booking_selectors.room_list(clinic=clinic))
 
         chosen_practitioner = chosen_room = None
-        appointments = booking.appointments_for_calendar(
+        in_window = booking.appointments_for_calendar(
             clinic=clinic, start=window_start, end=window_end
         )
         if view == "week":
@@ -77,12 +78,12 @@ class CalendarView(ClinicStaffMixin, View):
                     practitioners, values.get("practitioner"), "is_bookable"
                 )
                 if chosen_practitioner is not None:
-                    appointments = appointments.filter(practitioner=chosen_practitioner)
+                    in_window = in_window.filter(practitioner=chosen_practitioner)
             else:
                 chosen_room = _pick(rooms, values.get("room"), "is_active")
                 if chosen_room is not None:
-                    appointments = appointments.filter(room=chosen_room)
-        appointments = list(appointments)
+                    in_window = in_window.filter(room=chosen_room)
+        appointments = list(in_window)
         time_off: list[TimeOff] = []
         if by == "practitioner":
             time_off = list(
@@ -91,7 +92,7 @@ class CalendarView(ClinicStaffMixin, View):
                 ).order_by("start")
             )
         audit_record(
-            actor=request.user,
+            actor=acting_user(request),
             action="list",
             object_type="appointment",
             clinic_id=clinic.pk,

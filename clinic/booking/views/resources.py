@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from django import forms
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views import View
 
+from clinic.access import acting_user
 from clinic.booking import resource_services
 from clinic.booking import selectors as booking_selectors
 from clinic.booking.forms import DeviceForm, PractitionerCreateForm, RoomForm, WorkingHoursForm
@@ -64,30 +66,37 @@ def _hours_summary(practitioner: Practitioner) -> str:
     return "; ".join(parts)
 
 
-class _ResourceEditView(ClinicStaffMixin, View):
+_Resource = TypeVar("_Resource", Room, Device)
+
+
+class _ResourceEditView(ClinicStaffMixin, View, Generic[_Resource]):
     """Add (POST to the list page's form) or edit one room or device, through its service."""
 
     required_ability = Ability.MANAGE_RESOURCES
-    form_class: type[RoomForm] | type[DeviceForm]
     noun = ""
     prefix = ""
 
-    def get_object(self, pk) -> Room | Device:
+    def get_object(self, pk: int) -> _Resource:
         raise NotImplementedError
 
-    def save(self, obj: Any, values: dict[str, Any]) -> Room | Device:
+    def make_form(
+        self, data: QueryDict | None, *, instance: _Resource | None, prefix: str | None = None
+    ) -> forms.Form:
+        raise NotImplementedError
+
+    def save(self, obj: _Resource | None, values: dict[str, Any]) -> _Resource:
         raise NotImplementedError
 
     def get(self, request, pk=None):
         if pk is None:
             return redirect("resources")
         obj = self.get_object(pk)
-        return self._edit_page(request, self.form_class(instance=obj), obj)
+        return self._edit_page(request, self.make_form(None, instance=obj), obj)
 
     def post(self, request, pk=None):
         obj = self.get_object(pk) if pk is not None else None
         prefix = self.prefix if pk is None else None
-        form = self.form_class(request.POST, instance=obj, prefix=prefix)
+        form = self.make_form(request.POST, instance=obj, prefix=prefix)
         if form.is_valid():
             try:
                 saved = self.save(obj, form.cleaned_data)
@@ -111,37 +120,45 @@ class _ResourceEditView(ClinicStaffMixin, View):
         )
 
 
-class RoomEditView(_ResourceEditView):
-    form_class = RoomForm
+class RoomEditView(_ResourceEditView[Room]):
     noun = "room"
     prefix = "room"
 
-    def get_object(self, pk) -> Room:
+    def get_object(self, pk: int) -> Room:
         try:
             return booking_selectors.room_get(clinic=self.clinic, room_id=pk)
         except NotFound as exc:
             raise not_found(exc) from exc
 
+    def make_form(
+        self, data: QueryDict | None, *, instance: Room | None, prefix: str | None = None
+    ) -> RoomForm:
+        return RoomForm(data, instance=instance, prefix=prefix)
+
     def save(self, obj: Room | None, values: dict[str, Any]) -> Room:
         return resource_services.room_save(
-            clinic=self.clinic, actor=self.request.user, room=obj, **values
+            clinic=self.clinic, actor=acting_user(self.request), room=obj, **values
         )
 
 
-class DeviceEditView(_ResourceEditView):
-    form_class = DeviceForm
+class DeviceEditView(_ResourceEditView[Device]):
     noun = "device"
     prefix = "device"
 
-    def get_object(self, pk) -> Device:
+    def get_object(self, pk: int) -> Device:
         try:
             return booking_selectors.device_get(clinic=self.clinic, device_id=pk)
         except NotFound as exc:
             raise not_found(exc) from exc
 
+    def make_form(
+        self, data: QueryDict | None, *, instance: Device | None, prefix: str | None = None
+    ) -> DeviceForm:
+        return DeviceForm(data, instance=instance, prefix=prefix)
+
     def save(self, obj: Device | None, values: dict[str, Any]) -> Device:
         return resource_services.device_save(
-            clinic=self.clinic, actor=self.request.user, device=obj, **values
+            clinic=self.clinic, actor=acting_user(self.request), device=obj, **values
         )
 
 
@@ -154,7 +171,7 @@ class PractitionerCreateView(ClinicStaffMixin, View):
             try:
                 practitioner = resource_services.practitioner_save(
                     clinic=self.clinic,
-                    actor=request.user,
+                    actor=acting_user(request),
                     membership=form.cleaned_data["membership"],
                     display_name=form.cleaned_data["display_name"].strip() or None,
                     is_bookable=True,
@@ -191,7 +208,7 @@ class PractitionerEditView(ClinicStaffMixin, View):
             try:
                 resource_services.practitioner_save(
                     clinic=self.clinic,
-                    actor=request.user,
+                    actor=acting_user(request),
                     practitioner=practitioner,
                     display_name=form.cleaned_data["display_name"].strip(),
                     is_bookable=form.cleaned_data["is_bookable"],

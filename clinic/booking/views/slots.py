@@ -109,7 +109,9 @@ def find_slots(
 
 
 def query_initial(query: QueryDict, names: Iterable[str]) -> dict[str, Any]:
-    initial = {name: query.get(name) for name in names if query.get(name) not in (None, "")}
+    initial: dict[str, Any] = {
+        name: query.get(name) for name in names if query.get(name) not in (None, "")
+    }
     picked = parse_slot(query.get("slot", ""))
     if picked is not None:
         day, at, room_id = picked
