@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from django import forms
@@ -24,18 +24,22 @@ from clinic.booking.models import (
     Device,
     Practitioner,
     Room,
-    WorkingHours,
 )
-from clinic.models import Client, Clinic, Membership, Role
+from clinic.models import Client, Clinic
 from treatments.plans.models import TreatmentPlan
 
 DURATIONS = (30, 45, 60, 90)
+
+
 DURATION_CHOICES = [(m, f"{m} minutes") for m in DURATIONS]
+
+
 SPAN_CHOICES = [("day", "That day"), ("week", "Next 7 days")]
-WEEKDAYS = [str(label) for _, label in WorkingHours._meta.get_field("weekday").flatchoices]
+
 
 #: Dates the booking pages accept; beyond them date arithmetic would overflow.
 FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2100, 12, 31)
+
 
 _DATE = {"type": "date", "min": FIRST_DATE.isoformat(), "max": LAST_DATE.isoformat()}
 
@@ -59,14 +63,14 @@ def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
 
 
-def _time_input() -> forms.TimeInput:
+def time_input() -> forms.TimeInput:
     return forms.TimeInput(attrs=_TIME, format="%H:%M")
 
 
 _M = TypeVar("_M", bound=Model)
 
 
-def _choose_from(fields: Mapping[str, forms.Field], name: str, queryset: QuerySet[_M]) -> None:
+def choose_from(fields: Mapping[str, forms.Field], name: str, queryset: QuerySet[_M]) -> None:
     """Offer ``queryset`` in the model select ``name`` (declared with ``queryset=None``)."""
     field = fields[name]
     if not isinstance(field, forms.ModelChoiceField):
@@ -100,11 +104,6 @@ class DeviceChoiceField(forms.ModelChoiceField):
         return f"{obj.name} · {obj.serial_number}"
 
 
-class MembershipChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Membership) -> str:
-        return obj.user.full_name or obj.user.email
-
-
 def _duration_choices(current: int | None) -> list[tuple[int, str]]:
     choices = list(DURATION_CHOICES)
     if current and current not in DURATIONS:  # booked elsewhere (API) with another length
@@ -124,19 +123,19 @@ class _ResourceFieldsMixin:
         devices = booking_selectors.device_list(clinic=clinic)
         # An appointment being changed keeps showing its own resources, even if they have
         # since been retired; the service decides whether they may still be used.
-        _choose_from(
+        choose_from(
             self.fields,
             "practitioner",
             practitioners.filter(
                 Q(is_bookable=True) | Q(pk=keep.practitioner_id if keep else None)
             ),
         )
-        _choose_from(
+        choose_from(
             self.fields,
             "room",
             rooms.filter(Q(is_active=True) | Q(pk=keep.room_id if keep else None)),
         )
-        _choose_from(
+        choose_from(
             self.fields,
             "device",
             devices.filter(Q(is_active=True) | Q(pk=keep.device_id if keep else None)),
@@ -185,7 +184,7 @@ class BookingForm(_ResourceFieldsMixin, forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
-    start_time = forms.TimeField(label="Start time", widget=_time_input())
+    start_time = forms.TimeField(label="Start time", widget=time_input())
     notes = forms.CharField(
         required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -193,7 +192,7 @@ class BookingForm(_ResourceFieldsMixin, forms.Form):
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.clinic = clinic
-        _choose_from(self.fields, "client", selectors.client_list(clinic=clinic))
+        choose_from(self.fields, "client", selectors.client_list(clinic=clinic))
 
         plans = TreatmentPlan.objects.filter(clinic=clinic, status="active").select_related(
             "client"
@@ -206,7 +205,7 @@ class BookingForm(_ResourceFieldsMixin, forms.Form):
             if client_id and str(client_id).isdigit()
             else plans.none()
         )
-        _choose_from(self.fields, "treatment_plan", plans.order_by("-created_at"))
+        choose_from(self.fields, "treatment_plan", plans.order_by("-created_at"))
         self._scope(clinic)
 
     def clean(self) -> dict[str, Any]:
@@ -225,7 +224,7 @@ class BookingForm(_ResourceFieldsMixin, forms.Form):
 
 class RescheduleForm(_ResourceFieldsMixin, forms.Form):
     date = forms.DateField(widget=_date_input(), validators=[validate_booking_date])
-    start_time = forms.TimeField(label="Start time", widget=_time_input())
+    start_time = forms.TimeField(label="Start time", widget=time_input())
     duration = forms.TypedChoiceField(label="Duration", coerce=int, choices=DURATION_CHOICES)
     practitioner: forms.ModelChoiceField[Practitioner] = forms.ModelChoiceField(
         queryset=None, empty_label=None
@@ -318,11 +317,9 @@ class SlotSearchForm(forms.Form):
         self, *args: Any, clinic: Clinic, extra_duration: int | None = None, **kw: Any
     ) -> None:
         super().__init__(*args, **kw)
-        _choose_from(
-            self.fields, "practitioner", booking_selectors.practitioner_list(clinic=clinic)
-        )
-        _choose_from(self.fields, "room", booking_selectors.room_list(clinic=clinic))
-        _choose_from(self.fields, "device", booking_selectors.device_list(clinic=clinic))
+        choose_from(self.fields, "practitioner", booking_selectors.practitioner_list(clinic=clinic))
+        choose_from(self.fields, "room", booking_selectors.room_list(clinic=clinic))
+        choose_from(self.fields, "device", booking_selectors.device_list(clinic=clinic))
         _set_choices(self.fields, "duration", _duration_choices(extra_duration))
 
     @property
@@ -354,153 +351,3 @@ class CalendarQueryForm(forms.Form):
     )
     practitioner = forms.IntegerField(required=False, min_value=1)
     room = forms.IntegerField(required=False, min_value=1)
-
-
-# --- resources (managers) ------------------------------------------------------------
-
-
-class RoomForm(forms.Form):
-    """A room's details; ``room_save`` decides whether they can be saved."""
-
-    name = forms.CharField(max_length=Room._meta.get_field("name").max_length)
-    is_active = forms.BooleanField(label="In use", required=False, initial=True)
-
-    def __init__(self, *args: Any, instance: Room | None = None, **kwargs: Any) -> None:
-        if instance is not None:
-            kwargs.setdefault("initial", {"name": instance.name, "is_active": instance.is_active})
-        super().__init__(*args, **kwargs)
-
-
-class DeviceForm(forms.Form):
-    """A device's details; ``device_save`` decides whether they can be saved."""
-
-    name = forms.CharField(max_length=Device._meta.get_field("name").max_length)
-    kind = forms.ChoiceField(choices=Device.Kind.choices, initial=Device.Kind.PEN)
-    serial_number = forms.CharField(
-        label="Serial number", max_length=Device._meta.get_field("serial_number").max_length
-    )
-    cleanup_minutes = forms.IntegerField(
-        label="Clean-up minutes",
-        min_value=0,
-        max_value=240,
-        initial=Device._meta.get_field("cleanup_minutes").default,
-        help_text=Device._meta.get_field("cleanup_minutes").help_text,
-        widget=forms.NumberInput(attrs={"step": 5}),
-    )
-    is_active = forms.BooleanField(label="In service", required=False, initial=True)
-
-    def __init__(self, *args: Any, instance: Device | None = None, **kwargs: Any) -> None:
-        if instance is not None:
-            kwargs.setdefault(
-                "initial", {name: getattr(instance, name) for name in self.base_fields}
-            )
-        super().__init__(*args, **kwargs)
-
-
-class PractitionerCreateForm(forms.Form):
-    membership = MembershipChoiceField(
-        label="Practitioner",
-        queryset=None,
-        empty_label="Choose…",
-        help_text="Staff with the practitioner role who cannot be booked yet.",
-    )
-    display_name = forms.CharField(
-        label="Name shown in the calendar", max_length=150, required=False
-    )
-
-    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _choose_from(self.fields, "membership", unprofiled_practitioners(clinic))
-
-
-def unprofiled_practitioners(clinic: Clinic) -> QuerySet[Membership]:
-    return (
-        Membership.objects.filter(
-            clinic=clinic, role=Role.PRACTITIONER, is_active=True, practitioner__isnull=True
-        )
-        .select_related("user")
-        .order_by("user__full_name", "id")
-    )
-
-
-class WorkingHoursForm(forms.Form):
-    """Bookable on/off, display name, and start/end rows per weekday.
-
-    Each weekday has at least two rows (a day with a lunch break), and more where the
-    saved hours have more blocks, so saving the form never drops a block it did not show.
-    """
-
-    display_name = forms.CharField(label="Name shown in the calendar", max_length=150)
-    is_bookable = forms.BooleanField(label="Can be booked", required=False)
-
-    MIN_ROWS = 2
-    MAX_ROWS = 6
-
-    def __init__(self, *args: Any, practitioner: Practitioner, **kwargs: Any) -> None:
-        hours = list(practitioner.working_hours.all())
-        rows = [max(self.MIN_ROWS, sum(1 for h in hours if h.weekday == d)) for d in range(7)]
-        data = args[0] if args else kwargs.get("data")
-        if data is not None:  # rows the page was rendered with
-            for day in range(7):
-                for index in range(self.MAX_ROWS):
-                    if f"h{day}_{index}_start" in data or f"h{day}_{index}_end" in data:
-                        rows[day] = max(rows[day], index + 1)
-        initial: dict[str, Any] = {
-            "display_name": practitioner.display_name,
-            "is_bookable": practitioner.is_bookable,
-        }
-        seen = [0] * 7
-        for block in sorted(hours, key=lambda h: (h.weekday, h.start)):
-            index = seen[block.weekday]
-            seen[block.weekday] += 1
-            initial[f"h{block.weekday}_{index}_start"] = block.start
-            initial[f"h{block.weekday}_{index}_end"] = block.end
-        kwargs.setdefault("initial", initial)
-        super().__init__(*args, **kwargs)
-        self.days: list[dict[str, Any]] = []
-        for day, label in enumerate(WEEKDAYS):
-            day_rows = []
-            for index in range(rows[day]):
-                for part in ("start", "end"):
-                    name = f"h{day}_{index}_{part}"
-                    self.fields[name] = forms.TimeField(
-                        required=False,
-                        label=f"{label} {'from' if part == 'start' else 'until'}"
-                        + (f" (block {index + 1})" if index else ""),
-                        widget=_time_input(),
-                    )
-                day_rows.append(
-                    {"start": self[f"h{day}_{index}_start"], "end": self[f"h{day}_{index}_end"]}
-                )
-            self.days.append({"weekday": day, "label": label, "rows": day_rows})
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        cleaned = self.cleaned_data
-        blocks: list[dict[str, Any]] = []
-        for day in self.days:
-            filled: list[tuple[time, time, Any]] = []
-            for row in day["rows"]:
-                start = cleaned.get(row["start"].name)
-                end = cleaned.get(row["end"].name)
-                if start is None and end is None:
-                    continue
-                if start is None or end is None:
-                    missing = row["start" if start is None else "end"].name
-                    self.add_error(missing, "Give both a start and an end.")
-                elif end <= start:
-                    self.add_error(row["end"].name, "The end must be after the start.")
-                else:
-                    filled.append((start, end, row))
-            filled.sort(key=lambda block: block[0])
-            for index, (start, end, row) in enumerate(filled):
-                if index and start < filled[index - 1][1]:
-                    earlier = filled[index - 1]
-                    self.add_error(
-                        row["start"].name,
-                        f"Overlaps {earlier[0]:%H:%M}–{earlier[1]:%H:%M} on {day['label']}.",
-                    )
-                    continue
-                blocks.append({"weekday": day["weekday"], "start": start, "end": end})
-        cleaned["working_hours"] = blocks
-        return cleaned

@@ -13,8 +13,13 @@ from django.views import View
 from clinic.access import acting_user
 from clinic.booking import resource_services
 from clinic.booking import selectors as booking_selectors
-from clinic.booking.forms import DeviceForm, PractitionerCreateForm, RoomForm, WorkingHoursForm
 from clinic.booking.models import Device, Practitioner, Room
+from clinic.booking.resource_forms import (
+    DeviceForm,
+    PractitionerCreateForm,
+    RoomForm,
+    WorkingHoursForm,
+)
 from clinic.booking.views.common import not_found, service_error
 from clinic.roles import Ability
 from clinic.views import ClinicStaffMixin
