@@ -13,6 +13,7 @@ from clinic.booking.models import (
     Device,
     Practitioner,
     Room,
+    WorkingHours,
 )
 from clinic.models import Clinic, Membership, Role
 
