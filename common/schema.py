@@ -10,7 +10,9 @@ from rest_framework import serializers
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Machine-readable error code.")
     detail = serializers.CharField(help_text="A sentence for people.")
-    fields = serializers.DictField(
+    # DRF's serializer metaclass moves declared fields out of the class, so this field
+    # does not replace ``Serializer.fields``; mypy sees only the class attribute.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Validation errors: field name to messages.",

@@ -1,0 +1,29 @@
+"""Types the framework cannot infer: who is signed in on a staff page.
+
+``User`` and ``AnyUser`` are django-stubs' names for the configured
+``AUTH_USER_MODEL`` (the mypy plugin resolves them), so the lower packages can name
+the user without importing the package that defines it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _AnyUser as AnyUser
+    from django.contrib.auth.models import _User as User
+
+__all__ = ["AnyUser", "AuthenticatedHttpRequest", "User"]
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """A request to a page that turns anonymous visitors away before the handler runs.
+
+    Annotate a staff view's ``request`` with it (the mixin or decorator has checked
+    ``is_authenticated``), so ``request.user`` is the user and not "user or anonymous".
+    Nothing is ever constructed from this class.
+    """
+
+    user: User
