@@ -12,7 +12,7 @@ class AftercareItemSerializer(serializers.Serializer):
 
     code = serializers.CharField(source="entry.code")
     kind = serializers.CharField(source="entry.item.kind")
-    label = serializers.CharField(source="entry.item.label")
+    label = serializers.CharField(source="entry.item.label")  # type: ignore[assignment]  # DRF takes declared fields off the class
     text = serializers.CharField(source="entry.item.text")
     optional = serializers.BooleanField(source="entry.item.optional")
     due_at = serializers.DateTimeField(source="entry.due_at")

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from clinic import selectors as clinic_selectors
 from clinic.permissions import allows
 from clinic.roles import Ability
+from common.pagination import page_of
 from treatments.consent import selectors, services
 from treatments.consent.models import Consent, ConsentText
 from treatments.consent.serializers import (
@@ -49,7 +50,7 @@ class ConsentListApi(GenericAPIView):
             client = clinic_selectors.client_get(
                 clinic=clinic, client_id=query.validated_data["client"]
             )
-        page = self.paginate_queryset(selectors.consent_list(clinic=clinic, client=client))
+        page = page_of(self, selectors.consent_list(clinic=clinic, client=client))
         for consent in page:
             services.consent_viewed(consent=consent, actor=request.user)
         return self.get_paginated_response(

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from clinic import selectors as clinic_selectors
 from clinic.permissions import allows
 from clinic.roles import Ability
+from common.pagination import page_of
 from treatments.plans import (
     protocol_services,
 )
@@ -57,7 +58,7 @@ class PlanListApi(GenericAPIView):
         plans = plan_selectors.plan_list(
             clinic=clinic, client=client, status=query.validated_data.get("status")
         )
-        page = self.paginate_queryset(plans)
+        page = page_of(self, plans)
         for plan in page:
             plan_services.plan_viewed(plan=plan, actor=request.user)
         return self.get_paginated_response(TreatmentPlanSerializer(page, many=True).data)

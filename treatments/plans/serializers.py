@@ -37,7 +37,7 @@ def _mm() -> serializers.DecimalField:
 
 class AreaLimitSerializer(serializers.Serializer):
     area = serializers.CharField(help_text="Area code of the protocol version.")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # DRF takes declared fields off the class
     thin_max_mm = _mm()
     thick_max_mm = _mm()
     limit_thin_mm = serializers.DecimalField(
@@ -55,7 +55,7 @@ class AreaLimitSerializer(serializers.Serializer):
 class ProgressSerializer(serializers.Serializer):
     completed = serializers.IntegerField(help_text="Signed sessions of the course.")
     planned = serializers.IntegerField()
-    label = serializers.CharField(help_text='E.g. "Session 2 of 4".')
+    label = serializers.CharField(help_text='E.g. "Session 2 of 4".')  # type: ignore[assignment]  # DRF takes declared fields off the class
     next_number = serializers.IntegerField(allow_null=True)
     last_session_on = serializers.DateField(allow_null=True)
     is_complete = serializers.BooleanField()
@@ -228,7 +228,9 @@ class ProtocolSetSerializer(serializers.ModelSerializer):
     published_by = serializers.CharField(
         source="published_by.full_name", allow_null=True, default=None
     )
-    data = serializers.DictField(help_text="Indications, areas, endpoints, PIH note.")
+    data = serializers.DictField(  # type: ignore[assignment]  # DRF takes declared fields off the class
+        help_text="Indications, areas, endpoints, PIH note."
+    )
 
     class Meta:
         model = ProtocolSet
@@ -241,5 +243,7 @@ class ProtocolQuerySerializer(serializers.Serializer):
 
 
 class ProtocolPublishSerializer(serializers.Serializer):
-    data = serializers.DictField(help_text="The whole protocol document, as GET returns it.")
+    data = serializers.DictField(  # type: ignore[assignment]  # DRF takes declared fields off the class
+        help_text="The whole protocol document, as GET returns it."
+    )
     note = serializers.CharField(max_length=500)

@@ -21,6 +21,7 @@ from clinic.publish import VersionPublishView
 from clinic.roles import can_plan
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError, NotFound
+from common.typing import AuthenticatedHttpRequest
 from treatments.plans import (
     protocol_services,
     protocols,
@@ -79,7 +80,7 @@ class PlanAccessMixin(ClinicStaffMixin):
 class PlanNewView(PlanAccessMixin, View):
     """Plan a course, starting from what the protocol proposes for the client's concerns."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         self.require_planner()
         client = self.get_client(pk)
         protocol_set = protocol_services.protocol_set_current(clinic=self.clinic)
@@ -99,7 +100,7 @@ class PlanNewView(PlanAccessMixin, View):
         plan_services.plan_proposals_viewed(client=client, actor=request.user)
         return self._render(request, client, protocol_set, engine, indication, form)
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         self.require_planner()
         client = self.get_client(pk)
         protocol_set = protocol_services.protocol_set_current(clinic=self.clinic)
@@ -191,7 +192,7 @@ def _book_url(plan: TreatmentPlan, due: date | None, today: date) -> str | None:
 
 
 class PlanDetailView(PlanAccessMixin, View):
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         plan = self.get_plan(pk)
         plan_services.plan_viewed(plan=plan, actor=request.user)
         engine = plan.protocol_set.engine()
@@ -222,7 +223,7 @@ class PlanDetailView(PlanAccessMixin, View):
 
 
 class PlanEditView(PlanAccessMixin, View):
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         self.require_planner()
         plan = self.get_plan(pk)
         plan_services.plan_viewed(plan=plan, actor=request.user)
@@ -239,7 +240,7 @@ class PlanEditView(PlanAccessMixin, View):
         )
         return self._render(request, plan, form)
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         self.require_planner()
         plan = self.get_plan(pk)
         engine = plan.protocol_set.engine()
@@ -298,7 +299,7 @@ def protocol_tables(protocol_set: ProtocolSet) -> dict[str, Any]:
 
 
 class ProtocolListView(ClinicStaffMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         current = protocol_services.protocol_set_current(clinic=self.clinic)
         return render(
             request,
@@ -313,7 +314,7 @@ class ProtocolListView(ClinicStaffMixin, View):
 
 
 class ProtocolDetailView(ClinicStaffMixin, View):
-    def get(self, request: HttpRequest, version: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, version: int) -> HttpResponse:
         current = protocol_services.protocol_set_current(clinic=self.clinic)
         try:
             protocol_set = plan_selectors.protocol_set_get(clinic=self.clinic, version=version)
@@ -332,6 +333,8 @@ class ProtocolDetailView(ClinicStaffMixin, View):
 
 class ProtocolPublishView(VersionPublishView):
     """A manager publishes a new protocol version built from the current one."""
+
+    request: AuthenticatedHttpRequest  # a staff page: anonymous visitors are turned away
 
     template_name = "plans/protocol_publish.html"
     success_url_name = "protocol-list"

@@ -10,6 +10,7 @@ from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -17,10 +18,13 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.access import request_membership
 from clinic.booking import selectors as booking_selectors
+from clinic.models import Clinic
 from clinic.permissions import allows
 from clinic.roles import Ability
 from common.errors import NotFound
+from common.pagination import page_of
 from treatments.plans.models import TreatmentPlan
 from treatments.records import amendments, audit, photos, selectors, services, start
 from treatments.records.models import SessionAmendment, SessionPhoto, TreatmentSession
@@ -49,8 +53,11 @@ class _SessionView(GenericAPIView):
     queryset = TreatmentSession.objects.none()
 
     @property
-    def clinic(self):
-        return self.request.membership.clinic
+    def clinic(self) -> Clinic:
+        membership = request_membership(self.request)
+        if membership is None:  # refused by the permission class before any handler runs
+            raise NotAuthenticated()
+        return membership.clinic
 
     def get_session(self) -> TreatmentSession:
         return selectors.session_get(clinic=self.clinic, pk=self.kwargs["pk"])
@@ -83,14 +90,15 @@ class SessionListApi(_SessionView):
         query = SessionListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         values = query.validated_data
-        page = self.paginate_queryset(
+        page = page_of(
+            self,
             selectors.session_list(
                 clinic=self.clinic,
                 client=values.get("client"),
                 plan=values.get("plan"),
                 status=values.get("status"),
                 date=values.get("date"),
-            )
+            ),
         )
         for session in page:
             audit.session_viewed(session=session, actor=request.user)
@@ -357,7 +365,7 @@ class RecallListApi(GenericAPIView):
             response["Content-Disposition"] = f'attachment; filename="recall-{safe}.csv"'
             response["Cache-Control"] = "private, no-store"
             return response
-        page = self.paginate_queryset(rows)
+        page = page_of(self, rows)
         return self.get_paginated_response(
             RecallRowSerializer([RecallRowSerializer.row(r) for r in page], many=True).data
         )

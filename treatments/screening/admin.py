@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -20,8 +22,9 @@ class PublishRuleSetForm(forms.ModelForm):
             "decided, and publish. The current version stays as it is."
         }
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         clinic, data, note = cleaned.get("clinic"), cleaned.get("data"), cleaned.get("note", "")
         if clinic is None or not isinstance(data, dict):
             return cleaned

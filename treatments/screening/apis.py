@@ -6,16 +6,19 @@ from datetime import date
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import selectors as clinic_selectors
+from clinic.access import request_membership
+from clinic.models import Client
 from clinic.permissions import ManagerWritesStaffReads, allows
 from clinic.roles import Ability
 from common.errors import ApplicationError
 from common.fields import EARLIEST, LATEST
-from common.pagination import Pagination
+from common.pagination import Pagination, page_of
 from treatments.screening import selectors, services
 from treatments.screening.models import RuleSet, Screening
 from treatments.screening.serializers import (
@@ -81,16 +84,19 @@ class ClientScreeningListApi(GenericAPIView):
     serializer_class = ScreeningSerializer
     queryset = Screening.objects.none()
 
-    def _client(self):
+    def _client(self) -> Client:
+        membership = request_membership(self.request)
+        if membership is None:  # refused by the permission class before any handler runs
+            raise NotAuthenticated()
         return clinic_selectors.client_get(
-            clinic=self.request.membership.clinic, client_id=self.kwargs["client_id"]
+            clinic=membership.clinic, client_id=self.kwargs["client_id"]
         )
 
     @extend_schema(responses={200: ScreeningSerializer(many=True)})
     def get(self, request, client_id):
         client = self._client()
-        page = self.paginate_queryset(
-            selectors.screening_list(clinic=request.membership.clinic, client=client)
+        page = page_of(
+            self, selectors.screening_list(clinic=request.membership.clinic, client=client)
         )
         for screening in page:
             services.screening_viewed(screening=screening, actor=request.user)

@@ -12,7 +12,7 @@ from treatments.screening.selectors import screening_valid_until
 
 class ChoiceSerializer(serializers.Serializer):
     value = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # DRF takes declared fields off the class
 
 
 class QuestionSerializer(serializers.Serializer):
@@ -120,7 +120,9 @@ class RuleSetSerializer(serializers.ModelSerializer):
 
 
 class RuleSetPublishSerializer(serializers.Serializer):
-    data = serializers.DictField(help_text="Questions, rules and sources, as GET returns them.")
+    data = serializers.DictField(  # type: ignore[assignment]  # DRF takes declared fields off the class
+        help_text="Questions, rules and sources, as GET returns them."
+    )
     note = serializers.CharField(max_length=500)
 
 

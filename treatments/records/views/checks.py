@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.views import View
 
+from common.typing import AuthenticatedHttpRequest
 from treatments.plans import protocols
 from treatments.records.depth import DepthVerdict, depth_verdict
 from treatments.records.forms import AreaForm, ProductForm
@@ -68,7 +69,7 @@ def product_refusal(form: ProductForm) -> str | None:
 class AreaCheckView(SessionPageMixin, View):
     """``?row=areas-N`` plus the row's inputs → the row's limit line (and its hint)."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         session = self.get_session(pk)
         self.require_recorder()
         row = request.GET.get("row", "")
@@ -90,7 +91,7 @@ class AreaCheckView(SessionPageMixin, View):
 class ProductCheckView(SessionPageMixin, View):
     """``?row=products-N`` plus the row's inputs → the row's vitamin C warning (or nothing)."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         self.get_session(pk)
         self.require_recorder()
         row = request.GET.get("row", "")

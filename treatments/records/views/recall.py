@@ -6,13 +6,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError
+from common.typing import AuthenticatedHttpRequest
 from treatments.records import audit as session_audit
 from treatments.records import selectors as session_selectors
 from treatments.records.forms import RecallForm, add_error
@@ -33,7 +34,7 @@ def _recall_query(form: RecallForm) -> dict[str, str] | None:
 
 
 class RecallView(ClinicStaffMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = RecallForm(request.GET or None)
         query = _recall_query(form)
         rows: list[Any] = []
@@ -96,7 +97,7 @@ def _recall_rows(rows: list[Any]) -> list[dict[str, Any]]:
 
 
 class RecallExportView(ClinicStaffMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = RecallForm(request.GET)
         query = _recall_query(form)
         if query is None:

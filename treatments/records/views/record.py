@@ -21,6 +21,7 @@ from django.views import View
 
 from clinic.booking import selectors as booking_selectors
 from common.errors import ApplicationError
+from common.typing import AuthenticatedHttpRequest
 from treatments.plans import protocols
 from treatments.records import photos as session_photos
 from treatments.records import services as session_services
@@ -141,7 +142,7 @@ def apply_service_errors(forms: RecordForms, exc: ApplicationError) -> None:
 class SessionRecordView(SessionPageMixin, View):
     """The in-treatment form: Save keeps the session in progress; Sign goes to confirm."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         session = self.get_session(pk)
         if session.is_signed:
             messages.info(request, "This record is signed; corrections are amendments.")
@@ -154,7 +155,7 @@ class SessionRecordView(SessionPageMixin, View):
     def devices(self) -> list[Any]:
         return list(booking_selectors.device_list(clinic=self.clinic))
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         session = self.get_session(pk)
         if session.is_signed:
             messages.error(request, "This record was signed; it can only be amended now.")
@@ -251,14 +252,14 @@ class SessionSignView(SessionPageMixin, View):
             raise PermissionDenied("Only the practitioner who performed the session signs it.")
         return None
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         session = self.get_session(pk)
         refused = self.check(request, session)
         if refused is not None:
             return refused
         return render(request, "records/session_sign.html", record_context(session))
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         session = self.get_session(pk)
         refused = self.check(request, session)
         if refused is not None:

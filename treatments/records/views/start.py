@@ -14,6 +14,7 @@ from django.views import View
 
 from clinic.booking import selectors as booking_selectors
 from common.errors import ApplicationError, NotFound
+from common.typing import AuthenticatedHttpRequest
 from treatments.plans.models import TreatmentPlan
 from treatments.records import start as session_start
 from treatments.records.forms import StartForm, add_error
@@ -131,7 +132,7 @@ class SessionStartView(SessionPageMixin, View):
             ).order_by("-created_at")
         )
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         appointment = self.get_appointment(pk)
         session = getattr(appointment, "treatment_session", None)
         if session is not None:
@@ -139,7 +140,7 @@ class SessionStartView(SessionPageMixin, View):
         plans = self.active_plans(appointment)
         return self._render(request, appointment, StartForm(plans=plans), plans)
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         appointment = self.get_appointment(pk)
         self.require_recorder()
         plans = self.active_plans(appointment)
