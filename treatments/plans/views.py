@@ -6,6 +6,7 @@ numbers shown here all come from the plan's (or the current) protocol version.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
+from clinic.models import Client
 from clinic.publish import VersionPublishView
 from clinic.roles import can_plan
 from clinic.views import ClinicStaffMixin
@@ -40,24 +42,33 @@ def _status(exc: ApplicationError) -> int:
     return exc.status_code if exc.status_code in (400, 409) else 400
 
 
-def area_rows(
-    engine: protocols.Protocols, indication: str, areas: list[str]
-) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class AreaRow:
+    """An area of a plan with its depth limit for the plan's indication, for display."""
+
+    code: str
+    label: str
+    limit: protocols.AreaLimit | None  # None: not an area or indication of the version
+    words: str = ""
+    note: str = ""
+
+
+def area_rows(engine: protocols.Protocols, indication: str, areas: list[str]) -> list[AreaRow]:
     """The plan's areas with their depth limits for the indication, for display."""
     rows = []
     for code in areas:
         if code not in engine.areas or indication not in engine.indications:
-            rows.append({"code": code, "label": code, "limit": None, "words": "", "note": ""})
+            rows.append(AreaRow(code=code, label=code, limit=None))
             continue
         limit = engine.area_limit(indication=indication, area=code)
         rows.append(
-            {
-                "code": code,
-                "label": limit.label,
-                "limit": limit,
-                "words": limit_words(limit),
-                "note": limit.note,
-            }
+            AreaRow(
+                code=code,
+                label=limit.label,
+                limit=limit,
+                words=limit_words(limit),
+                note=limit.note,
+            )
         )
     return rows
 
@@ -129,9 +140,9 @@ class PlanNewView(PlanAccessMixin, View):
         return self._render(request, client, protocol_set, engine, indication, form, status=status)
 
     @staticmethod
-    def _indication(engine: protocols.Protocols, client: Any, wanted: str | None) -> str:
+    def _indication(engine: protocols.Protocols, client: Client, wanted: str | None) -> str:
         if wanted in engine.indications:
-            return wanted  # type: ignore[return-value]
+            return wanted
         for code in client.skin_concerns or []:
             if code in engine.indications:
                 return code
@@ -140,7 +151,7 @@ class PlanNewView(PlanAccessMixin, View):
     def _render(
         self,
         request: HttpRequest,
-        client: Any,
+        client: Client,
         protocol_set: ProtocolSet,
         engine: protocols.Protocols,
         indication: str,
@@ -148,7 +159,7 @@ class PlanNewView(PlanAccessMixin, View):
         status: int = 200,
     ) -> HttpResponse:
         proposal = engine.propose(indication=indication, fitzpatrick_type=client.fitzpatrick_type)
-        limits = {row["code"]: row for row in area_rows(engine, indication, list(engine.areas))}
+        limits = {row.code: row for row in area_rows(engine, indication, list(engine.areas))}
         area_choices = [(choice, limits[choice.data["value"]]) for choice in form["areas"]]
         concerns = [
             {"code": code, "label": engine.indications[code].label}
@@ -261,9 +272,7 @@ class PlanEditView(PlanAccessMixin, View):
         self, request: HttpRequest, plan: TreatmentPlan, form: PlanEditForm, status: int = 200
     ) -> HttpResponse:
         engine = plan.protocol_set.engine()
-        limits = {
-            row["code"]: row for row in area_rows(engine, plan.indication, list(engine.areas))
-        }
+        limits = {row.code: row for row in area_rows(engine, plan.indication, list(engine.areas))}
         return render(
             request,
             "plans/plan_edit.html",
