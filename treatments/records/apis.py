@@ -6,6 +6,7 @@ record is audited; another clinic's objects answer 404.
 
 from __future__ import annotations
 
+from django.db.models import Model, QuerySet
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -50,7 +51,9 @@ RecordsOrReads = allows(Ability.RECORD, reads_for_all=True)
 
 class _SessionView(GenericAPIView):
     permission_classes = [RecordsOrReads]
-    queryset = TreatmentSession.objects.none()
+    # For the schema only (requests read through the selectors); the amendment and photo
+    # lists name their own rows.
+    queryset: QuerySet[Model] = TreatmentSession.objects.none()
 
     @property
     def clinic(self) -> Clinic:

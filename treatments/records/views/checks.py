@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
@@ -29,7 +28,7 @@ _AREA_ROW = re.compile(r"areas-\d{1,3}")
 _PRODUCT_ROW = re.compile(r"products-\d{1,3}")
 
 
-def _decimal(value: Any) -> Decimal | None:
+def _decimal(value: object) -> Decimal | None:
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
@@ -52,10 +51,10 @@ def area_check(form: AreaForm, *, engine: protocols.Protocols, indication: str) 
     area = form["area"].value()
     skin = form["skin"].value() or protocols.SKIN_THIN
     if area not in engine.areas or skin not in dict(protocols.SKIN_CHOICES):
-        return AreaCheck(form.prefix, None)
+        return AreaCheck(form.prefix or "", None)
     depth = _decimal(form["depth_mm"].value()) if form["depth_mm"].value() else None
     verdict = depth_verdict(engine, indication=indication, area=area, skin=skin, depth_mm=depth)
-    return AreaCheck(form.prefix, verdict)
+    return AreaCheck(form.prefix or "", verdict)
 
 
 def product_refusal(form: ProductForm) -> str | None:
