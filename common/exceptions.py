@@ -21,7 +21,7 @@ from common.errors import ApplicationError
 logger = logging.getLogger(__name__)
 
 
-def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+def _flatten(detail: object, prefix: str = "") -> dict[str, list[str]]:
     """Turn DRF's nested error detail into ``{"field.sub": [messages]}``."""
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):

@@ -1,4 +1,4 @@
-"""Types the framework cannot infer: who is signed in on a staff page.
+"""Types the framework cannot infer: who is signed in on a staff page or API call.
 
 ``User`` and ``AnyUser`` are django-stubs' names for the configured
 ``AUTH_USER_MODEL`` (the mypy plugin resolves them), so the lower packages can name
@@ -7,15 +7,18 @@ the user without importing the package that defines it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from django.http import HttpRequest
+from rest_framework.request import Request
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import _AnyUser as AnyUser
     from django.contrib.auth.models import _User as User
 
-__all__ = ["AnyUser", "AuthenticatedHttpRequest", "User"]
+__all__ = ["AnyUser", "AuthenticatedHttpRequest", "StaffRequest", "User"]
+
+M = TypeVar("M")
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -27,3 +30,16 @@ class AuthenticatedHttpRequest(HttpRequest):
     """
 
     user: User
+
+
+class StaffRequest(Request, Generic[M]):
+    """An API request the clinic-staff permission has admitted (every API's default).
+
+    ``IsClinicStaff`` refuses anonymous callers and sets ``membership``, the acting
+    membership; its type is given by the caller (``StaffRequest[Membership]``), since the
+    clinic package sits above this one. Annotate an API handler's ``request`` with it.
+    Nothing is ever constructed from this class.
+    """
+
+    user: User
+    membership: M

@@ -12,9 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import selectors as clinic_selectors
+from clinic.models import Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
 from common.pagination import page_of
+from common.typing import StaffRequest
 from treatments.consent import selectors, services
 from treatments.consent.models import Consent, ConsentText
 from treatments.consent.serializers import (
@@ -41,7 +43,7 @@ class ConsentListApi(GenericAPIView):
     @extend_schema(
         parameters=[ConsentListQuerySerializer], responses={200: ConsentSerializer(many=True)}
     )
-    def get(self, request):
+    def get(self, request: StaffRequest[Membership]) -> Response:
         query = ConsentListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         clinic = request.membership.clinic
@@ -58,7 +60,7 @@ class ConsentListApi(GenericAPIView):
         )
 
     @extend_schema(request=ConsentSignSerializer, responses={201: ConsentSerializer})
-    def post(self, request):
+    def post(self, request: StaffRequest[Membership]) -> Response:
         data = ConsentSignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -86,7 +88,7 @@ class ConsentDetailApi(GenericAPIView):
     serializer_class = ConsentSerializer
     queryset = Consent.objects.none()
 
-    def get(self, request, pk):
+    def get(self, request: StaffRequest[Membership], pk: int) -> Response:
         consent = selectors.consent_get(clinic=request.membership.clinic, pk=pk)
         services.consent_viewed(consent=consent, actor=request.user)
         return Response(ConsentSerializer(consent, context=_serializer_context(request)).data)
@@ -122,7 +124,7 @@ class ConsentPdfApi(APIView):
             )
         }
     )
-    def get(self, request, pk):
+    def get(self, request: StaffRequest[Membership], pk: int) -> HttpResponse:
         consent = selectors.consent_get(clinic=request.membership.clinic, pk=pk)
         response = consent_pdf_response(consent)
         services.consent_viewed(consent=consent, actor=request.user, as_pdf=True)
@@ -138,13 +140,13 @@ class ConsentTextListApi(GenericAPIView):
     queryset = ConsentText.objects.none()
 
     @extend_schema(responses={200: ConsentTextSerializer(many=True)})
-    def get(self, request):
+    def get(self, request: StaffRequest[Membership]) -> Response:
         services.consent_text_current(clinic=request.membership.clinic)
         page = self.paginate_queryset(selectors.consent_text_list(clinic=request.membership.clinic))
         return self.get_paginated_response(ConsentTextSerializer(page, many=True).data)
 
     @extend_schema(request=ConsentTextPublishSerializer, responses={201: ConsentTextSerializer})
-    def post(self, request):
+    def post(self, request: StaffRequest[Membership]) -> Response:
         data = ConsentTextPublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         text = services.consent_text_publish(
@@ -164,6 +166,6 @@ class ConsentTextCurrentApi(GenericAPIView):
     serializer_class = ConsentTextSerializer
     queryset = ConsentText.objects.none()
 
-    def get(self, request):
+    def get(self, request: StaffRequest[Membership]) -> Response:
         text = services.consent_text_current(clinic=request.membership.clinic)
         return Response(ConsentTextSerializer(text).data)

@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from clinic.booking.availability import local_to_utc
-from clinic.models import Client, Clinic
+from clinic.models import Client, Clinic, User
 from common.errors import ApplicationError, NotFound
 from common.fields import parse_id
 from treatments.plans.models import TreatmentPlan
@@ -201,8 +201,8 @@ class HistoryEvent:
         }
 
 
-def _name(user: Any) -> str:
-    return getattr(user, "full_name", "") or getattr(user, "email", "") or ""
+def _name(user: User | None) -> str:
+    return (user.full_name or user.email) if user is not None else ""
 
 
 def session_history(*, session: TreatmentSession) -> list[HistoryEvent]:

@@ -61,7 +61,9 @@ class StartGates:
     today: date
 
 
-def _consent_gate(*, clinic: Clinic, client_id: int, name: str) -> tuple[Consent | None, list]:
+def _consent_gate(
+    *, clinic: Clinic, client_id: int, name: str
+) -> tuple[Consent | None, list[StartBlocker]]:
     text = consent_text_current(clinic=clinic)  # version 1 is the shipped text
     consents = Consent.objects.filter(clinic=clinic, client_id=client_id).select_related("text")
     current = consents.filter(text=text).order_by("-signed_at", "-id").first()

@@ -95,7 +95,7 @@ class ScreeningNewView(ClinicStaffMixin, View):
     def _render(
         self,
         request: HttpRequest,
-        client: Any,
+        client: Client,
         rule_set: RuleSet,
         form: ScreeningForm,
         status: int = 200,
