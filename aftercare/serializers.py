@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from aftercare.selectors import TimelineRow
 from clinic.messaging.models import OutgoingMessage
 
 
@@ -28,7 +29,7 @@ class AftercareItemSerializer(serializers.Serializer):
     last_error = serializers.CharField(source="message.last_error", default="")
     cancelled_reason = serializers.CharField(source="message.cancelled_reason", default="")
 
-    def get_due_local(self, row) -> str:
+    def get_due_local(self, row: TimelineRow) -> str:
         return row.entry.local.isoformat()
 
 

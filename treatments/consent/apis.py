@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -28,7 +34,7 @@ from treatments.consent.serializers import (
 )
 
 
-def _serializer_context(request) -> dict:
+def _serializer_context(request: StaffRequest[Membership]) -> dict[str, Any]:
     current = selectors.consent_text_latest(clinic=request.membership.clinic)
     return {"request": request, "current_version": current.version if current else None}
 
@@ -97,11 +103,14 @@ class ConsentDetailApi(GenericAPIView):
 class _JsonErrorsNegotiation(BaseContentNegotiation):
     """The PDF endpoint answers PDF whatever ``Accept`` says; its errors are always JSON."""
 
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
 
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 def consent_pdf_response(consent: Consent) -> HttpResponse:

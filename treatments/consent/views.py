@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -187,7 +187,9 @@ class ConsentTextPublishView(VersionPublishView):
     def current(self) -> ConsentText:
         return services.consent_text_current(clinic=self.clinic)
 
-    def make_form(self, current: ConsentText, data=None, note: str = "") -> ConsentTextPublishForm:
+    def make_form(
+        self, current: ConsentText, data: QueryDict | None = None, note: str = ""
+    ) -> ConsentTextPublishForm:
         return ConsentTextPublishForm(data, initial=ConsentTextPublishForm.initial_from(current))
 
     def publish(self, form: ConsentTextPublishForm) -> ConsentText:

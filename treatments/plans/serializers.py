@@ -12,7 +12,7 @@ from common.fields import ObjectIdField
 from treatments.plans import protocols
 from treatments.plans.models import PlanStatus, ProtocolSet, TreatmentPlan
 from treatments.plans.protocols import MAX_INTERVAL_DAYS, MAX_SESSIONS
-from treatments.plans.selectors import plan_progress
+from treatments.plans.selectors import PlanProgress, plan_progress
 
 
 # Output-only inline enums: as ChoiceFields they would collide with the clients' skin-concern
@@ -117,7 +117,7 @@ class TreatmentPlanSerializer(_EngineMixin, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _progress(self, obj: TreatmentPlan):
+    def _progress(self, obj: TreatmentPlan) -> PlanProgress:
         cache = self.__dict__.setdefault("_progress_cache", {})
         if obj.pk not in cache:
             cache[obj.pk] = plan_progress(plan=obj)
@@ -136,7 +136,7 @@ class TreatmentPlanSerializer(_EngineMixin, serializers.ModelSerializer):
         return ProgressSerializer(self._progress(obj)).data
 
     @extend_schema_field(serializers.DateField(allow_null=True))
-    def get_next_due(self, obj: TreatmentPlan):
+    def get_next_due(self, obj: TreatmentPlan) -> str | None:
         due = self._progress(obj).next_due
         return due.isoformat() if due else None
 

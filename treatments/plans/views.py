@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
@@ -352,7 +352,9 @@ class ProtocolPublishView(VersionPublishView):
     def current(self) -> ProtocolSet:
         return protocol_services.protocol_set_current(clinic=self.clinic)
 
-    def make_form(self, current: ProtocolSet, data=None, note: str = "") -> ProtocolPublishForm:
+    def make_form(
+        self, current: ProtocolSet, data: QueryDict | None = None, note: str = ""
+    ) -> ProtocolPublishForm:
         initial = {"base_version": current.version, "note": note}
         return ProtocolPublishForm(data, data_source=current.data, initial=initial)
 

@@ -6,7 +6,7 @@ record is audited; another clinic's objects answer 404.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -16,8 +16,9 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -69,7 +70,7 @@ class _SessionView(GenericAPIView):
         return SessionSerializer(selectors.session_get(clinic=self.clinic, pk=pk)).data
 
 
-def _plan_get(clinic, plan_id) -> TreatmentPlan:
+def _plan_get(clinic: Clinic, plan_id: int) -> TreatmentPlan:
     plan = (
         TreatmentPlan.objects.filter(clinic=clinic, pk=plan_id)
         .select_related("protocol_set")
@@ -276,11 +277,14 @@ class SessionPhotoListApi(_SessionView):
 class _FirstRenderer(BaseContentNegotiation):
     """The photo is an image whatever the client accepts (an <img> sends image/*)."""
 
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
 
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 @extend_schema(

@@ -350,7 +350,7 @@ class RecallQuerySerializer(serializers.Serializer):
         choices=["json", "csv"], required=False, help_text="csv: a CSV download."
     )
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if bool(attrs.get("lot")) == bool(attrs.get("device_serial")):
             raise serializers.ValidationError(
                 {"lot": ["Give exactly one of ?lot= or ?device_serial=."]}

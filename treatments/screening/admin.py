@@ -6,7 +6,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model
+from django.http import HttpRequest
 
 from common.errors import ApplicationError
 from treatments.screening import rules, services
@@ -46,19 +48,26 @@ class RuleSetAdmin(admin.ModelAdmin):
     readonly_fields = ("clinic", "version", "data", "note", "published_at", "published_by")
     form = PublishRuleSetForm
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> list[str] | tuple[str, ...]:
         return self.readonly_fields if obj is not None else ()
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: RuleSet, form: forms.ModelForm[RuleSet], change: bool
+    ) -> None:
+        actor = request.user
+        if not actor.is_authenticated:  # the admin site signs staff in before any view
+            raise PermissionDenied
         try:
             published = services.rule_set_publish(
-                clinic=obj.clinic, actor=request.user, data=obj.data, note=obj.note
+                clinic=obj.clinic, actor=actor, data=obj.data, note=obj.note
             )
         except ApplicationError as exc:
             self.message_user(request, exc.detail, level=messages.ERROR)
@@ -73,7 +82,7 @@ class ReviewInline(admin.StackedInline):
     extra = 0
     readonly_fields = ("reviewed_by", "reviewed_at", "note")
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -83,14 +92,14 @@ class ScreeningAdmin(admin.ModelAdmin):
     list_filter = ("clinic", "outcome")
     inlines = [ReviewInline]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return request.user.is_superuser

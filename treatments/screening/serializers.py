@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -104,7 +106,7 @@ class ScreeningSerializer(serializers.ModelSerializer):
         return ReviewSerializer(review).data if review else None
 
     @extend_schema_field(serializers.DateField())
-    def get_valid_until(self, obj: Screening):
+    def get_valid_until(self, obj: Screening) -> date:
         return screening_valid_until(obj)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
@@ -356,7 +356,9 @@ class RuleSetPublishView(VersionPublishView):
     def current(self) -> RuleSet:
         return services.rule_set_current(clinic=self.clinic)
 
-    def make_form(self, current: RuleSet, data=None, note: str = "") -> RuleSetPublishForm:
+    def make_form(
+        self, current: RuleSet, data: QueryDict | None = None, note: str = ""
+    ) -> RuleSetPublishForm:
         initial = {"base_version": current.version, "note": note}
         return RuleSetPublishForm(data, data_source=current.data, initial=initial)
 
