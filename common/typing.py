@@ -7,16 +7,16 @@ the user without importing the package that defines it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeAlias, TypeVar
 
 from django.http import HttpRequest
 from rest_framework.request import Request
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import _AnyUser as AnyUser
-    from django.contrib.auth.models import _User as User
+    from django.contrib.auth.models import _AnyUser, _User
 
-__all__ = ["AnyUser", "AuthenticatedHttpRequest", "StaffRequest", "User"]
+    User: TypeAlias = _User
+    AnyUser: TypeAlias = _AnyUser
 
 M = TypeVar("M")
 

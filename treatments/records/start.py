@@ -30,6 +30,7 @@ from treatments.records.depth import depth_verdict
 from treatments.records.guards import require_recorder
 from treatments.records.models import SessionArea, SessionStatus, TreatmentSession
 from treatments.screening.models import Screening
+from treatments.screening.rules import FindingData
 from treatments.screening.selectors import treatment_eligibility
 
 #: Passes recorded for a new session when there is no earlier session to copy.
@@ -43,7 +44,7 @@ class StartBlocker:
     code: str
     detail: str
     action: str = ""
-    findings: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    findings: tuple[FindingData, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"code": self.code, "detail": self.detail, "action": self.action}

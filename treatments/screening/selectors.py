@@ -76,7 +76,7 @@ class Eligibility:
     eligible_from: date | None
     reason: str
     screening: Screening | None = None
-    findings: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    findings: tuple[rules.FindingData, ...] = field(default_factory=tuple)
 
     @property
     def reviewed(self) -> bool:
