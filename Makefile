@@ -37,6 +37,7 @@ test-quick: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 typecheck: venv
 	$(BIN)/mypy

@@ -10,7 +10,9 @@ from rest_framework.response import Response
 from aftercare import selectors
 from aftercare.serializers import AftercareScheduleSerializer
 from clinic.messaging.models import OutgoingMessage
+from clinic.models import Membership
 from common.audit import audit_record
+from common.typing import StaffRequest
 
 
 @extend_schema(tags=["aftercare"])
@@ -21,7 +23,7 @@ class SessionAftercareApi(GenericAPIView):
     queryset = OutgoingMessage.objects.none()
 
     @extend_schema(responses={200: AftercareScheduleSerializer})
-    def get(self, request, pk):
+    def get(self, request: StaffRequest[Membership], pk: int) -> Response:
         schedule = selectors.schedule_for_session(clinic=request.membership.clinic, session_id=pk)
         audit_record(
             actor=request.user,

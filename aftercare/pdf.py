@@ -21,13 +21,14 @@ from django.utils import timezone
 from aftercare.models import AftercareSchedule
 from aftercare.timeline import Entry
 from common.pdf import html_to_pdf
+from treatments.records.models import TreatmentSession
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE = "pdf/aftercare.html"
 
 
-def area_labels(session: Any) -> list[str]:
+def area_labels(session: TreatmentSession) -> list[str]:
     """The treated areas' labels from the plan's protocol version (the code if unknown)."""
     plan = session.plan
     areas = (plan.protocol_set.data.get("areas", {}) if plan is not None else {}) or {}
@@ -38,7 +39,7 @@ def area_labels(session: Any) -> list[str]:
     return labels
 
 
-def pdf_context(schedule: AftercareSchedule, entries: list[Entry] | None = None) -> dict:
+def pdf_context(schedule: AftercareSchedule, entries: list[Entry] | None = None) -> dict[str, Any]:
     session = schedule.session
     return {
         "schedule": schedule,

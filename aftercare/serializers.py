@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from aftercare.selectors import TimelineRow
 from clinic.messaging.models import OutgoingMessage
 
 
@@ -12,7 +13,7 @@ class AftercareItemSerializer(serializers.Serializer):
 
     code = serializers.CharField(source="entry.code")
     kind = serializers.CharField(source="entry.item.kind")
-    label = serializers.CharField(source="entry.item.label")
+    label = serializers.CharField(source="entry.item.label")  # type: ignore[assignment]  # DRF takes declared fields off the class
     text = serializers.CharField(source="entry.item.text")
     optional = serializers.BooleanField(source="entry.item.optional")
     due_at = serializers.DateTimeField(source="entry.due_at")
@@ -28,7 +29,7 @@ class AftercareItemSerializer(serializers.Serializer):
     last_error = serializers.CharField(source="message.last_error", default="")
     cancelled_reason = serializers.CharField(source="message.cancelled_reason", default="")
 
-    def get_due_local(self, row) -> str:
+    def get_due_local(self, row: TimelineRow) -> str:
         return row.entry.local.isoformat()
 
 

@@ -1,6 +1,10 @@
 """Admin: the audit log (append-only, so read-only here)."""
 
+from __future__ import annotations
+
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from common.models import AuditEvent
 
@@ -20,11 +24,11 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("actor_email", "object_id")
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

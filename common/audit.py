@@ -11,12 +11,15 @@ import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpRequest
 
 from common.models import AuditEvent
+
+if TYPE_CHECKING:
+    from common.typing import AnyUser
 
 _current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
 
@@ -52,7 +55,7 @@ def client_ip(request: HttpRequest) -> str | None:
 
 def audit_record(
     *,
-    actor: Any,
+    actor: AnyUser | None,
     action: str,
     object_type: str,
     object_id: object = "",
@@ -69,10 +72,10 @@ def audit_record(
         path = request.get_full_path()[:512]
         if channel is None:
             channel = "api" if request.path.startswith("/api/") else "web"
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    user = actor if actor is not None and actor.is_authenticated else None
     return AuditEvent.objects.create(
-        actor=actor if authenticated else None,
-        actor_email=getattr(actor, "email", "") if authenticated else "",
+        actor=user,
+        actor_email=user.email if user is not None else "",
         action=action,
         object_type=object_type,
         object_id=str(object_id),

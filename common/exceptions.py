@@ -21,7 +21,7 @@ from common.errors import ApplicationError
 logger = logging.getLogger(__name__)
 
 
-def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+def _flatten(detail: object, prefix: str = "") -> dict[str, list[str]]:
     """Turn DRF's nested error detail into ``{"field.sub": [messages]}``."""
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
@@ -80,6 +80,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if not isinstance(exc, exceptions.APIException):  # DRF answers no other exception
+        return response
 
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body(
@@ -87,11 +89,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
         return response
 
-    detail = getattr(exc, "detail", "")
-    code = "error"
-    if isinstance(exc, exceptions.APIException):
-        codes = exc.get_codes()
-        code = codes if isinstance(codes, str) else exc.default_code
+    detail = exc.detail
+    codes = exc.get_codes()
+    code = codes if isinstance(codes, str) else exc.default_code
     if isinstance(detail, list | dict):
         response.data = error_body(code, str(exc.default_detail), _flatten(detail))
     else:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from rest_framework import serializers
 
@@ -14,7 +15,7 @@ LATEST = date(2199, 12, 31)
 class ObjectIdField(serializers.IntegerField):
     """The id of an object: a positive 64-bit integer (larger ones cannot exist)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
@@ -23,7 +24,7 @@ class ObjectIdField(serializers.IntegerField):
 class BoundedDateField(serializers.DateField):
     """A date between 1900 and 2199, so day arithmetic never overflows."""
 
-    def to_internal_value(self, value):
+    def to_internal_value(self, value: date | str) -> date:
         parsed = super().to_internal_value(value)
         if not EARLIEST <= parsed <= LATEST:
             raise serializers.ValidationError("Enter a date between 1900 and 2199.")
@@ -31,7 +32,7 @@ class BoundedDateField(serializers.DateField):
 
 
 class BoundedDateTimeField(serializers.DateTimeField):
-    def to_internal_value(self, value):
+    def to_internal_value(self, value: datetime | str) -> datetime:
         parsed = super().to_internal_value(value)
         if not EARLIEST <= parsed.date() <= LATEST:
             raise serializers.ValidationError("Enter a time between 1900 and 2199.")

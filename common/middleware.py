@@ -35,7 +35,7 @@ class HealthCheckMiddleware:
         return self.get_response(request)
 
 
-def healthz_response() -> HttpResponse:
+def healthz_response() -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})

@@ -1,4 +1,4 @@
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
@@ -15,14 +15,14 @@ def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def page_not_found(request: HttpRequest, exception: Exception | None = None):
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """404 in the API's JSON error shape under /api/, the HTML page elsewhere."""
     if _wants_json(request):
         return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
 
 
-def server_error(request: HttpRequest):
+def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse(
             {"code": "server_error", "detail": "Something went wrong; it was recorded."},
@@ -31,7 +31,7 @@ def server_error(request: HttpRequest):
     return defaults.server_error(request)
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None):
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """400 for requests Django refuses before any view (too large, malformed)."""
     if _wants_json(request):
         from django.core.exceptions import RequestDataTooBig
@@ -46,7 +46,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None):
     return defaults.bad_request(request, exception)
 
 
-def permission_denied(request: HttpRequest, exception: Exception | None = None):
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse(
             {"code": "permission_denied", "detail": "You may not do that."}, status=403

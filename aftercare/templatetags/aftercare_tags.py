@@ -8,16 +8,17 @@ from django import template
 
 from aftercare import selectors
 from aftercare.models import AftercareSchedule
+from treatments.records.models import TreatmentSession
 
 register = template.Library()
 
 
 @register.inclusion_tag("aftercare/_session_aftercare.html", takes_context=True)
-def session_aftercare(context: template.Context, session: Any) -> dict[str, Any]:
+def session_aftercare(context: template.Context, session: TreatmentSession) -> dict[str, Any]:
     """The schedule of ``session`` (the caller has already checked the clinic)."""
     schedule = (
         AftercareSchedule.objects.select_related("template", "clinic", "client")
-        .filter(session_id=getattr(session, "pk", None))
+        .filter(session_id=session.pk)
         .first()
     )
     membership = context.get("membership")

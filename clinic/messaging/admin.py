@@ -6,7 +6,11 @@ admin never edits a row a worker may be sending.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
 
 from clinic.messaging.models import MessageAttempt, OutgoingMessage, Unsubscription
 from common.admin_base import ReadOnlyAdmin
@@ -20,10 +24,10 @@ class MessageAttemptInline(admin.TabularInline):
     fields = ("number", "started_at", "finished_at", "outcome", "error")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -37,7 +41,13 @@ class OutgoingMessageAdmin(ReadOnlyAdmin):
     ordering = ("-due_at", "-id")
     inlines = [MessageAttemptInline]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         obj = self.get_object(request, object_id)
         if obj is not None:
             audit_record(

@@ -9,9 +9,11 @@ from rest_framework.response import Response
 from clinic.messaging import selectors, services
 from clinic.messaging.models import OutgoingMessage
 from clinic.messaging.serializers import MessageFilterSerializer, OutgoingMessageSerializer
+from clinic.models import Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
 from common.audit import audit_record
+from common.typing import StaffRequest
 
 
 @extend_schema(tags=["reminders"])
@@ -34,7 +36,7 @@ class MessageListApi(GenericAPIView):
         ],
         responses={200: OutgoingMessageSerializer(many=True)},
     )
-    def get(self, request):
+    def get(self, request: StaffRequest[Membership]) -> Response:
         filters = MessageFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         clinic = request.membership.clinic
@@ -70,7 +72,7 @@ class MessageResendApi(GenericAPIView):
     queryset = OutgoingMessage.objects.none()
 
     @extend_schema(request=None, responses={200: OutgoingMessageSerializer})
-    def post(self, request, pk):
+    def post(self, request: StaffRequest[Membership], pk: int) -> Response:
         message = selectors.message_get(clinic=request.membership.clinic, message_id=pk)
         message = services.message_resend(message=message, actor=request.user)
         return Response(OutgoingMessageSerializer(message).data)

@@ -32,7 +32,8 @@ class Unsubscribe:
 
 
 def absolute(path: str) -> str:
-    return settings.AFTERCARE_BASE_URL.rstrip("/") + path
+    base: str = settings.AFTERCARE_BASE_URL
+    return base.rstrip("/") + path
 
 
 def unsubscribe_token(client_id: int, kind: str) -> str:

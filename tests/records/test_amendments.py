@@ -96,9 +96,9 @@ def test_recall_finds_the_corrected_lot_and_flags_the_original(ready, signed):
         changes={"cartridge_lot": "LOT-FIXED"},
     )
     (by_new,) = session_selectors.recall_sessions(clinic=ready.clinic, lot="lot-fixed")
-    assert by_new.pk == signed.pk and by_new.recall_amended is False
+    assert by_new.session.pk == signed.pk and by_new.amended is False
     (by_old,) = session_selectors.recall_sessions(clinic=ready.clinic, lot="LOT-2026-11")
-    assert by_old.pk == signed.pk and by_old.recall_amended is True
+    assert by_old.session.pk == signed.pk and by_old.amended is True
 
 
 def test_amending_the_device_records_the_serial_change(ready, signed):
@@ -109,7 +109,7 @@ def test_amending_the_device_records_the_serial_change(ready, signed):
     assert amendment.changes["device"] == {"from": ready.device.pk, "to": spare.pk}
     assert amendment.changes["device_serial"] == {"from": "SP-00777", "to": "SP-SPARE"}
     (row,) = session_selectors.recall_sessions(clinic=ready.clinic, device_serial="sp-00777")
-    assert row.pk == signed.pk and row.recall_amended is True
+    assert row.session.pk == signed.pk and row.amended is True
 
 
 @pytest.mark.parametrize(

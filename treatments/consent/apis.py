@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import selectors as clinic_selectors
+from clinic.models import Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
+from common.pagination import page_of
+from common.typing import StaffRequest
 from treatments.consent import selectors, services
 from treatments.consent.models import Consent, ConsentText
 from treatments.consent.serializers import (
@@ -25,7 +34,7 @@ from treatments.consent.serializers import (
 )
 
 
-def _serializer_context(request) -> dict:
+def _serializer_context(request: StaffRequest[Membership]) -> dict[str, Any]:
     current = selectors.consent_text_latest(clinic=request.membership.clinic)
     return {"request": request, "current_version": current.version if current else None}
 
@@ -40,7 +49,7 @@ class ConsentListApi(GenericAPIView):
     @extend_schema(
         parameters=[ConsentListQuerySerializer], responses={200: ConsentSerializer(many=True)}
     )
-    def get(self, request):
+    def get(self, request: StaffRequest[Membership]) -> Response:
         query = ConsentListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         clinic = request.membership.clinic
@@ -49,7 +58,7 @@ class ConsentListApi(GenericAPIView):
             client = clinic_selectors.client_get(
                 clinic=clinic, client_id=query.validated_data["client"]
             )
-        page = self.paginate_queryset(selectors.consent_list(clinic=clinic, client=client))
+        page = page_of(self, selectors.consent_list(clinic=clinic, client=client))
         for consent in page:
             services.consent_viewed(consent=consent, actor=request.user)
         return self.get_paginated_response(
@@ -57,7 +66,7 @@ class ConsentListApi(GenericAPIView):
         )
 
     @extend_schema(request=ConsentSignSerializer, responses={201: ConsentSerializer})
-    def post(self, request):
+    def post(self, request: StaffRequest[Membership]) -> Response:
         data = ConsentSignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -85,7 +94,7 @@ class ConsentDetailApi(GenericAPIView):
     serializer_class = ConsentSerializer
     queryset = Consent.objects.none()
 
-    def get(self, request, pk):
+    def get(self, request: StaffRequest[Membership], pk: int) -> Response:
         consent = selectors.consent_get(clinic=request.membership.clinic, pk=pk)
         services.consent_viewed(consent=consent, actor=request.user)
         return Response(ConsentSerializer(consent, context=_serializer_context(request)).data)
@@ -94,11 +103,14 @@ class ConsentDetailApi(GenericAPIView):
 class _JsonErrorsNegotiation(BaseContentNegotiation):
     """The PDF endpoint answers PDF whatever ``Accept`` says; its errors are always JSON."""
 
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
 
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 def consent_pdf_response(consent: Consent) -> HttpResponse:
@@ -121,7 +133,7 @@ class ConsentPdfApi(APIView):
             )
         }
     )
-    def get(self, request, pk):
+    def get(self, request: StaffRequest[Membership], pk: int) -> HttpResponse:
         consent = selectors.consent_get(clinic=request.membership.clinic, pk=pk)
         response = consent_pdf_response(consent)
         services.consent_viewed(consent=consent, actor=request.user, as_pdf=True)
@@ -137,13 +149,13 @@ class ConsentTextListApi(GenericAPIView):
     queryset = ConsentText.objects.none()
 
     @extend_schema(responses={200: ConsentTextSerializer(many=True)})
-    def get(self, request):
+    def get(self, request: StaffRequest[Membership]) -> Response:
         services.consent_text_current(clinic=request.membership.clinic)
         page = self.paginate_queryset(selectors.consent_text_list(clinic=request.membership.clinic))
         return self.get_paginated_response(ConsentTextSerializer(page, many=True).data)
 
     @extend_schema(request=ConsentTextPublishSerializer, responses={201: ConsentTextSerializer})
-    def post(self, request):
+    def post(self, request: StaffRequest[Membership]) -> Response:
         data = ConsentTextPublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         text = services.consent_text_publish(
@@ -163,6 +175,6 @@ class ConsentTextCurrentApi(GenericAPIView):
     serializer_class = ConsentTextSerializer
     queryset = ConsentText.objects.none()
 
-    def get(self, request):
+    def get(self, request: StaffRequest[Membership]) -> Response:
         text = services.consent_text_current(clinic=request.membership.clinic)
         return Response(ConsentTextSerializer(text).data)

@@ -13,6 +13,7 @@ from django import forms
 
 from common.errors import ApplicationError
 from treatments.consent import services as consent_services
+from treatments.consent.models import ConsentText
 
 # A 500 KB PNG as a base64 data URL, with a little slack.
 SIGNATURE_MAX_CHARS = (consent_services.SIGNATURE_MAX_BYTES * 4) // 3 + 100
@@ -119,7 +120,7 @@ class ConsentTextPublishForm(forms.Form):
     }
 
     @classmethod
-    def initial_from(cls, text: Any) -> dict[str, Any]:
+    def initial_from(cls, text: ConsentText) -> dict[str, Any]:
         initial: dict[str, Any] = {
             "base_version": text.version,
             "title": text.title,

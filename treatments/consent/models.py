@@ -15,7 +15,8 @@ class ConsentText(VersionedClinicData):
     # Its data is the wording the client reads and signs, kept in its own columns; a new
     # version is a new text, so there is no separate "what changed" note.
     data = None
-    note = None
+    # Django removes an inherited abstract field set to None; the stubs cannot say so.
+    note = None  # type: ignore[assignment]
     title = models.CharField(max_length=200)
     body = models.TextField()
     risks = models.JSONField(help_text="expected / less_common / rare → list of labels")

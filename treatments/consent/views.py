@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from clinic.models import Client
 from clinic.publish import VersionPublishView
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError, NotFound
+from common.typing import AuthenticatedHttpRequest
 from treatments.consent import selectors, services
 from treatments.consent.apis import consent_pdf_response
 from treatments.consent.forms import ConsentForm, ConsentTextPublishForm
@@ -40,14 +41,14 @@ def text_context(text: ConsentText) -> dict[str, Any]:
 class ConsentNewView(ClinicStaffMixin, View):
     """The capture screen: the client reads the current text, types their name and signs."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         client = self.get_client(pk)
         text = services.consent_text_current(clinic=self.clinic)
         clinic_services.client_record_read(client=client, actor=request.user, what="consent_form")
         form = ConsentForm(initial={"text_version": text.version})
         return self._render(request, client, text, form)
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         client = self.get_client(pk)
         text = services.consent_text_current(clinic=self.clinic)
         form = ConsentForm(request.POST)
@@ -91,7 +92,7 @@ class ConsentNewView(ClinicStaffMixin, View):
             except ApplicationError as exc:
                 form.add_service_errors(exc.fields, exc.detail)
         # Keep a good drawing across a typo in the name; otherwise the client signs again.
-        data = form.data.copy()
+        data = request.POST.copy()
         if status == 409 or "signature" in form.errors or "text_version" in form.errors:
             data["signature"] = ""
         data["text_version"] = str(text.version)
@@ -128,7 +129,7 @@ class ConsentAccessMixin(ClinicStaffMixin):
 
 
 class ConsentDetailView(ConsentAccessMixin, View):
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         consent = self.get_consent(pk)
         services.consent_viewed(consent=consent, actor=request.user)
         current = selectors.consent_text_latest(clinic=self.clinic)
@@ -150,7 +151,7 @@ class ConsentDetailView(ConsentAccessMixin, View):
 
 
 class ConsentPdfView(ConsentAccessMixin, View):
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
         consent = self.get_consent(pk)
         response = consent_pdf_response(consent)
@@ -159,7 +160,7 @@ class ConsentPdfView(ConsentAccessMixin, View):
 
 
 class ConsentTextListView(ClinicStaffMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         current = services.consent_text_current(clinic=self.clinic)
         return render(
             request,
@@ -174,6 +175,8 @@ class ConsentTextListView(ClinicStaffMixin, View):
 class ConsentTextPublishView(VersionPublishView):
     """A manager publishes a new consent-text version built from the current one."""
 
+    request: AuthenticatedHttpRequest  # a staff page: anonymous visitors are turned away
+
     template_name = "consent/consent_text_publish.html"
     success_url_name = "consent-text-list"
     success_note = (
@@ -184,7 +187,9 @@ class ConsentTextPublishView(VersionPublishView):
     def current(self) -> ConsentText:
         return services.consent_text_current(clinic=self.clinic)
 
-    def make_form(self, current: ConsentText, data=None, note: str = "") -> ConsentTextPublishForm:
+    def make_form(
+        self, current: ConsentText, data: QueryDict | None = None, note: str = ""
+    ) -> ConsentTextPublishForm:
         return ConsentTextPublishForm(data, initial=ConsentTextPublishForm.initial_from(current))
 
     def publish(self, form: ConsentTextPublishForm) -> ConsentText:

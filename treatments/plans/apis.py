@@ -8,8 +8,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from clinic import selectors as clinic_selectors
+from clinic.models import Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
+from common.pagination import page_of
+from common.typing import StaffRequest
 from treatments.plans import (
     protocol_services,
 )
@@ -45,7 +48,7 @@ class PlanListApi(GenericAPIView):
     @extend_schema(
         parameters=[PlanListQuerySerializer], responses={200: TreatmentPlanSerializer(many=True)}
     )
-    def get(self, request):
+    def get(self, request: StaffRequest[Membership]) -> Response:
         query = PlanListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         clinic = request.membership.clinic
@@ -57,13 +60,13 @@ class PlanListApi(GenericAPIView):
         plans = plan_selectors.plan_list(
             clinic=clinic, client=client, status=query.validated_data.get("status")
         )
-        page = self.paginate_queryset(plans)
+        page = page_of(self, plans)
         for plan in page:
             plan_services.plan_viewed(plan=plan, actor=request.user)
         return self.get_paginated_response(TreatmentPlanSerializer(page, many=True).data)
 
     @extend_schema(request=PlanCreateSerializer, responses={201: TreatmentPlanSerializer})
-    def post(self, request):
+    def post(self, request: StaffRequest[Membership]) -> Response:
         data = PlanCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -82,13 +85,13 @@ class PlanDetailApi(GenericAPIView):
     permission_classes = [allows(Ability.PLAN, reads_for_all=True)]
     queryset = TreatmentPlan.objects.none()
 
-    def get(self, request, pk):
+    def get(self, request: StaffRequest[Membership], pk: int) -> Response:
         plan = plan_selectors.plan_get(clinic=request.membership.clinic, pk=pk)
         plan_services.plan_viewed(plan=plan, actor=request.user)
         return Response(TreatmentPlanSerializer(plan).data)
 
     @extend_schema(request=PlanUpdateSerializer, responses={200: TreatmentPlanSerializer})
-    def patch(self, request, pk):
+    def patch(self, request: StaffRequest[Membership], pk: int) -> Response:
         clinic = request.membership.clinic
         plan = plan_selectors.plan_get(clinic=clinic, pk=pk)
         data = PlanUpdateSerializer(data=request.data)
@@ -106,7 +109,7 @@ class PlanProposalsApi(GenericAPIView):
     pagination_class = None
 
     @extend_schema(parameters=[ProposalQuerySerializer], responses={200: ProposalsSerializer})
-    def get(self, request):
+    def get(self, request: StaffRequest[Membership]) -> Response:
         query = ProposalQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         clinic = request.membership.clinic
@@ -136,7 +139,7 @@ class ProtocolApi(GenericAPIView):
     pagination_class = None
 
     @extend_schema(parameters=[ProtocolQuerySerializer], responses={200: ProtocolSetSerializer})
-    def get(self, request):
+    def get(self, request: StaffRequest[Membership]) -> Response:
         query = ProtocolQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         clinic = request.membership.clinic
@@ -148,7 +151,7 @@ class ProtocolApi(GenericAPIView):
         return Response(ProtocolSetSerializer(protocol_set).data)
 
     @extend_schema(request=ProtocolPublishSerializer, responses={201: ProtocolSetSerializer})
-    def post(self, request):
+    def post(self, request: StaffRequest[Membership]) -> Response:
         data = ProtocolPublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         protocol_set = protocol_services.protocol_set_publish(

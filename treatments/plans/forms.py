@@ -31,33 +31,33 @@ def limit_words(limit: protocols.AreaLimit) -> str:
     )
 
 
-class ServiceErrorsMixin:
+class ServiceErrorsMixin(forms.Form):
     """Put an ``ApplicationError``'s ``fields`` next to the fields they are about."""
 
     def add_service_errors(self, fields: dict[str, list[str]] | None, detail: str) -> None:
         placed = False
         for key, messages in (fields or {}).items():
-            target = key if key in self.fields else None  # type: ignore[attr-defined]
+            target = key if key in self.fields else None
             for message in messages:
-                self.add_error(target, message)  # type: ignore[attr-defined]
+                self.add_error(target, message)
             placed = placed or target is not None
         if not placed:
-            self.add_error(None, detail)  # type: ignore[attr-defined]
+            self.add_error(None, detail)
 
 
-class _PlanFieldsMixin:
+class _PlanFieldsMixin(forms.Form):
     def _set_plan_fields(self, engine: protocols.Protocols, indication: str) -> None:
         ind = engine.indications.get(indication)
-        self.fields["areas"].choices = [  # type: ignore[attr-defined]
-            (code, area.label) for code, area in engine.areas.items()
-        ]
+        areas = self.fields["areas"]
+        assert isinstance(areas, forms.ChoiceField)
+        areas.choices = [(code, area.label) for code, area in engine.areas.items()]
         if ind is not None:
-            self.fields["interval_days"].help_text = (  # type: ignore[attr-defined]
-                f"At least {ind.interval_days} days for {ind.label.lower()}."
-            )
-            widget = self.fields["interval_days"].widget  # type: ignore[attr-defined]
+            self.fields[
+                "interval_days"
+            ].help_text = f"At least {ind.interval_days} days for {ind.label.lower()}."
+            widget = self.fields["interval_days"].widget
             widget.attrs["min"] = ind.interval_days
-            self.fields["planned_sessions"].help_text = (  # type: ignore[attr-defined]
+            self.fields["planned_sessions"].help_text = (
                 f"Usually {ind.sessions}"
                 + (
                     f" ({ind.sessions_min}–{ind.sessions_max})"
@@ -68,7 +68,7 @@ class _PlanFieldsMixin:
             )
 
 
-class PlanForm(ServiceErrorsMixin, _PlanFieldsMixin, forms.Form):
+class PlanForm(ServiceErrorsMixin, _PlanFieldsMixin):
     """A new course for one indication of the current protocol version."""
 
     indication = forms.CharField(widget=forms.HiddenInput, max_length=40)
@@ -104,7 +104,7 @@ class PlanForm(ServiceErrorsMixin, _PlanFieldsMixin, forms.Form):
         self._set_plan_fields(engine, indication)
 
 
-class PlanEditForm(ServiceErrorsMixin, _PlanFieldsMixin, forms.Form):
+class PlanEditForm(ServiceErrorsMixin, _PlanFieldsMixin):
     areas = PlanForm.base_fields["areas"].__deepcopy__({})
     planned_sessions = PlanForm.base_fields["planned_sessions"].__deepcopy__({})
     interval_days = PlanForm.base_fields["interval_days"].__deepcopy__({})
@@ -162,7 +162,7 @@ def _count_field(label: str, initial: object, high: int) -> forms.IntegerField:
     )
 
 
-class ProtocolPublishForm(ServiceErrorsMixin, forms.Form):
+class ProtocolPublishForm(ServiceErrorsMixin):
     """Edits to the current version: one row per indication and per area."""
 
     base_version = forms.IntegerField(widget=forms.HiddenInput)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeGuard
 
 SKIN_THIN = "thin"
 SKIN_THICK = "thick"
@@ -210,13 +210,13 @@ class Protocols:
                 errors["areas"] = ["Each area once."]
         if not _int_in(planned_sessions, 1, MAX_SESSIONS):
             errors["planned_sessions"] = [f"A whole number of sessions from 1 to {MAX_SESSIONS}."]
-        elif planned_sessions < completed_sessions:  # type: ignore[operator]
+        elif planned_sessions < completed_sessions:
             errors["planned_sessions"] = [
                 f"{completed_sessions} sessions are already signed; plan at least that many."
             ]
         if not _int_in(interval_days, 1, MAX_INTERVAL_DAYS):
             errors["interval_days"] = [f"A whole number of days from 1 to {MAX_INTERVAL_DAYS}."]
-        elif interval_days < ind.interval_days:  # type: ignore[operator]
+        elif interval_days < ind.interval_days:
             errors["interval_days"] = [
                 f"At least {ind.interval_days} days between sessions for "
                 f"{ind.label.lower()} (protocol version {self.version})."
@@ -320,7 +320,7 @@ def _depth_ok(value: Decimal | None) -> bool:
     )
 
 
-def _int_in(value: object, low: int, high: int) -> bool:
+def _int_in(value: object, low: int, high: int) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
@@ -381,7 +381,7 @@ def validate_protocol_data(data: object) -> dict[str, list[str]]:
                 err(f"{path}.{key}", DEPTH_MESSAGE)
         if low is not None and high is not None and low > high:
             err(f"{path}.depth_min_mm", "The minimum depth is above the maximum.")
-        counts = {}
+        counts: dict[str, int] = {}
         for key in ("sessions", "sessions_min", "sessions_max"):
             if key not in item and key != "sessions":
                 continue

@@ -105,7 +105,7 @@ class PlanProgress:
 
 def plan_progress(*, plan: TreatmentPlan) -> PlanProgress:
     """How far the course is, from its signed sessions (annotated by :func:`plan_list`)."""
-    if hasattr(plan, "signed_count"):
+    if hasattr(plan, "signed_count") and hasattr(plan, "last_signed_at"):
         completed, last_at = plan.signed_count, plan.last_signed_at
     else:
         figures = plan.sessions.filter(status=SessionStatus.SIGNED).aggregate(

@@ -12,7 +12,7 @@ from common.fields import ObjectIdField
 from treatments.plans import protocols
 from treatments.plans.models import PlanStatus, ProtocolSet, TreatmentPlan
 from treatments.plans.protocols import MAX_INTERVAL_DAYS, MAX_SESSIONS
-from treatments.plans.selectors import plan_progress
+from treatments.plans.selectors import PlanProgress, plan_progress
 
 
 # Output-only inline enums: as ChoiceFields they would collide with the clients' skin-concern
@@ -37,7 +37,7 @@ def _mm() -> serializers.DecimalField:
 
 class AreaLimitSerializer(serializers.Serializer):
     area = serializers.CharField(help_text="Area code of the protocol version.")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # DRF takes declared fields off the class
     thin_max_mm = _mm()
     thick_max_mm = _mm()
     limit_thin_mm = serializers.DecimalField(
@@ -55,7 +55,7 @@ class AreaLimitSerializer(serializers.Serializer):
 class ProgressSerializer(serializers.Serializer):
     completed = serializers.IntegerField(help_text="Signed sessions of the course.")
     planned = serializers.IntegerField()
-    label = serializers.CharField(help_text='E.g. "Session 2 of 4".')
+    label = serializers.CharField(help_text='E.g. "Session 2 of 4".')  # type: ignore[assignment]  # DRF takes declared fields off the class
     next_number = serializers.IntegerField(allow_null=True)
     last_session_on = serializers.DateField(allow_null=True)
     is_complete = serializers.BooleanField()
@@ -117,7 +117,7 @@ class TreatmentPlanSerializer(_EngineMixin, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _progress(self, obj: TreatmentPlan):
+    def _progress(self, obj: TreatmentPlan) -> PlanProgress:
         cache = self.__dict__.setdefault("_progress_cache", {})
         if obj.pk not in cache:
             cache[obj.pk] = plan_progress(plan=obj)
@@ -136,7 +136,7 @@ class TreatmentPlanSerializer(_EngineMixin, serializers.ModelSerializer):
         return ProgressSerializer(self._progress(obj)).data
 
     @extend_schema_field(serializers.DateField(allow_null=True))
-    def get_next_due(self, obj: TreatmentPlan):
+    def get_next_due(self, obj: TreatmentPlan) -> str | None:
         due = self._progress(obj).next_due
         return due.isoformat() if due else None
 
@@ -228,7 +228,9 @@ class ProtocolSetSerializer(serializers.ModelSerializer):
     published_by = serializers.CharField(
         source="published_by.full_name", allow_null=True, default=None
     )
-    data = serializers.DictField(help_text="Indications, areas, endpoints, PIH note.")
+    data = serializers.DictField(  # type: ignore[assignment]  # DRF takes declared fields off the class
+        help_text="Indications, areas, endpoints, PIH note."
+    )
 
     class Meta:
         model = ProtocolSet
@@ -241,5 +243,7 @@ class ProtocolQuerySerializer(serializers.Serializer):
 
 
 class ProtocolPublishSerializer(serializers.Serializer):
-    data = serializers.DictField(help_text="The whole protocol document, as GET returns it.")
+    data = serializers.DictField(  # type: ignore[assignment]  # DRF takes declared fields off the class
+        help_text="The whole protocol document, as GET returns it."
+    )
     note = serializers.CharField(max_length=500)

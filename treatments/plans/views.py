@@ -6,21 +6,24 @@ numbers shown here all come from the plan's (or the current) protocol version.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
+from clinic.models import Client
 from clinic.publish import VersionPublishView
 from clinic.roles import can_plan
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError, NotFound
+from common.typing import AuthenticatedHttpRequest
 from treatments.plans import (
     protocol_services,
     protocols,
@@ -39,24 +42,33 @@ def _status(exc: ApplicationError) -> int:
     return exc.status_code if exc.status_code in (400, 409) else 400
 
 
-def area_rows(
-    engine: protocols.Protocols, indication: str, areas: list[str]
-) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class AreaRow:
+    """An area of a plan with its depth limit for the plan's indication, for display."""
+
+    code: str
+    label: str
+    limit: protocols.AreaLimit | None  # None: not an area or indication of the version
+    words: str = ""
+    note: str = ""
+
+
+def area_rows(engine: protocols.Protocols, indication: str, areas: list[str]) -> list[AreaRow]:
     """The plan's areas with their depth limits for the indication, for display."""
     rows = []
     for code in areas:
         if code not in engine.areas or indication not in engine.indications:
-            rows.append({"code": code, "label": code, "limit": None, "words": "", "note": ""})
+            rows.append(AreaRow(code=code, label=code, limit=None))
             continue
         limit = engine.area_limit(indication=indication, area=code)
         rows.append(
-            {
-                "code": code,
-                "label": limit.label,
-                "limit": limit,
-                "words": limit_words(limit),
-                "note": limit.note,
-            }
+            AreaRow(
+                code=code,
+                label=limit.label,
+                limit=limit,
+                words=limit_words(limit),
+                note=limit.note,
+            )
         )
     return rows
 
@@ -79,7 +91,7 @@ class PlanAccessMixin(ClinicStaffMixin):
 class PlanNewView(PlanAccessMixin, View):
     """Plan a course, starting from what the protocol proposes for the client's concerns."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         self.require_planner()
         client = self.get_client(pk)
         protocol_set = protocol_services.protocol_set_current(clinic=self.clinic)
@@ -99,7 +111,7 @@ class PlanNewView(PlanAccessMixin, View):
         plan_services.plan_proposals_viewed(client=client, actor=request.user)
         return self._render(request, client, protocol_set, engine, indication, form)
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         self.require_planner()
         client = self.get_client(pk)
         protocol_set = protocol_services.protocol_set_current(clinic=self.clinic)
@@ -128,9 +140,9 @@ class PlanNewView(PlanAccessMixin, View):
         return self._render(request, client, protocol_set, engine, indication, form, status=status)
 
     @staticmethod
-    def _indication(engine: protocols.Protocols, client: Any, wanted: str | None) -> str:
+    def _indication(engine: protocols.Protocols, client: Client, wanted: str | None) -> str:
         if wanted in engine.indications:
-            return wanted  # type: ignore[return-value]
+            return wanted
         for code in client.skin_concerns or []:
             if code in engine.indications:
                 return code
@@ -139,7 +151,7 @@ class PlanNewView(PlanAccessMixin, View):
     def _render(
         self,
         request: HttpRequest,
-        client: Any,
+        client: Client,
         protocol_set: ProtocolSet,
         engine: protocols.Protocols,
         indication: str,
@@ -147,7 +159,7 @@ class PlanNewView(PlanAccessMixin, View):
         status: int = 200,
     ) -> HttpResponse:
         proposal = engine.propose(indication=indication, fitzpatrick_type=client.fitzpatrick_type)
-        limits = {row["code"]: row for row in area_rows(engine, indication, list(engine.areas))}
+        limits = {row.code: row for row in area_rows(engine, indication, list(engine.areas))}
         area_choices = [(choice, limits[choice.data["value"]]) for choice in form["areas"]]
         concerns = [
             {"code": code, "label": engine.indications[code].label}
@@ -191,7 +203,7 @@ def _book_url(plan: TreatmentPlan, due: date | None, today: date) -> str | None:
 
 
 class PlanDetailView(PlanAccessMixin, View):
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         plan = self.get_plan(pk)
         plan_services.plan_viewed(plan=plan, actor=request.user)
         engine = plan.protocol_set.engine()
@@ -222,7 +234,7 @@ class PlanDetailView(PlanAccessMixin, View):
 
 
 class PlanEditView(PlanAccessMixin, View):
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         self.require_planner()
         plan = self.get_plan(pk)
         plan_services.plan_viewed(plan=plan, actor=request.user)
@@ -239,7 +251,7 @@ class PlanEditView(PlanAccessMixin, View):
         )
         return self._render(request, plan, form)
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         self.require_planner()
         plan = self.get_plan(pk)
         engine = plan.protocol_set.engine()
@@ -260,9 +272,7 @@ class PlanEditView(PlanAccessMixin, View):
         self, request: HttpRequest, plan: TreatmentPlan, form: PlanEditForm, status: int = 200
     ) -> HttpResponse:
         engine = plan.protocol_set.engine()
-        limits = {
-            row["code"]: row for row in area_rows(engine, plan.indication, list(engine.areas))
-        }
+        limits = {row.code: row for row in area_rows(engine, plan.indication, list(engine.areas))}
         return render(
             request,
             "plans/plan_edit.html",
@@ -298,7 +308,7 @@ def protocol_tables(protocol_set: ProtocolSet) -> dict[str, Any]:
 
 
 class ProtocolListView(ClinicStaffMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         current = protocol_services.protocol_set_current(clinic=self.clinic)
         return render(
             request,
@@ -313,7 +323,7 @@ class ProtocolListView(ClinicStaffMixin, View):
 
 
 class ProtocolDetailView(ClinicStaffMixin, View):
-    def get(self, request: HttpRequest, version: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, version: int) -> HttpResponse:
         current = protocol_services.protocol_set_current(clinic=self.clinic)
         try:
             protocol_set = plan_selectors.protocol_set_get(clinic=self.clinic, version=version)
@@ -333,6 +343,8 @@ class ProtocolDetailView(ClinicStaffMixin, View):
 class ProtocolPublishView(VersionPublishView):
     """A manager publishes a new protocol version built from the current one."""
 
+    request: AuthenticatedHttpRequest  # a staff page: anonymous visitors are turned away
+
     template_name = "plans/protocol_publish.html"
     success_url_name = "protocol-list"
     success_note = "New plans use it; existing plans keep the version they were made with."
@@ -340,7 +352,9 @@ class ProtocolPublishView(VersionPublishView):
     def current(self) -> ProtocolSet:
         return protocol_services.protocol_set_current(clinic=self.clinic)
 
-    def make_form(self, current: ProtocolSet, data=None, note: str = "") -> ProtocolPublishForm:
+    def make_form(
+        self, current: ProtocolSet, data: QueryDict | None = None, note: str = ""
+    ) -> ProtocolPublishForm:
         initial = {"base_version": current.version, "note": note}
         return ProtocolPublishForm(data, data_source=current.data, initial=initial)
 

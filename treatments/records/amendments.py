@@ -26,7 +26,7 @@ from treatments.records.validation import clean_session_fields
 _AMEND_REQUIRED = frozenset(set(SIGN_REQUIRED) - {"areas"})
 
 
-def _json_value(value: Any) -> Any:
+def _json_value(value: object) -> object:
     if isinstance(value, Device):
         return value.pk
     if isinstance(value, datetime):

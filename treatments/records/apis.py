@@ -6,21 +6,29 @@ record is audited; another clinic's objects answer 404.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db.models import Model, QuerySet
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic.booking import selectors as booking_selectors
+from clinic.models import Clinic, Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
 from common.errors import NotFound
+from common.pagination import page_of
+from common.typing import StaffRequest
 from treatments.plans.models import TreatmentPlan
 from treatments.records import amendments, audit, photos, selectors, services, start
 from treatments.records.models import SessionAmendment, SessionPhoto, TreatmentSession
@@ -46,10 +54,13 @@ RecordsOrReads = allows(Ability.RECORD, reads_for_all=True)
 
 class _SessionView(GenericAPIView):
     permission_classes = [RecordsOrReads]
-    queryset = TreatmentSession.objects.none()
+    request: StaffRequest[Membership]
+    # For the schema only (requests read through the selectors); the amendment and photo
+    # lists name their own rows.
+    queryset: QuerySet[Model] = TreatmentSession.objects.none()
 
     @property
-    def clinic(self):
+    def clinic(self) -> Clinic:
         return self.request.membership.clinic
 
     def get_session(self) -> TreatmentSession:
@@ -59,7 +70,7 @@ class _SessionView(GenericAPIView):
         return SessionSerializer(selectors.session_get(clinic=self.clinic, pk=pk)).data
 
 
-def _plan_get(clinic, plan_id) -> TreatmentPlan:
+def _plan_get(clinic: Clinic, plan_id: int) -> TreatmentPlan:
     plan = (
         TreatmentPlan.objects.filter(clinic=clinic, pk=plan_id)
         .select_related("protocol_set")
@@ -79,25 +90,26 @@ class SessionListApi(_SessionView):
     @extend_schema(
         parameters=[SessionListQuerySerializer], responses={200: SessionSerializer(many=True)}
     )
-    def get(self, request):
+    def get(self, request: StaffRequest[Membership]) -> Response:
         query = SessionListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         values = query.validated_data
-        page = self.paginate_queryset(
+        page = page_of(
+            self,
             selectors.session_list(
                 clinic=self.clinic,
                 client=values.get("client"),
                 plan=values.get("plan"),
                 status=values.get("status"),
                 date=values.get("date"),
-            )
+            ),
         )
         for session in page:
             audit.session_viewed(session=session, actor=request.user)
         return self.get_paginated_response(SessionSerializer(page, many=True).data)
 
     @extend_schema(request=SessionStartSerializer, responses={201: SessionSerializer})
-    def post(self, request):
+    def post(self, request: StaffRequest[Membership]) -> Response:
         data = SessionStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -129,7 +141,7 @@ class SessionStartCheckApi(_SessionView):
 
     serializer_class = StartCheckSerializer
 
-    def get(self, request):
+    def get(self, request: StaffRequest[Membership]) -> Response:
         query = StartCheckQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         values = query.validated_data
@@ -157,13 +169,13 @@ class SessionDetailApi(_SessionView):
     serializer_class = SessionSerializer
 
     @extend_schema(responses={200: SessionSerializer})
-    def get(self, request, pk):
+    def get(self, request: StaffRequest[Membership], pk: int) -> Response:
         session = self.get_session()
         audit.session_viewed(session=session, actor=request.user)
         return Response(SessionSerializer(session).data)
 
     @extend_schema(request=SessionUpdateSerializer, responses={200: SessionSerializer})
-    def patch(self, request, pk):
+    def patch(self, request: StaffRequest[Membership], pk: int) -> Response:
         session = self.get_session()
         data = SessionUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -182,7 +194,7 @@ class SessionSignApi(_SessionView):
     serializer_class = SessionSerializer
 
     @extend_schema(request=None, responses={200: SessionSerializer})
-    def post(self, request, pk):
+    def post(self, request: StaffRequest[Membership], pk: int) -> Response:
         session = self.get_session()
         services.session_sign(session=session, actor=request.user)
         return Response(self.session_data(session.pk))
@@ -196,14 +208,14 @@ class SessionAmendmentListApi(_SessionView):
     queryset = SessionAmendment.objects.none()
 
     @extend_schema(responses={200: SessionAmendmentSerializer(many=True)})
-    def get(self, request, pk):
+    def get(self, request: StaffRequest[Membership], pk: int) -> Response:
         session = self.get_session()
         audit.session_viewed(session=session, actor=request.user)
         page = self.paginate_queryset(list(session.amendments.all()))
         return self.get_paginated_response(SessionAmendmentSerializer(page, many=True).data)
 
     @extend_schema(request=AmendmentInputSerializer, responses={201: SessionAmendmentSerializer})
-    def post(self, request, pk):
+    def post(self, request: StaffRequest[Membership], pk: int) -> Response:
         session = self.get_session()
         data = AmendmentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -226,7 +238,7 @@ class SessionHistoryApi(_SessionView):
     pagination_class = None
 
     @extend_schema(responses={200: HistoryEventSerializer(many=True)})
-    def get(self, request, pk):
+    def get(self, request: StaffRequest[Membership], pk: int) -> Response:
         session = self.get_session()
         audit.session_viewed(session=session, actor=request.user)
         events = selectors.session_history(session=session)
@@ -242,14 +254,14 @@ class SessionPhotoListApi(_SessionView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(responses={200: SessionPhotoSerializer(many=True)})
-    def get(self, request, pk):
+    def get(self, request: StaffRequest[Membership], pk: int) -> Response:
         session = self.get_session()
         audit.session_viewed(session=session, actor=request.user)
         page = self.paginate_queryset(list(session.photos.all()))
         return self.get_paginated_response(SessionPhotoSerializer(page, many=True).data)
 
     @extend_schema(request=PhotoUploadSerializer, responses={201: SessionPhotoSerializer})
-    def post(self, request, pk):
+    def post(self, request: StaffRequest[Membership], pk: int) -> Response:
         session = self.get_session()
         data = PhotoUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -265,11 +277,14 @@ class SessionPhotoListApi(_SessionView):
 class _FirstRenderer(BaseContentNegotiation):
     """The photo is an image whatever the client accepts (an <img> sends image/*)."""
 
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
 
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 @extend_schema(
@@ -286,7 +301,7 @@ class SessionPhotoFileApi(APIView):
     permission_classes = [RecordsOrReads]
     content_negotiation_class = _FirstRenderer
 
-    def get(self, request, pk, photo_id):
+    def get(self, request: StaffRequest[Membership], pk: int, photo_id: int) -> FileResponse:
         session = selectors.session_get(clinic=request.membership.clinic, pk=pk)
         photo = selectors.session_photo_get(session=session, pk=photo_id)
         try:
@@ -306,7 +321,12 @@ class CSVRenderer(BaseRenderer):
     format = "csv"
     charset = "utf-8"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
+    def render(
+        self,
+        data: object,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
         if isinstance(data, str):
             return data.encode("utf-8")
         return JSONRenderer().render(data)
@@ -331,13 +351,13 @@ class RecallListApi(GenericAPIView):
     queryset = TreatmentSession.objects.none()
     renderer_classes = [JSONRenderer, CSVRenderer]
 
-    def handle_exception(self, exc):
+    def handle_exception(self, exc: Exception) -> Response:
         # Errors are always JSON, even when the client asked for CSV.
         self.request.accepted_renderer = JSONRenderer()
         self.request.accepted_media_type = JSONRenderer.media_type
         return super().handle_exception(exc)
 
-    def get(self, request):
+    def get(self, request: StaffRequest[Membership]) -> HttpResponse:
         query = RecallQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         values = query.validated_data
@@ -357,7 +377,7 @@ class RecallListApi(GenericAPIView):
             response["Content-Disposition"] = f'attachment; filename="recall-{safe}.csv"'
             response["Cache-Control"] = "private, no-store"
             return response
-        page = self.paginate_queryset(rows)
+        page = page_of(self, rows)
         return self.get_paginated_response(
             RecallRowSerializer([RecallRowSerializer.row(r) for r in page], many=True).data
         )

@@ -7,12 +7,16 @@ on these forms by ``apply_service_errors`` so nothing typed is lost.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.files.uploadedfile import UploadedFile
+from django.forms.boundfield import BoundWidget
 
+from clinic.booking.models import Device
 from treatments.plans import protocols
 from treatments.plans.defaults import (
     ADVERSE_EVENT_CHOICES,
@@ -22,6 +26,7 @@ from treatments.plans.defaults import (
     RISK_GROUP_LABELS,
     RISKS,
 )
+from treatments.plans.models import TreatmentPlan
 from treatments.records.limits import field_limits, whole_numbers
 from treatments.records.models import SessionArea, SessionProduct, TreatmentSession
 
@@ -36,8 +41,17 @@ def _session(name: str) -> dict[str, Any]:
     return field_limits(TreatmentSession, name)
 
 
-def _optional_int_choices(choices: list[tuple[int, str]], blank: str = "Not recorded"):
+def _optional_int_choices(
+    choices: list[tuple[int, str]], blank: str = "Not recorded"
+) -> list[tuple[str, str]]:
     return [("", blank), *[(str(value), label) for value, label in choices]]
+
+
+def _set_choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:
+    """The choices of a choice field that depend on the session (plans, devices, areas)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
 
 
 class StartForm(forms.Form):
@@ -48,11 +62,15 @@ class StartForm(forms.Form):
         required=False, coerce=int, empty_value=None, label="Treatment plan"
     )
 
-    def __init__(self, *args: Any, plans: list[Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, plans: Sequence[TreatmentPlan] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan"].choices = [("", "The appointment's plan")] + [
-            (str(p.pk), str(p)) for p in (plans or [])
-        ]
+        _set_choices(
+            self,
+            "plan",
+            [("", "The appointment's plan")] + [(str(p.pk), str(p)) for p in (plans or [])],
+        )
 
 
 class SessionForm(forms.Form):
@@ -154,23 +172,23 @@ class SessionForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        devices: list[Any] = (),
+        devices: Sequence[Device] = (),
         endpoints: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["device"].choices = [("", "Choose the device")] + [
-            (str(d.pk), f"{d.name} · {d.serial_number}") for d in devices
-        ]
-        self.fields["endpoint_reached"].choices = [
-            ("", "Not recorded"),
-            *(endpoints or {}).items(),
-        ]
+        _set_choices(
+            self,
+            "device",
+            [("", "Choose the device")]
+            + [(str(d.pk), f"{d.name} · {d.serial_number}") for d in devices],
+        )
+        _set_choices(self, "endpoint_reached", [("", "Not recorded"), *(endpoints or {}).items()])
         for name in ("photo_before", "photo_after"):
             self.fields[name].widget.attrs.update({"accept": "image/jpeg,image/png,image/webp"})
         self.fields["needle_count"].widget.attrs.update({"inputmode": "numeric"})
 
-    def adverse_event_groups(self) -> list[tuple[str, str, list[Any]]]:
+    def adverse_event_groups(self) -> list[tuple[str, str, list[BoundWidget]]]:
         """(group code, heading, checkbox widgets) in the DOMAIN.md §4 order."""
         by_value = {str(w.data["value"]): w for w in self["adverse_events"]}
         return [
@@ -188,7 +206,7 @@ class SessionForm(forms.Form):
             data[name] = datetime.combine(day_start.date(), value, tzinfo=zone) if value else None
         return data
 
-    def photos(self) -> list[tuple[str, Any]]:
+    def photos(self) -> list[tuple[str, UploadedFile]]:
         return [
             (kind, self.cleaned_data[f"photo_{kind}"])
             for kind in ("before", "after")
@@ -220,16 +238,19 @@ class AreaForm(forms.Form):
         **field_limits(SessionArea, "justification"),
     )
 
-    def __init__(self, *args: Any, area_choices: list[tuple[str, str]] = (), **kwargs: Any):
+    def __init__(
+        self, *args: Any, area_choices: Sequence[tuple[str, str]] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", "Choose an area"), *area_choices]
+        _set_choices(self, "area", [("", "Choose an area"), *area_choices])
 
     def is_blank(self) -> bool:
         data = getattr(self, "cleaned_data", {}) or {}
         return not any(data.get(k) not in (None, "") for k in ("area", "depth_mm", "passes"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.is_blank():
             return data
         if not data.get("area"):
@@ -268,7 +289,8 @@ class ProductForm(forms.Form):
         return not (data.get("product") or "").strip() and not (data.get("lot") or "").strip()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.is_blank():
             return data
         if not (data.get("product") or "").strip():
@@ -332,7 +354,8 @@ class AmendmentForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         field, value = data.get("field"), (data.get("value") or "").strip()
         if not field and not (data.get("note") or "").strip():
             self.add_error(None, "Choose a field to correct, or describe the correction.")
@@ -358,7 +381,8 @@ class RecallForm(forms.Form):
     serial = forms.CharField(required=False, label="Device serial", **_session("device_serial"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         data["lot"] = (data.get("lot") or "").strip()
         data["serial"] = (data.get("serial") or "").strip()
         return data

@@ -11,8 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
+
+
+def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The field ``name`` of ``model``: a column, not a reverse relation."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise FieldDoesNotExist(f"{model.__name__}.{name} is a reverse relation.")
+    return field
 
 
 def field_limits(model: type[models.Model], name: str) -> dict[str, Any]:
@@ -20,7 +29,7 @@ def field_limits(model: type[models.Model], name: str) -> dict[str, Any]:
 
     The tightest validator wins: an integer field also carries the database's own range.
     """
-    field = model._meta.get_field(name)
+    field = model_field(model, name)
     validators = field.validators
     limits: dict[str, Any] = {}
     lengths = [v.limit_value for v in validators if isinstance(v, MaxLengthValidator)]

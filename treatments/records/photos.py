@@ -6,8 +6,7 @@ the clinic's staff only.
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from clinic.models import User
@@ -22,10 +21,10 @@ PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
-def _photo_content_type(upload: Any) -> str:
+def _photo_content_type(upload: UploadedFile[bytes]) -> str:
     from PIL import Image
 
-    size = getattr(upload, "size", None)
+    size = upload.size
     if size is None or size > PHOTO_MAX_BYTES:
         raise ApplicationError(
             "The photo is too large.", fields={"image": ["A photo of at most 10 MB."]}
@@ -54,7 +53,7 @@ def _photo_content_type(upload: Any) -> str:
 
 @transaction.atomic
 def session_photo_add(
-    *, session: TreatmentSession, actor: User, kind: str, upload: Any
+    *, session: TreatmentSession, actor: User, kind: str, upload: UploadedFile[bytes] | None
 ) -> SessionPhoto:
     """Store a before/after photo privately (never under a served URL)."""
     require_recorder(clinic=session.clinic, actor=actor, what="add photos")

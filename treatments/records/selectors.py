@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import (
     Count,
     IntegerField,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -21,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from clinic.booking.availability import local_to_utc
-from clinic.models import Client, Clinic
+from clinic.models import Client, Clinic, User
 from common.errors import ApplicationError, NotFound
 from common.fields import parse_id
 from treatments.plans.models import TreatmentPlan
@@ -33,8 +34,8 @@ from treatments.records.models import (
 )
 
 
-def _pk(value: object) -> object:
-    return getattr(value, "pk", value)
+def _pk(value: Model | int) -> int:
+    return value if isinstance(value, int) else value.pk
 
 
 def _previous_expression() -> Coalesce:
@@ -200,8 +201,8 @@ class HistoryEvent:
         }
 
 
-def _name(user: Any) -> str:
-    return getattr(user, "full_name", "") or getattr(user, "email", "") or ""
+def _name(user: User | None) -> str:
+    return (user.full_name or user.email) if user is not None else ""
 
 
 def session_history(*, session: TreatmentSession) -> list[HistoryEvent]:
@@ -241,15 +242,23 @@ def recall_date(session: TreatmentSession) -> date:
     return session.started_at.astimezone(session.clinic.zone).date()
 
 
+@dataclass(frozen=True)
+class RecallHit:
+    """A session a recall search found."""
+
+    session: TreatmentSession
+    #: Matched only through an amendment: the session was first recorded with the value.
+    amended: bool
+    amendment_count: int
+
+
 def recall_sessions(
     *, clinic: Clinic, lot: str | None = None, device_serial: str | None = None
-) -> list[TreatmentSession]:
+) -> list[RecallHit]:
     """Every session of the clinic that used the lot (or device serial), newest first.
 
     Matches the current value exactly, ignoring case. Sessions whose amendments changed
-    the value away from the searched one are included too: each session carries
-    ``recall_amended`` (True when it matched only through such an amendment, i.e. it was
-    first recorded with the value) and ``amendment_count``.
+    the value away from the searched one are included too, marked ``amended``.
     """
     lot = (lot or "").strip()
     device_serial = (device_serial or "").strip()
@@ -263,16 +272,21 @@ def recall_sessions(
     amended_ids = SessionAmendment.objects.filter(
         session__clinic=clinic, **{f"changes__{name}__from__iexact": value}
     ).values("session_id")
-    sessions = list(
+    sessions = (
         TreatmentSession.objects.filter(clinic=clinic)
         .filter(current | Q(pk__in=amended_ids))
         .select_related("client", "practitioner", "clinic")
         .annotate(amendment_count=Count("amendments"))
         .order_by("-started_at", "-id")
     )
-    for session in sessions:
-        session.recall_amended = (getattr(session, name) or "").lower() != value.lower()
-    return sessions
+    return [
+        RecallHit(
+            session=session,
+            amended=(getattr(session, name) or "").lower() != value.lower(),
+            amendment_count=session.amendment_count,
+        )
+        for session in sessions
+    ]
 
 
 CSV_HEADER = [
@@ -296,12 +310,12 @@ def _cell(value: object) -> str:
     return text
 
 
-def recall_csv(*, rows: list[TreatmentSession]) -> str:
+def recall_csv(*, rows: list[RecallHit]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for row in rows:
-        s = row
+        s = row.session
         writer.writerow(
             [
                 _cell(v)
@@ -314,7 +328,7 @@ def recall_csv(*, rows: list[TreatmentSession]) -> str:
                     s.device_serial,
                     s.cartridge_lot,
                     s.status,
-                    "yes" if getattr(s, "recall_amended", False) else "no",
+                    "yes" if row.amended else "no",
                 )
             ]
         )

@@ -20,7 +20,12 @@ from treatments.records.models import (
     SessionStatus,
     TreatmentSession,
 )
-from treatments.records.selectors import recall_date, session_plan_progress, session_previous
+from treatments.records.selectors import (
+    RecallHit,
+    recall_date,
+    session_plan_progress,
+    session_previous,
+)
 
 # --- output --------------------------------------------------------------------------
 
@@ -210,8 +215,8 @@ class RecallRowSerializer(serializers.Serializer):
     )
 
     @staticmethod
-    def row(s: Any) -> dict[str, Any]:
-
+    def row(hit: RecallHit) -> dict[str, Any]:
+        s = hit.session
         return {
             "session": s.pk,
             "client": {"id": s.client_id, "name": s.client.full_name},
@@ -220,7 +225,7 @@ class RecallRowSerializer(serializers.Serializer):
             "device_serial": s.device_serial,
             "cartridge_lot": s.cartridge_lot,
             "status": s.status,
-            "amended": s.recall_amended,
+            "amended": hit.amended,
         }
 
 
@@ -345,7 +350,7 @@ class RecallQuerySerializer(serializers.Serializer):
         choices=["json", "csv"], required=False, help_text="csv: a CSV download."
     )
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if bool(attrs.get("lot")) == bool(attrs.get("device_serial")):
             raise serializers.ValidationError(
                 {"lot": ["Give exactly one of ?lot= or ?device_serial=."]}

@@ -30,6 +30,7 @@ from treatments.records.depth import depth_verdict
 from treatments.records.guards import require_recorder
 from treatments.records.models import SessionArea, SessionStatus, TreatmentSession
 from treatments.screening.models import Screening
+from treatments.screening.rules import FindingData
 from treatments.screening.selectors import treatment_eligibility
 
 #: Passes recorded for a new session when there is no earlier session to copy.
@@ -43,7 +44,7 @@ class StartBlocker:
     code: str
     detail: str
     action: str = ""
-    findings: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    findings: tuple[FindingData, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"code": self.code, "detail": self.detail, "action": self.action}
@@ -61,7 +62,9 @@ class StartGates:
     today: date
 
 
-def _consent_gate(*, clinic: Clinic, client_id: int, name: str) -> tuple[Consent | None, list]:
+def _consent_gate(
+    *, clinic: Clinic, client_id: int, name: str
+) -> tuple[Consent | None, list[StartBlocker]]:
     text = consent_text_current(clinic=clinic)  # version 1 is the shipped text
     consents = Consent.objects.filter(clinic=clinic, client_id=client_id).select_related("text")
     current = consents.filter(text=text).order_by("-signed_at", "-id").first()

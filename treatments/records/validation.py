@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from clinic.booking.models import Device
+from treatments.records.limits import model_field
 from treatments.records.models import TreatmentSession
 
 #: Fields of a record an edit (and an amendment) may set, besides its areas and products.
@@ -51,7 +52,7 @@ EDITABLE_FIELDS = frozenset(
 Errors = dict[str, list[str]]
 
 
-def _typed(field: models.Field, raw: object) -> Any:
+def _typed(field: models.Field[Any, Any], raw: object) -> Any:
     """``raw`` as the Python type ``field`` holds, or ValidationError."""
     if isinstance(field, models.CharField | models.TextField):
         if raw is None:
@@ -108,7 +109,7 @@ def assign(instance: models.Model, values: Mapping[str, object], *, prefix: str 
     errors: Errors = {}
     checked = []
     for name, raw in values.items():
-        field = instance._meta.get_field(name)
+        field = model_field(type(instance), name)
         try:
             setattr(instance, field.attname, _typed(field, raw))
         except ValidationError as exc:

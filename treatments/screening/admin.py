@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model
+from django.http import HttpRequest
 
 from common.errors import ApplicationError
 from treatments.screening import rules, services
@@ -20,8 +24,9 @@ class PublishRuleSetForm(forms.ModelForm):
             "decided, and publish. The current version stays as it is."
         }
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         clinic, data, note = cleaned.get("clinic"), cleaned.get("data"), cleaned.get("note", "")
         if clinic is None or not isinstance(data, dict):
             return cleaned
@@ -43,19 +48,26 @@ class RuleSetAdmin(admin.ModelAdmin):
     readonly_fields = ("clinic", "version", "data", "note", "published_at", "published_by")
     form = PublishRuleSetForm
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> list[str] | tuple[str, ...]:
         return self.readonly_fields if obj is not None else ()
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: RuleSet, form: forms.ModelForm[RuleSet], change: bool
+    ) -> None:
+        actor = request.user
+        if not actor.is_authenticated:  # the admin site signs staff in before any view
+            raise PermissionDenied
         try:
             published = services.rule_set_publish(
-                clinic=obj.clinic, actor=request.user, data=obj.data, note=obj.note
+                clinic=obj.clinic, actor=actor, data=obj.data, note=obj.note
             )
         except ApplicationError as exc:
             self.message_user(request, exc.detail, level=messages.ERROR)
@@ -70,7 +82,7 @@ class ReviewInline(admin.StackedInline):
     extra = 0
     readonly_fields = ("reviewed_by", "reviewed_at", "note")
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -80,14 +92,14 @@ class ScreeningAdmin(admin.ModelAdmin):
     list_filter = ("clinic", "outcome")
     inlines = [ReviewInline]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return request.user.is_superuser

@@ -11,11 +11,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import selectors as clinic_selectors
+from clinic.models import Client, Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
 from common.errors import ApplicationError
 from common.fields import EARLIEST, LATEST
-from common.pagination import Pagination
+from common.pagination import Pagination, page_of
+from common.typing import StaffRequest
 from treatments.screening import selectors, services
 from treatments.screening.models import RuleSet, Screening
 from treatments.screening.serializers import (
@@ -46,7 +48,7 @@ class QuestionListApi(GenericAPIView):
     queryset = RuleSet.objects.none()  # for the schema; questions come from the rule set
 
     @extend_schema(responses={200: QuestionSerializer(many=True)})
-    def get(self, request):
+    def get(self, request: StaffRequest[Membership]) -> Response:
         rule_set = services.rule_set_current(clinic=request.membership.clinic)
         page = self.paginate_queryset(rule_set.data["questions"])
         response = self.get_paginated_response(QuestionSerializer(page, many=True).data)
@@ -59,7 +61,7 @@ class EvaluateApi(APIView):
     """Dry run: evaluate answers for a client and date. Stores nothing."""
 
     @extend_schema(request=EvaluateInputSerializer, responses={200: EvaluationSerializer})
-    def post(self, request):
+    def post(self, request: StaffRequest[Membership]) -> Response:
         data = EvaluateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         client = clinic_selectors.client_get(
@@ -80,24 +82,25 @@ class ClientScreeningListApi(GenericAPIView):
 
     serializer_class = ScreeningSerializer
     queryset = Screening.objects.none()
+    request: StaffRequest[Membership]
 
-    def _client(self):
+    def _client(self) -> Client:
         return clinic_selectors.client_get(
             clinic=self.request.membership.clinic, client_id=self.kwargs["client_id"]
         )
 
     @extend_schema(responses={200: ScreeningSerializer(many=True)})
-    def get(self, request, client_id):
+    def get(self, request: StaffRequest[Membership], client_id: int) -> Response:
         client = self._client()
-        page = self.paginate_queryset(
-            selectors.screening_list(clinic=request.membership.clinic, client=client)
+        page = page_of(
+            self, selectors.screening_list(clinic=request.membership.clinic, client=client)
         )
         for screening in page:
             services.screening_viewed(screening=screening, actor=request.user)
         return self.get_paginated_response(ScreeningSerializer(page, many=True).data)
 
     @extend_schema(request=ScreeningInputSerializer, responses={201: ScreeningSerializer})
-    def post(self, request, client_id):
+    def post(self, request: StaffRequest[Membership], client_id: int) -> Response:
         client = self._client()
         data = ScreeningInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -115,7 +118,7 @@ class ScreeningDetailApi(GenericAPIView):
     serializer_class = ScreeningSerializer
     queryset = Screening.objects.none()
 
-    def get(self, request, pk):
+    def get(self, request: StaffRequest[Membership], pk: int) -> Response:
         screening = selectors.screening_get(clinic=request.membership.clinic, screening_id=pk)
         services.screening_viewed(screening=screening, actor=request.user)
         return Response(ScreeningSerializer(screening).data)
@@ -128,7 +131,7 @@ class ScreeningReviewApi(APIView):
     permission_classes = [allows(Ability.REVIEW_SCREENING)]
 
     @extend_schema(request=ReviewInputSerializer, responses={201: ScreeningSerializer})
-    def post(self, request, pk):
+    def post(self, request: StaffRequest[Membership], pk: int) -> Response:
         screening = selectors.screening_get(clinic=request.membership.clinic, screening_id=pk)
         data = ReviewInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -152,7 +155,7 @@ class ScreeningReviewApi(APIView):
 class ClientEligibilityApi(APIView):
     """May this client be treated on ``?date=``? The gate booking and sessions use."""
 
-    def get(self, request, client_id):
+    def get(self, request: StaffRequest[Membership], client_id: int) -> Response:
         client = clinic_selectors.client_get(clinic=request.membership.clinic, client_id=client_id)
         on_date = _parse_date_param(request.query_params.get("date"), "date")
         eligibility = selectors.treatment_eligibility(client=client, on_date=on_date)
@@ -160,7 +163,7 @@ class ClientEligibilityApi(APIView):
         return Response(eligibility.to_dict())
 
 
-def _parse_date_param(value: str | None, name: str):
+def _parse_date_param(value: str | None, name: str) -> date:
 
     try:
         parsed = date.fromisoformat(value or "")
@@ -183,13 +186,13 @@ class RuleSetListApi(GenericAPIView):
     queryset = RuleSet.objects.none()
 
     @extend_schema(responses={200: RuleSetSerializer(many=True)})
-    def get(self, request):
+    def get(self, request: StaffRequest[Membership]) -> Response:
         services.rule_set_current(clinic=request.membership.clinic)
         page = self.paginate_queryset(selectors.rule_set_list(clinic=request.membership.clinic))
         return self.get_paginated_response(RuleSetSerializer(page, many=True).data)
 
     @extend_schema(request=RuleSetPublishSerializer, responses={201: RuleSetSerializer})
-    def post(self, request):
+    def post(self, request: StaffRequest[Membership]) -> Response:
         data = RuleSetPublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         rule_set = services.rule_set_publish(

@@ -236,7 +236,8 @@ def rules_for_display(rule_set: RuleSet) -> tuple[list[dict[str, Any]], list[tup
     """The rules with their condition in words, and the citations of the sources they use."""
     questions = {q["code"]: q for q in rule_set.data.get("questions", [])}
     citations = rule_set.sources
-    shown, used = [], []
+    shown: list[dict[str, Any]] = []
+    used: list[str] = []
     for rule in rule_set.data.get("rules", []):
         shown.append(
             {

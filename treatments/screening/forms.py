@@ -9,11 +9,14 @@ engine, whose errors the views attach to these forms with ``add_service_errors``
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django import forms
+from django.forms.utils import ErrorDict
 
 from treatments.screening import rules
 from treatments.screening.defaults import QUESTION_GROUPS
@@ -46,6 +49,11 @@ def question_of_field(name: str) -> str | None:
 def question_dom_id(code: str) -> str:
     """The id of a question's fieldset on the page, for links to it."""
     return f"question-{code}"
+
+
+def _messages(errors: Iterable[object]) -> list[str]:
+    """A field's error messages as text (the list may hold lazy strings)."""
+    return [str(message) for message in errors]
 
 
 def _describe(widget: forms.Widget, ids: list[str], invalid: bool) -> None:
@@ -82,7 +90,7 @@ def group_questions(
     ]
 
 
-class LinkedDescriptionsMixin:
+class LinkedDescriptionsMixin(forms.Form):
     """Point ``aria-describedby`` of ``linked_fields`` at their help and error messages.
 
     The ids are the ones ``templates/includes/field.html`` renders (``<id>_help`` and
@@ -90,6 +98,9 @@ class LinkedDescriptionsMixin:
     """
 
     linked_fields: tuple[str, ...] = ()
+    # Set by ``BaseForm.__init__``; None until the form is validated. Read instead of
+    # ``errors``, which would validate the form.
+    _errors: ErrorDict | None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -97,15 +108,15 @@ class LinkedDescriptionsMixin:
             self._link(name)
 
     def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)  # type: ignore[misc]
+        super().add_error(field, error)
         for name in self.linked_fields:
             self._link(name)
 
     def _link(self, name: str) -> None:
-        bound = self[name]  # type: ignore[index]
+        bound = self[name]
         auto_id = bound.id_for_label
         ids = [f"{auto_id}_help"] if bound.help_text else []
-        has_errors = bool(self._errors and name in self._errors)  # type: ignore[attr-defined]
+        has_errors = bool(self._errors and name in self._errors)
         if has_errors:
             ids.append(f"{auto_id}_error")
         _describe(bound.field.widget, ids, has_errors)
@@ -118,7 +129,7 @@ class QuestionRow:
     question: dict[str, Any]
     field: forms.BoundField
     never: forms.BoundField | None = None
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def code(self) -> str:
@@ -151,7 +162,7 @@ class QuestionGroup:
     rows: list[QuestionRow]
 
 
-class ScreeningForm(LinkedDescriptionsMixin, forms.Form):
+class ScreeningForm(LinkedDescriptionsMixin):
     """The intake questionnaire of one rule-set version, plus the planned treatment date."""
 
     linked_fields = ("planned_date",)
@@ -195,7 +206,8 @@ class ScreeningForm(LinkedDescriptionsMixin, forms.Form):
                 )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for question in self.questions:
             if question["type"] != rules.QUESTION_DATE:
                 continue
@@ -251,7 +263,7 @@ class ScreeningForm(LinkedDescriptionsMixin, forms.Form):
     def _row(self, question: dict[str, Any]) -> QuestionRow:
         code = question["code"]
         name = answer_field_name(code)
-        errors = list(self.errors.get(name, [])) if self.is_bound else []
+        errors = _messages(self.errors.get(name, [])) if self.is_bound else []
         row = QuestionRow(question=question, field=self[name], errors=errors)
         if question["type"] == rules.QUESTION_DATE:
             row.never = self[never_field_name(code)]
@@ -263,7 +275,7 @@ class ScreeningForm(LinkedDescriptionsMixin, forms.Form):
         return row
 
 
-class ReviewForm(LinkedDescriptionsMixin, forms.Form):
+class ReviewForm(LinkedDescriptionsMixin):
     linked_fields = ("note",)
 
     note = forms.CharField(
@@ -288,7 +300,7 @@ SEVERITY_CHOICES = [
 
 
 def _period_conditions(
-    condition: dict[str, Any], path: tuple[int, ...] = ()
+    condition: object, path: tuple[int, ...] = ()
 ) -> list[tuple[tuple[int, ...], dict[str, Any]]]:
     """Every date_within / date_at_least condition, with its path inside "all" nestings."""
     if not isinstance(condition, dict):
@@ -326,7 +338,7 @@ class RuleRow:
     severity: forms.BoundField
     explanation: forms.BoundField
     periods: list[PeriodRow]
-    errors: dict[str, list[str]] = field(default_factory=dict)
+    errors: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
     @property
     def code(self) -> str:
@@ -337,7 +349,7 @@ class RuleRow:
         return [message for messages in self.errors.values() for message in messages]
 
 
-class RuleSetPublishForm(LinkedDescriptionsMixin, forms.Form):
+class RuleSetPublishForm(LinkedDescriptionsMixin):
     """Edits to the current version's rules; never changes a stored version."""
 
     linked_fields = ("note",)
@@ -448,7 +460,7 @@ class RuleSetPublishForm(LinkedDescriptionsMixin, forms.Form):
                 prefix = self._period_prefix(code, path)
                 for name in (f"{prefix}-amount", f"{prefix}-unit"):
                     if self.is_bound and name in self.errors:
-                        errors.setdefault("condition", []).extend(self.errors[name])
+                        errors.setdefault("condition", []).extend(_messages(self.errors[name]))
                 periods.append(
                     PeriodRow(
                         path=path,
@@ -460,7 +472,7 @@ class RuleSetPublishForm(LinkedDescriptionsMixin, forms.Form):
                 )
             for part in ("title", "severity", "explanation"):
                 if self.is_bound and f"{code}-{part}" in self.errors:
-                    errors.setdefault(part, []).extend(self.errors[f"{code}-{part}"])
+                    errors.setdefault(part, []).extend(_messages(self.errors[f"{code}-{part}"]))
             row = RuleRow(
                 rule=rule,
                 title=self[f"{code}-title"],

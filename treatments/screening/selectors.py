@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -75,7 +76,7 @@ class Eligibility:
     eligible_from: date | None
     reason: str
     screening: Screening | None = None
-    findings: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    findings: tuple[rules.FindingData, ...] = field(default_factory=tuple)
 
     @property
     def reviewed(self) -> bool:
@@ -131,27 +132,26 @@ def treatment_eligibility(
     )
     findings = tuple(f.to_dict() for f in evaluation.findings)
     outcome = evaluation.outcome
-    common = {
-        "on_date": on_date,
-        "outcome": outcome,
-        "eligible_from": evaluation.eligible_from,
-        "screening": screening,
-        "findings": findings,
-    }
+    answer = partial(
+        Eligibility,
+        on_date=on_date,
+        outcome=outcome,
+        eligible_from=evaluation.eligible_from,
+        screening=screening,
+        findings=findings,
+    )
     day = on_date.strftime("%-d %B %Y")
     if outcome == rules.OUTCOME_CONTRAINDICATED:
-        return Eligibility(
+        return answer(
             allowed=False,
             needs_review=False,
             reason=f"Microneedling is contraindicated for {client.full_name}.",
-            **common,
         )
     if outcome == rules.OUTCOME_INCOMPLETE:
-        return Eligibility(
+        return answer(
             allowed=False,
             needs_review=False,
             reason="The screening is incomplete: " + ", ".join(evaluation.missing) + ".",
-            **common,
         )
     if outcome == rules.OUTCOME_DEFER:
         if evaluation.eligible_from is None:
@@ -161,10 +161,10 @@ def treatment_eligibility(
                 f"Treatment is deferred on {day}; the client is eligible from "
                 f"{evaluation.eligible_from.strftime('%-d %B %Y')}."
             )
-        return Eligibility(allowed=False, needs_review=False, reason=reason, **common)
+        return answer(allowed=False, needs_review=False, reason=reason)
     if outcome == rules.OUTCOME_CAUTION:
         reviewed = screening.outcome == rules.OUTCOME_CAUTION and hasattr(screening, "review")
-        return Eligibility(
+        return answer(
             allowed=True,
             needs_review=not reviewed,
             reason=(
@@ -172,9 +172,8 @@ def treatment_eligibility(
                 if reviewed
                 else "Caution: a practitioner must review the screening before the session."
             ),
-            **common,
         )
-    return Eligibility(allowed=True, needs_review=False, reason="Screening clear.", **common)
+    return answer(allowed=True, needs_review=False, reason="Screening clear.")
 
 
 @dataclass(frozen=True)

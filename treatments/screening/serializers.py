@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -12,7 +14,7 @@ from treatments.screening.selectors import screening_valid_until
 
 class ChoiceSerializer(serializers.Serializer):
     value = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # DRF takes declared fields off the class
 
 
 class QuestionSerializer(serializers.Serializer):
@@ -104,7 +106,7 @@ class ScreeningSerializer(serializers.ModelSerializer):
         return ReviewSerializer(review).data if review else None
 
     @extend_schema_field(serializers.DateField())
-    def get_valid_until(self, obj: Screening):
+    def get_valid_until(self, obj: Screening) -> date:
         return screening_valid_until(obj)
 
 
@@ -120,7 +122,9 @@ class RuleSetSerializer(serializers.ModelSerializer):
 
 
 class RuleSetPublishSerializer(serializers.Serializer):
-    data = serializers.DictField(help_text="Questions, rules and sources, as GET returns them.")
+    data = serializers.DictField(  # type: ignore[assignment]  # DRF takes declared fields off the class
+        help_text="Questions, rules and sources, as GET returns them."
+    )
     note = serializers.CharField(max_length=500)
 
 

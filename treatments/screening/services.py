@@ -82,7 +82,7 @@ def screening_prepare(
     rule_set = rule_set or rule_set_current(clinic=client.clinic)
     engine = rule_set.engine()
     try:
-        parsed = rules.parse_answers(engine, raw_answers, today=today)  # type: ignore[arg-type]
+        parsed = rules.parse_answers(engine, raw_answers, today=today)
     except rules.AnswersInvalid as exc:
         raise ApplicationError(
             "Some answers are not valid.",

@@ -11,17 +11,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
 from clinic import services as clinic_services
-from clinic.models import Client, User
+from clinic.models import Client, Membership, User
 from clinic.publish import VersionPublishView
 from clinic.roles import can_review_screening
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError, NotFound
+from common.typing import AuthenticatedHttpRequest
 from treatments.screening import display, rules, selectors, services
 from treatments.screening.forms import (
     NEVER_LABEL,
@@ -45,7 +46,7 @@ def _not_found(exc: NotFound) -> Http404:
 class ScreeningNewView(ClinicStaffMixin, View):
     """The intake form; the live panel shows ``live_outcome``, saving asks the service."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         client = self.get_client(pk)
         rule_set = services.rule_set_current(clinic=self.clinic)
         form = ScreeningForm(
@@ -58,7 +59,7 @@ class ScreeningNewView(ClinicStaffMixin, View):
         clinic_services.client_record_read(client=client, actor=request.user)
         return self._render(request, client, rule_set, form)
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         client = self.get_client(pk)
         rule_set = services.rule_set_current(clinic=self.clinic)
         form = ScreeningForm(request.POST, questions=rule_set.data["questions"])
@@ -70,8 +71,9 @@ class ScreeningNewView(ClinicStaffMixin, View):
                     f"The clinic published version {rule_set.version} of the screening rules "
                     "while this form was open. Check the answers below and save again.",
                 )
-                form.data = form.data.copy()
-                form.data["rule_set_version"] = str(rule_set.version)
+                data = request.POST.copy()
+                data["rule_set_version"] = str(rule_set.version)
+                form.data = data
                 status = 409
             else:
                 try:
@@ -93,7 +95,7 @@ class ScreeningNewView(ClinicStaffMixin, View):
     def _render(
         self,
         request: HttpRequest,
-        client: Any,
+        client: Client,
         rule_set: RuleSet,
         form: ScreeningForm,
         status: int = 200,
@@ -136,15 +138,22 @@ def _problems(form: ScreeningForm) -> list[Problem]:
         code = question_of_field(name)
         if code is not None:
             found.append(
-                Problem(code, f"#{question_dom_id(code)}", texts.get(code, code), " ".join(errors))
+                Problem(
+                    code,
+                    f"#{question_dom_id(code)}",
+                    texts.get(code, code),
+                    " ".join(map(str, errors)),
+                )
             )
         elif name in form.fields:
             bound = form[name]
             found.append(
-                Problem(name, f"#{bound.id_for_label}", str(bound.label), " ".join(errors))
+                Problem(
+                    name, f"#{bound.id_for_label}", str(bound.label), " ".join(map(str, errors))
+                )
             )
         else:
-            found.append(Problem("", "", "", " ".join(errors)))
+            found.append(Problem("", "", "", " ".join(map(str, errors))))
     return found
 
 
@@ -189,7 +198,7 @@ def live_outcome(request: HttpRequest, *, client: Client, actor: User) -> HttpRe
 class ScreeningLiveOutcomeView(ClinicStaffMixin, View):
     """The intake form's live outcome (htmx posts the form here as answers change)."""
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return live_outcome(request, client=self.get_client(pk), actor=request.user)
 
 
@@ -197,6 +206,8 @@ class ScreeningLiveOutcomeView(ClinicStaffMixin, View):
 
 
 class ScreeningAccessMixin(ClinicStaffMixin):
+    membership: Membership  # ClinicStaffMixin.dispatch turns away requests without one
+
     def get_screening(self, pk: int) -> Screening:
         try:
             return selectors.screening_get(clinic=self.clinic, screening_id=pk)
@@ -237,7 +248,7 @@ class ScreeningAccessMixin(ClinicStaffMixin):
 
 
 class ScreeningDetailView(ScreeningAccessMixin, View):
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         screening = self.get_screening(pk)
         services.screening_viewed(screening=screening, actor=request.user)
         return self.render_screening(request, screening)
@@ -246,7 +257,7 @@ class ScreeningDetailView(ScreeningAccessMixin, View):
 class ScreeningReviewView(ScreeningAccessMixin, View):
     """A practitioner records the review of a ``caution`` result."""
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         screening = self.get_screening(pk)
         if not self.can_review():
             raise PermissionDenied("Only a practitioner can review a screening.")
@@ -285,7 +296,7 @@ class ScreeningReviewView(ScreeningAccessMixin, View):
 
 
 class RuleSetListView(ClinicStaffMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         current = services.rule_set_current(clinic=self.clinic)
         return _render_rule_set(
             request,
@@ -296,7 +307,7 @@ class RuleSetListView(ClinicStaffMixin, View):
 
 
 class RuleSetDetailView(ClinicStaffMixin, View):
-    def get(self, request: HttpRequest, version: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, version: int) -> HttpResponse:
         current = services.rule_set_current(clinic=self.clinic)  # version 1 on first use
         try:
             rule_set = selectors.rule_set_get(clinic=self.clinic, version=version)
@@ -334,6 +345,8 @@ def _render_rule_set(
 class RuleSetPublishView(VersionPublishView):
     """A manager publishes a new rule-set version built from the current one."""
 
+    request: AuthenticatedHttpRequest  # a staff page: anonymous visitors are turned away
+
     template_name = "screening/rule_set_publish.html"
     success_url_name = "rule-set-list"
     success_note = (
@@ -343,7 +356,9 @@ class RuleSetPublishView(VersionPublishView):
     def current(self) -> RuleSet:
         return services.rule_set_current(clinic=self.clinic)
 
-    def make_form(self, current: RuleSet, data=None, note: str = "") -> RuleSetPublishForm:
+    def make_form(
+        self, current: RuleSet, data: QueryDict | None = None, note: str = ""
+    ) -> RuleSetPublishForm:
         initial = {"base_version": current.version, "note": note}
         return RuleSetPublishForm(data, data_source=current.data, initial=initial)
 

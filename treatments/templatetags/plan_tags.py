@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from clinic.models import Client, Membership
 from clinic.roles import can_plan
 from treatments.plans import selectors as plan_selectors
 
@@ -13,7 +14,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("plans/plan_client_list.html")
-def client_plans(client: Any, membership: Any) -> dict[str, Any]:
+def client_plans(client: Client | None, membership: Membership | None) -> dict[str, Any]:
     """The client's courses, newest first, each with its progress and next due date.
 
     One query for all plans (progress is annotated by ``plan_list``). The client page's

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
 
+from clinic.models import Client
 from treatments.screening import selectors as screening_selectors
 from treatments.screening.models import Screening
 
@@ -13,7 +12,7 @@ register = template.Library()
 
 
 @register.simple_tag
-def client_screening_status(client: Any) -> screening_selectors.ScreeningStatus:
+def client_screening_status(client: Client) -> screening_selectors.ScreeningStatus:
     """What the client's screening allows today: the badge and strip on the client page."""
     return screening_selectors.client_screening_status(
         client=client, today=client.clinic.local_today()
@@ -21,6 +20,6 @@ def client_screening_status(client: Any) -> screening_selectors.ScreeningStatus:
 
 
 @register.simple_tag
-def client_screenings(client: Any) -> list[Screening]:
+def client_screenings(client: Client) -> list[Screening]:
     """The client's screenings, newest first."""
     return list(screening_selectors.screening_list(clinic=client.clinic, client=client))

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from clinic.models import Client, Membership
 from treatments.plans.models import TreatmentPlan
 from treatments.records import selectors as session_selectors
 
@@ -18,7 +19,7 @@ def _area_labels(plan: TreatmentPlan) -> dict[str, str]:
 
 
 @register.inclusion_tag("records/session_client_list.html")
-def client_sessions(client: Any, membership: Any) -> dict[str, Any]:
+def client_sessions(client: Client | None, membership: Membership | None) -> dict[str, Any]:
     """The client's sessions, newest first (only within the membership's clinic)."""
     sessions = []
     if membership is not None and client is not None and client.clinic_id == membership.clinic_id:
@@ -27,7 +28,7 @@ def client_sessions(client: Any, membership: Any) -> dict[str, Any]:
 
 
 @register.inclusion_tag("records/session_plan_list.html")
-def plan_sessions(plan: Any) -> dict[str, Any]:
+def plan_sessions(plan: TreatmentPlan | None) -> dict[str, Any]:
     """The plan's sessions in order, numbered, with a depth summary per session."""
     rows = []
     if plan is not None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, tzinfo
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from clinic.roles import can_record
@@ -16,7 +15,7 @@ from treatments.records import selectors as session_selectors
 from treatments.records.models import TreatmentSession
 
 
-def optional_url(name: str, *args: Any) -> str | None:
+def optional_url(name: str, *args: object) -> str | None:
     """A link to a page another part provides, if it has been routed."""
     try:
         return reverse(name, args=args)
@@ -28,18 +27,20 @@ def status_of(exc: ApplicationError) -> int:
     return exc.status_code if exc.status_code >= 400 else 400
 
 
-def messages_of(value: Any) -> list[str]:
+def messages_of(value: object) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value]
     return [str(value)]
 
 
-def local(moment: datetime | None, zone) -> datetime | None:
+def local(moment: datetime | None, zone: tzinfo) -> datetime | None:
     return moment.astimezone(zone) if moment else None
 
 
 class SessionPageMixin(ClinicStaffMixin):
     """A staff page about one session of the acting clinic (another clinic's is a 404)."""
+
+    request: HttpRequest  # set by View.setup
 
     def get_session(self, pk: int) -> TreatmentSession:
         try:

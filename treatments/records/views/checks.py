@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.views import View
 
+from common.typing import AuthenticatedHttpRequest
 from treatments.plans import protocols
 from treatments.records.depth import DepthVerdict, depth_verdict
 from treatments.records.forms import AreaForm, ProductForm
@@ -28,7 +28,7 @@ _AREA_ROW = re.compile(r"areas-\d{1,3}")
 _PRODUCT_ROW = re.compile(r"products-\d{1,3}")
 
 
-def _decimal(value: Any) -> Decimal | None:
+def _decimal(value: object) -> Decimal | None:
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
@@ -51,10 +51,10 @@ def area_check(form: AreaForm, *, engine: protocols.Protocols, indication: str) 
     area = form["area"].value()
     skin = form["skin"].value() or protocols.SKIN_THIN
     if area not in engine.areas or skin not in dict(protocols.SKIN_CHOICES):
-        return AreaCheck(form.prefix, None)
+        return AreaCheck(form.prefix or "", None)
     depth = _decimal(form["depth_mm"].value()) if form["depth_mm"].value() else None
     verdict = depth_verdict(engine, indication=indication, area=area, skin=skin, depth_mm=depth)
-    return AreaCheck(form.prefix, verdict)
+    return AreaCheck(form.prefix or "", verdict)
 
 
 def product_refusal(form: ProductForm) -> str | None:
@@ -68,7 +68,7 @@ def product_refusal(form: ProductForm) -> str | None:
 class AreaCheckView(SessionPageMixin, View):
     """``?row=areas-N`` plus the row's inputs → the row's limit line (and its hint)."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         session = self.get_session(pk)
         self.require_recorder()
         row = request.GET.get("row", "")
@@ -90,7 +90,7 @@ class AreaCheckView(SessionPageMixin, View):
 class ProductCheckView(SessionPageMixin, View):
     """``?row=products-N`` plus the row's inputs → the row's vitamin C warning (or nothing)."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         self.get_session(pk)
         self.require_recorder()
         row = request.GET.get("row", "")

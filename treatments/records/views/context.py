@@ -65,6 +65,10 @@ def _plan_progress(session: TreatmentSession) -> dict[str, Any]:
     }
 
 
+def _choice_label(choices: list[tuple[int, str]], value: int | None) -> str | None:
+    return dict(choices).get(value) if value is not None else None
+
+
 def record_context(session: TreatmentSession) -> dict[str, Any]:
     zone = session.clinic.zone
     protocol = protocol_context(session)
@@ -88,8 +92,8 @@ def record_context(session: TreatmentSession) -> dict[str, Any]:
         "endpoint_label": protocol["endpoints"].get(
             session.endpoint_reached, session.endpoint_reached
         ),
-        "glogau_label": dict(GLOGAU_CHOICES).get(session.glogau),
-        "gais_label": dict(GAIS_CHOICES).get(session.gais),
+        "glogau_label": _choice_label(GLOGAU_CHOICES, session.glogau),
+        "gais_label": _choice_label(GAIS_CHOICES, session.gais),
         "history": _history(session),
         "amended": session.amendments.exists(),
         "previous": _previous_context(previous, protocol),
@@ -98,7 +102,9 @@ def record_context(session: TreatmentSession) -> dict[str, Any]:
     }
 
 
-def _previous_context(previous: TreatmentSession | None, protocol: dict[str, Any]):
+def _previous_context(
+    previous: TreatmentSession | None, protocol: dict[str, Any]
+) -> dict[str, Any] | None:
     if previous is None:
         return None
     return {

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views import View
 
 from common.errors import ApplicationError
+from common.typing import AuthenticatedHttpRequest
 from treatments.records import amendments as session_amendments
 from treatments.records import audit as session_audit
 from treatments.records.forms import AMENDABLE_FIELDS, AmendmentForm, add_error
@@ -21,7 +22,7 @@ from treatments.records.views.context import record_context
 class SessionDetailView(SessionPageMixin, View):
     """The record as it stands: read-only; signed records show history and amendments."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         session = self.get_session(pk)
         session_audit.session_viewed(session=session, actor=request.user)
         return self.render_detail(request, session)
@@ -48,10 +49,10 @@ class SessionDetailView(SessionPageMixin, View):
 
 
 class SessionAmendView(SessionDetailView):
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return HttpResponseRedirect(reverse("session-detail", args=[pk]))
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         session = self.get_session(pk)
         self.require_recorder()
         if not session.is_signed:

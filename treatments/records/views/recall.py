@@ -6,17 +6,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError
+from common.typing import AuthenticatedHttpRequest
 from treatments.records import audit as session_audit
 from treatments.records import selectors as session_selectors
 from treatments.records.forms import RecallForm, add_error
-from treatments.records.models import SessionAmendment
 
 # --- recall ----------------------------------------------------------------------------
 
@@ -33,10 +33,10 @@ def _recall_query(form: RecallForm) -> dict[str, str] | None:
 
 
 class RecallView(ClinicStaffMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = RecallForm(request.GET or None)
         query = _recall_query(form)
-        rows: list[Any] = []
+        rows: list[session_selectors.RecallHit] = []
         export_url = None
         if query is not None:
             try:
@@ -62,41 +62,26 @@ class RecallView(ClinicStaffMixin, View):
         )
 
 
-def _recall_rows(rows: list[Any]) -> list[dict[str, Any]]:
-    """Results as the table shows them (the selector gives sessions, or rows of one)."""
-    sessions = [getattr(r, "session", r) for r in rows]
-    counted = all(hasattr(s, "amendment_count") for s in sessions)
-    amended_ids = (
-        {s.pk for s in sessions if s.amendment_count}
-        if counted
-        else set(
-            SessionAmendment.objects.filter(session__in=sessions).values_list(
-                "session_id", flat=True
-            )
-        )
-    )
-    shown = []
-    for row, s in zip(rows, sessions, strict=True):
-        shown.append(
-            {
-                "pk": s.pk,
-                "started": s.started_at,
-                "client": s.client,
-                "practitioner": s.practitioner.display_name,
-                "lot": s.cartridge_lot,
-                "serial": s.device_serial,
-                "status": s.get_status_display(),
-                "amended": s.pk in amended_ids,
-                "value_amended": bool(
-                    getattr(row, "amended", False) or getattr(s, "recall_amended", False)
-                ),
-            }
-        )
-    return shown
+def _recall_rows(hits: list[session_selectors.RecallHit]) -> list[dict[str, Any]]:
+    """Results as the table shows them."""
+    return [
+        {
+            "pk": hit.session.pk,
+            "started": hit.session.started_at,
+            "client": hit.session.client,
+            "practitioner": hit.session.practitioner.display_name,
+            "lot": hit.session.cartridge_lot,
+            "serial": hit.session.device_serial,
+            "status": hit.session.get_status_display(),
+            "amended": hit.amendment_count > 0,
+            "value_amended": hit.amended,
+        }
+        for hit in hits
+    ]
 
 
 class RecallExportView(ClinicStaffMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = RecallForm(request.GET)
         query = _recall_query(form)
         if query is None:

@@ -8,34 +8,46 @@ that was typed, and nothing is saved.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.files.uploadedfile import UploadedFile
+from django.forms import BaseFormSet, Form
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.views import View
 
 from clinic.booking import selectors as booking_selectors
+from clinic.booking.models import Device
 from common.errors import ApplicationError
+from common.typing import AuthenticatedHttpRequest
 from treatments.plans import protocols
 from treatments.records import photos as session_photos
 from treatments.records import services as session_services
-from treatments.records.forms import AreaFormSet, ProductFormSet, SessionForm, add_error
+from treatments.records.forms import (
+    AreaForm,
+    AreaFormSet,
+    ProductForm,
+    ProductFormSet,
+    SessionForm,
+    add_error,
+)
 from treatments.records.models import TreatmentSession
 from treatments.records.views.base import SessionPageMixin, messages_of, status_of
 from treatments.records.views.checks import AreaCheck, area_check, product_refusal
 from treatments.records.views.context import protocol_context, record_context
 
 
-def _hhmm(moment: datetime | None, zone) -> str | None:
+def _hhmm(moment: datetime | None, zone: tzinfo) -> str | None:
     return moment.astimezone(zone).strftime("%H:%M") if moment else None
 
 
-def _session_initial(session: TreatmentSession, zone) -> dict[str, Any]:
+def _session_initial(session: TreatmentSession, zone: tzinfo) -> dict[str, Any]:
     initial = {name: getattr(session, name) for name in SessionForm.SCALARS if name != "device"}
     initial["device"] = session.device_id
     initial["adverse_events"] = list(session.adverse_events or [])
@@ -70,8 +82,8 @@ def _product_initial(session: TreatmentSession) -> list[dict[str, Any]]:
 @dataclass
 class RecordForms:
     session: SessionForm
-    areas: Any
-    products: Any
+    areas: BaseFormSet[AreaForm]
+    products: BaseFormSet[ProductForm]
     #: Which formset row each item of the service's ``areas`` / ``products`` lists came from.
     area_index: list[int] = field(default_factory=list)
     product_index: list[int] = field(default_factory=list)
@@ -88,7 +100,11 @@ class RecordForms:
 
 
 def _build_forms(
-    session: TreatmentSession, protocol: dict[str, Any], devices: list[Any], data=None, files=None
+    session: TreatmentSession,
+    protocol: dict[str, Any],
+    devices: list[Device],
+    data: QueryDict | None = None,
+    files: MultiValueDict[str, UploadedFile] | None = None,
 ) -> RecordForms:
     zone = session.clinic.zone
     kwargs = {"area_choices": protocol["area_choices"]}
@@ -114,7 +130,8 @@ def apply_service_errors(forms: RecordForms, exc: ApplicationError) -> None:
     placed = False
     for key, value in (exc.fields or {}).items():
         parts = key.split(".")
-        target, name = forms.session, parts[0]
+        target: Form = forms.session
+        name: str | None = parts[0]
         if parts[0] in ("areas", "products") and len(parts) >= 2 and parts[1].isdigit():
             index_map = forms.area_index if parts[0] == "areas" else forms.product_index
             formset = forms.areas if parts[0] == "areas" else forms.products
@@ -141,7 +158,7 @@ def apply_service_errors(forms: RecordForms, exc: ApplicationError) -> None:
 class SessionRecordView(SessionPageMixin, View):
     """The in-treatment form: Save keeps the session in progress; Sign goes to confirm."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         session = self.get_session(pk)
         if session.is_signed:
             messages.info(request, "This record is signed; corrections are amendments.")
@@ -151,10 +168,10 @@ class SessionRecordView(SessionPageMixin, View):
         forms = _build_forms(session, protocol, self.devices())
         return self.render_record(request, session, protocol, forms)
 
-    def devices(self) -> list[Any]:
+    def devices(self) -> list[Device]:
         return list(booking_selectors.device_list(clinic=self.clinic))
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         session = self.get_session(pk)
         if session.is_signed:
             messages.error(request, "This record was signed; it can only be amended now.")
@@ -169,14 +186,14 @@ class SessionRecordView(SessionPageMixin, View):
             day_start=session.started_at.astimezone(session.clinic.zone)
         )
         data["areas"], data["products"] = [], []
-        for index, form in enumerate(forms.areas):
-            if not form.is_blank():
+        for index, area in enumerate(forms.areas):
+            if not area.is_blank():
                 forms.area_index.append(index)
-                data["areas"].append(form.row())
-        for index, form in enumerate(forms.products):
-            if not form.is_blank():
+                data["areas"].append(area.row())
+        for index, product in enumerate(forms.products):
+            if not product.is_blank():
                 forms.product_index.append(index)
-                data["products"].append(form.row())
+                data["products"].append(product.row())
         try:
             session = session_services.session_update(
                 session=session, actor=request.user, data=data
@@ -229,7 +246,7 @@ class SessionRecordView(SessionPageMixin, View):
                     {"form": form, "check": area_check(form, engine=engine, indication=indication)}
                     for form in forms.areas
                 ],
-                "empty_area_check": AreaCheck(forms.areas.empty_form.prefix, None),
+                "empty_area_check": AreaCheck(forms.areas.empty_form.prefix or "", None),
                 "product_formset": forms.products,
                 "has_errors": forms.has_errors or bool(sign_errors),
                 "sign_errors": sign_errors or [],
@@ -251,14 +268,14 @@ class SessionSignView(SessionPageMixin, View):
             raise PermissionDenied("Only the practitioner who performed the session signs it.")
         return None
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         session = self.get_session(pk)
         refused = self.check(request, session)
         if refused is not None:
             return refused
         return render(request, "records/session_sign.html", record_context(session))
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         session = self.get_session(pk)
         refused = self.check(request, session)
         if refused is not None:

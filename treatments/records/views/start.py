@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -13,7 +14,9 @@ from django.urls import reverse
 from django.views import View
 
 from clinic.booking import selectors as booking_selectors
+from clinic.booking.models import Appointment
 from common.errors import ApplicationError, NotFound
+from common.typing import AuthenticatedHttpRequest
 from treatments.plans.models import TreatmentPlan
 from treatments.records import start as session_start
 from treatments.records.forms import StartForm, add_error
@@ -41,6 +44,9 @@ START_GATES: list[tuple[str, str, tuple[str, ...]]] = [
 
 # --- blockers --------------------------------------------------------------------------
 
+#: A blocker from the start check, or as a refused start lists it (``StartBlocker.to_dict``).
+Blocker: TypeAlias = session_start.StartBlocker | Mapping[str, Any]
+
 
 @dataclass
 class ShownBlocker:
@@ -61,7 +67,7 @@ class Gate:
         return not self.blockers
 
 
-def _blocker_fields(blocker: Any) -> tuple[str, str, Any]:
+def _blocker_fields(blocker: Blocker) -> tuple[str, str, str | None]:
     if isinstance(blocker, dict):
         return blocker.get("code", ""), blocker.get("detail", ""), blocker.get("action")
     return (
@@ -71,7 +77,7 @@ def _blocker_fields(blocker: Any) -> tuple[str, str, Any]:
     )
 
 
-def _fix(code: str, appointment: Any) -> tuple[str, str | None]:
+def _fix(code: str, appointment: Appointment) -> tuple[str, str | None]:
     client = appointment.client
     if code in ("screening_missing", "screening_blocks_treatment", RECONFIRM):
         return "Screen the client", optional_url("screening-new", client.pk)
@@ -97,7 +103,7 @@ def _fix(code: str, appointment: Any) -> tuple[str, str | None]:
     return "", None
 
 
-def start_gates(blockers: list[Any], appointment: Any) -> list[Gate]:
+def start_gates(blockers: Sequence[Blocker], appointment: Appointment) -> list[Gate]:
     gates = [Gate(code, label) for code, label, _ in START_GATES]
     by_code = {
         code: gate for gate, (_, _, codes) in zip(gates, START_GATES, strict=True) for code in codes
@@ -116,13 +122,13 @@ def start_gates(blockers: list[Any], appointment: Any) -> list[Gate]:
 class SessionStartView(SessionPageMixin, View):
     """The start checklist for an appointment, and the Start button."""
 
-    def get_appointment(self, pk: int) -> Any:
+    def get_appointment(self, pk: int) -> Appointment:
         try:
             return booking_selectors.appointment_get(clinic=self.clinic, appointment_id=pk)
         except NotFound as exc:
             raise Http404(exc.detail) from exc
 
-    def active_plans(self, appointment: Any) -> list[TreatmentPlan]:
+    def active_plans(self, appointment: Appointment) -> list[TreatmentPlan]:
         if appointment.treatment_plan_id:
             return []
         return list(
@@ -131,7 +137,7 @@ class SessionStartView(SessionPageMixin, View):
             ).order_by("-created_at")
         )
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         appointment = self.get_appointment(pk)
         session = getattr(appointment, "treatment_session", None)
         if session is not None:
@@ -139,7 +145,7 @@ class SessionStartView(SessionPageMixin, View):
         plans = self.active_plans(appointment)
         return self._render(request, appointment, StartForm(plans=plans), plans)
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         appointment = self.get_appointment(pk)
         self.require_recorder()
         plans = self.active_plans(appointment)
@@ -178,10 +184,10 @@ class SessionStartView(SessionPageMixin, View):
     def _render(
         self,
         request: HttpRequest,
-        appointment: Any,
+        appointment: Appointment,
         form: StartForm,
         plans: list[TreatmentPlan],
-        blockers: list[Any] | None = None,
+        blockers: Sequence[Blocker] | None = None,
         status: int = 200,
     ) -> HttpResponse:
         if blockers is None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from treatments.screening.rules.answers import AnswersInvalid, parse_answers
 from treatments.screening.rules.dates import add_months, age_on
-from treatments.screening.rules.evaluation import Evaluation, Finding, evaluate
+from treatments.screening.rules.evaluation import Evaluation, Finding, FindingData, evaluate
 from treatments.screening.rules.model import (
     AgeUnder,
     AllOf,
@@ -101,6 +101,7 @@ __all__ = [
     "DateWithin",
     "Evaluation",
     "Finding",
+    "FindingData",
     "FitzpatrickIn",
     "Period",
     "Question",

@@ -25,9 +25,7 @@ MSG_FUTURE_DATE = "This date cannot be in the future."
 MSG_NOT_AN_OBJECT = "Answers must be an object mapping question codes to answers."
 
 
-def parse_answers(
-    rule_set: RuleSet, raw: Mapping[str, object], *, today: date
-) -> dict[str, object]:
+def parse_answers(rule_set: RuleSet, raw: object, *, today: date) -> dict[str, object]:
     """Validate answers as they arrive from the API; return them parsed (dates as ``date``).
 
     Collects every problem before raising ``AnswersInvalid``. For boolean and choice

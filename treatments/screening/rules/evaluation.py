@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from treatments.screening.rules.dates import age_on, iso, parse_iso_date
 from treatments.screening.rules.model import (
@@ -38,6 +38,17 @@ from treatments.screening.rules.vocabulary import (
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}
 
 
+class FindingData(TypedDict):
+    """A finding as JSON: stored on a screening, sent by the API, shown on the pages."""
+
+    rule: str
+    title: str
+    severity: str
+    eligible_from: str | None  # YYYY-MM-DD
+    explanation: str
+    sources: list[str]
+
+
 @dataclass(frozen=True)
 class Finding:
     rule: str
@@ -47,7 +58,7 @@ class Finding:
     explanation: str
     sources: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> FindingData:
         return {
             "rule": self.rule,
             "title": self.title,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from treatments.screening.defaults import SOURCES
 from treatments.screening.rules.vocabulary import (
@@ -25,7 +25,7 @@ _RULE_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 _Add = Callable[[str], None]  # records one error message under a fixed key
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
