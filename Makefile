@@ -20,19 +20,20 @@ $(STAMP): requirements/dev.lock
 run: venv
 	bin/run-dev
 
-# Tests run in parallel (pytest-xdist), one process per core. The tests of one file run
-# in one process, one after another: a file whose tests share an outside resource (the
-# Celery worker tests flush one Redis db) never runs two of them at once.
+# Tests run in parallel (pytest-xdist), one process per core. The tests of one module
+# (or one class) run in one process, one after another: a module whose tests share an
+# outside resource (the Celery worker tests flush one Redis db) never runs two at once.
 PYTEST_WORKERS ?= auto
-PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadscope
 
 ## Run the whole test suite (SQLite by default; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set).
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
-## Everything but the browser and schema-fuzzing tests: the developer's quick run.
+## The developer's quick run: all but the browser, schema-fuzzing and whole-process
+## tests (make run's start and stop, a real Celery worker).
 test-quick: venv
-	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not browser and not fuzz" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not browser and not fuzz and not slow" $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -69,19 +69,7 @@ def _run_dev_pid(top: int) -> int:
     return top
 
 
-@pytest.mark.parametrize(
-    ("command", "stop_signal", "whole_group"),
-    [
-        # a service manager stopping the script
-        (["bash", "bin/run-dev"], signal.SIGTERM, False),
-        # Ctrl-C in a terminal: SIGINT to make and everything in its group at once
-        (["make", "--no-print-directory", "run"], signal.SIGINT, True),
-    ],
-    ids=["sigterm", "ctrl-c-through-make"],
-)
-def test_the_server_worker_and_beat_all_stop_on_a_signal(
-    tmp_path, command, stop_signal, whole_group
-):
+def _stops_cleanly(tmp_path: Path, command: list[str], stop_signal: int, whole_group: bool) -> None:
     port = _free_port()
     env = {
         key: value
@@ -119,3 +107,17 @@ def test_the_server_worker_and_beat_all_stop_on_a_signal(
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+# One class per way of stopping: pytest-xdist (--dist loadscope) runs them side by side.
+class TestSigterm:
+    def test_a_service_manager_stopping_the_script_stops_everything(self, tmp_path):
+        _stops_cleanly(tmp_path, ["bash", "bin/run-dev"], signal.SIGTERM, whole_group=False)
+
+
+class TestCtrlC:
+    def test_ctrl_c_in_the_terminal_stops_everything(self, tmp_path):
+        # SIGINT to make and everything in its group at once, as a terminal sends it
+        _stops_cleanly(
+            tmp_path, ["make", "--no-print-directory", "run"], signal.SIGINT, whole_group=True
+        )
