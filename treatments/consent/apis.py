@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpResponse
@@ -10,10 +9,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import BaseParser
-from rest_framework.renderers import BaseRenderer
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,6 +16,7 @@ from clinic import selectors as clinic_selectors
 from clinic.models import Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
+from common.negotiation import FirstRendererNegotiation
 from common.pagination import page_of
 from common.typing import StaffRequest
 from treatments.consent import selectors, services
@@ -100,19 +96,6 @@ class ConsentDetailApi(GenericAPIView):
         return Response(ConsentSerializer(consent, context=_serializer_context(request)).data)
 
 
-class _JsonErrorsNegotiation(BaseContentNegotiation):
-    """The PDF endpoint answers PDF whatever ``Accept`` says; its errors are always JSON."""
-
-    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
-        return next(iter(parsers), None)
-
-    def select_renderer(
-        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
-    ) -> tuple[BaseRenderer, str]:
-        renderer = next(iter(renderers))
-        return renderer, renderer.media_type
-
-
 def consent_pdf_response(consent: Consent) -> HttpResponse:
     response = HttpResponse(services.consent_pdf(consent=consent), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="consent-{consent.pk}.pdf"'
@@ -124,7 +107,7 @@ def consent_pdf_response(consent: Consent) -> HttpResponse:
 class ConsentPdfApi(APIView):
     """The signed consent as a PDF (an audited export of health data)."""
 
-    content_negotiation_class = _JsonErrorsNegotiation
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
         responses={

@@ -6,7 +6,7 @@ record is audited; another clinic's objects answer 404.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -15,10 +15,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,6 +25,7 @@ from clinic.models import Clinic, Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
 from common.errors import NotFound
+from common.negotiation import FirstRendererNegotiation
 from common.pagination import page_of
 from common.typing import StaffRequest
 from treatments.plans.models import TreatmentPlan
@@ -274,19 +273,6 @@ class SessionPhotoListApi(_SessionView):
         return Response(SessionPhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
 
 
-class _FirstRenderer(BaseContentNegotiation):
-    """The photo is an image whatever the client accepts (an <img> sends image/*)."""
-
-    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
-        return next(iter(parsers), None)
-
-    def select_renderer(
-        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
-    ) -> tuple[BaseRenderer, str]:
-        renderer = next(iter(renderers))
-        return renderer, renderer.media_type
-
-
 @extend_schema(
     tags=["sessions"],
     responses={
@@ -299,7 +285,7 @@ class SessionPhotoFileApi(APIView):
     """The photo file, for staff of the session's clinic only; never cached."""
 
     permission_classes = [RecordsOrReads]
-    content_negotiation_class = _FirstRenderer
+    content_negotiation_class = FirstRendererNegotiation
 
     def get(self, request: StaffRequest[Membership], pk: int, photo_id: int) -> FileResponse:
         session = selectors.session_get(clinic=request.membership.clinic, pk=pk)
