@@ -26,7 +26,7 @@ def _free_port() -> int:
 def _children_of(pid: int) -> dict[int, str]:
     """Direct children of ``pid``: run-dev starts each in a process group of its own."""
     table = subprocess.run(
-        ["ps", "-eo", "pid=,ppid=,args="], capture_output=True, text=True, check=True
+        ["ps", "-ww", "-eo", "pid=,ppid=,args="], capture_output=True, text=True, check=True
     )
     children = {}
     for line in table.stdout.splitlines():
