@@ -86,7 +86,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name
 
     def get_short_name(self) -> str:
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        """The name to greet the person by: the first name, a title such as "Dr" skipped."""
+        words = [word for word in self.full_name.split() if word.strip(".").lower() not in TITLES]
+        return words[0] if words else (self.full_name.strip() or self.email)
+
+
+#: Words before a name that are not a name ("Dr Lena Fischer" is greeted as Lena).
+TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "sir", "dame"})
 
 
 class Clinic(TimeStampedModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Q, QuerySet
 
 from clinic.models import Client, Clinic, Invitation, Membership, User
@@ -14,7 +16,10 @@ def client_list(*, clinic: Clinic, search: str = "") -> QuerySet[Client]:
     search = search.strip()
     if search:
         condition = Q()
-        for term in search.split():
+        # "Hughes, Amelia" (as the list shows names) finds her as "Amelia Hughes" does
+        for term in re.split(r"[\s,;]+", search):
+            if not term:
+                continue
             condition &= (
                 Q(first_name__icontains=term)
                 | Q(last_name__icontains=term)

@@ -192,3 +192,21 @@ def test_nav_shows_staff_link_only_to_managers(web, reception, manager, client):
     assert b'href="/staff/"' not in web(reception).get("/").content
     client.force_login(manager.user)
     assert b'href="/staff/"' in client.get("/").content
+
+
+def test_the_client_list_finds_a_client_by_the_name_as_the_list_shows_it(
+    web, reception, client_record
+):
+    # the list shows "Hughes, Amelia"; typing it back finds her
+    for query in ("Hughes, Amelia", "hughes,amelia", "Amelia Hughes", " Hughes ,"):
+        page = web(reception).get("/clients/", {"q": query})
+        assert page.status_code == 200
+        assert f"/clients/{client_record.pk}/".encode() in page.content, query
+
+
+def test_the_dashboard_greets_a_doctor_by_first_name(web, practitioner):
+    practitioner.user.full_name = "Dr Lena Fischer"
+    practitioner.user.save()
+    page = web(practitioner).get("/")
+    assert b"Good to see you, Lena" in page.content
+    assert b"Good to see you, Dr" not in page.content
