@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic.booking import selectors as booking_selectors
+from clinic.booking.models import Appointment
 from clinic.models import Clinic, Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
@@ -28,6 +29,7 @@ from common.errors import NotFound
 from common.negotiation import FirstRendererNegotiation
 from common.pagination import page_of
 from common.typing import StaffRequest
+from treatments.plans import selectors as plan_selectors
 from treatments.plans.models import TreatmentPlan
 from treatments.records import amendments, audit, photos, selectors, services, start
 from treatments.records.models import SessionAmendment, SessionPhoto, TreatmentSession
@@ -69,15 +71,16 @@ class _SessionView(GenericAPIView):
         return SessionSerializer(selectors.session_get(clinic=self.clinic, pk=pk)).data
 
 
-def _plan_get(clinic: Clinic, plan_id: int) -> TreatmentPlan:
-    plan = (
-        TreatmentPlan.objects.filter(clinic=clinic, pk=plan_id)
-        .select_related("protocol_set")
-        .first()
+def _appointment_and_plan(
+    clinic: Clinic, values: Mapping[str, Any]
+) -> tuple[Appointment, TreatmentPlan | None]:
+    """The appointment a start (or start check) names, and its course if one is named."""
+    appointment = booking_selectors.appointment_get(
+        clinic=clinic, appointment_id=values["appointment"]
     )
-    if plan is None:
-        raise NotFound("No such treatment plan.")
-    return plan
+    plan_id = values.get("treatment_plan")
+    plan = plan_selectors.plan_get(clinic=clinic, pk=plan_id) if plan_id else None
+    return appointment, plan
 
 
 @extend_schema(tags=["sessions"])
@@ -112,14 +115,7 @@ class SessionListApi(_SessionView):
         data = SessionStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        appointment = booking_selectors.appointment_get(
-            clinic=self.clinic, appointment_id=values["appointment"]
-        )
-        plan = (
-            _plan_get(self.clinic, values["treatment_plan"])
-            if values.get("treatment_plan")
-            else None
-        )
+        appointment, plan = _appointment_and_plan(self.clinic, values)
         session = start.session_start(
             clinic=self.clinic,
             actor=request.user,
@@ -144,14 +140,7 @@ class SessionStartCheckApi(_SessionView):
         query = StartCheckQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         values = query.validated_data
-        appointment = booking_selectors.appointment_get(
-            clinic=self.clinic, appointment_id=values["appointment"]
-        )
-        plan = (
-            _plan_get(self.clinic, values["treatment_plan"])
-            if values.get("treatment_plan")
-            else None
-        )
+        appointment, plan = _appointment_and_plan(self.clinic, values)
         blockers = start.session_start_check(
             clinic=self.clinic,
             appointment=appointment,
