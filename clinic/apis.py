@@ -14,13 +14,15 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic import lockout, selectors, services
+from clinic import clinic_services, lockout, selectors, services
 from clinic.access import acting_membership
 from clinic.authentication import ApiTokenAuthentication, LoginRateThrottle
 from clinic.models import Client, Membership
-from clinic.permissions import ManagesStaff
+from clinic.permissions import ManagesStaff, allows
+from clinic.roles import Ability
 from clinic.serializers import (
     ClientSerializer,
+    ClinicSettingsSerializer,
     InvitationAcceptSerializer,
     InvitationSerializer,
     StaffCreateSerializer,
@@ -260,3 +262,29 @@ class InvitationAcceptApi(APIView):
             invitation=invitation, request=request._request, **data.validated_data
         )
         return Response(StaffSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["clinic"])
+class ClinicSettingsApi(APIView):
+    """The acting clinic's settings: every staff member reads them, managers change them.
+
+    Changes are audited (the names of the fields changed). Changing `timezone` keeps every
+    stored instant: appointments and reminders already scheduled keep their moment.
+    """
+
+    permission_classes = [allows(Ability.MANAGE_CLINIC, reads_for_all=True)]
+
+    @extend_schema(responses={200: ClinicSettingsSerializer})
+    def get(self, request):
+        clinic = acting_membership(request).clinic
+        return Response(ClinicSettingsSerializer(clinic, context={"request": request}).data)
+
+    @extend_schema(request=ClinicSettingsSerializer, responses={200: ClinicSettingsSerializer})
+    def patch(self, request):
+        clinic = acting_membership(request).clinic
+        data = ClinicSettingsSerializer(clinic, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        clinic = clinic_services.clinic_settings_update(
+            clinic=clinic, actor=request.user, data=data.validated_data
+        )
+        return Response(ClinicSettingsSerializer(clinic, context={"request": request}).data)

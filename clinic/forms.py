@@ -6,8 +6,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from clinic import lockout, services
-from clinic.models import Client, Role, SkinConcern, User
-from common.timezones import timezone_names
+from clinic.models import Client, Clinic, Role, SkinConcern, User
+from common.timezones import country_names, timezone_names
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -170,3 +170,73 @@ class InvitationExistingAccountForm(forms.Form):
 class StaffRoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
     is_active = forms.BooleanField(required=False, label="Active")
+
+
+class ClinicSettingsForm(forms.ModelForm):
+    """The clinic's details, sender, time zone and idle sign-out (managers)."""
+
+    timezone = forms.CharField(
+        label="Time zone",
+        max_length=64,
+        widget=forms.TextInput(attrs={"list": "timezone-names", "autocomplete": "off"}),
+    )
+    country = forms.ChoiceField(required=False, label="Country")
+
+    class Meta:
+        model = Clinic
+        fields = [
+            "name",
+            "address",
+            "phone",
+            "email",
+            "reply_to_email",
+            "sender_name",
+            "country",
+            "timezone",
+            "idle_timeout_minutes",
+        ]
+        labels = {"email": "Contact e-mail", "phone": "Contact phone"}
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "reply_to_email": forms.EmailInput(attrs={"autocomplete": "off"}),
+            "idle_timeout_minutes": forms.NumberInput(attrs={"min": 2, "max": 480}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        countries = sorted(country_names().items(), key=lambda item: item[1])
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        country.choices = [("", "Not given"), *countries]
+        self.fields["timezone"].help_text = (
+            "Every time already stored keeps its moment: appointments and reminders already "
+            "scheduled do not move, they are shown in the new zone. Working hours, new "
+            "bookings and reminders scheduled from now on (for clients without their own "
+            "zone) use the new zone."
+        )
+
+    def clean_name(self) -> str:
+        value = " ".join(self.cleaned_data.get("name", "").split())
+        others = Clinic.objects.filter(name__iexact=value).exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError("Another clinic already has this name.")
+        return value
+
+    def clean_timezone(self) -> str:
+        value = self.cleaned_data.get("timezone", "").strip()
+        if value not in timezone_names():
+            raise forms.ValidationError(
+                "Not a known time zone. Start typing a city, e.g. Europe/Dublin."
+            )
+        return value
+
+
+class ClinicLogoForm(forms.Form):
+    logo = forms.FileField(
+        label="Logo",
+        help_text="PNG or JPEG, at most 1 MB, each side 32 to 2000 pixels. A wide logo "
+        "about 80 pixels high looks best in the page header.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from common.models import TimeStampedModel
-from common.timezones import validate_timezone
+from common.timezones import validate_country, validate_timezone
 
 
 class UserManager(BaseUserManager["User"]):
@@ -95,14 +95,38 @@ class User(AbstractBaseUser, PermissionsMixin):
 TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "sir", "dame"})
 
 
+def clinic_logo_path(instance: Clinic, filename: str) -> str:
+    # Under MEDIA_ROOT, which no URL serves; /clinic/logo/ streams it to the clinic's staff.
+    extension = ".png" if instance.logo_content_type == "image/png" else ".jpg"
+    return f"clinic/{instance.pk}/logo-{timezone.now():%Y%m%d%H%M%S}{extension}"
+
+
 class Clinic(TimeStampedModel):
     name = models.CharField(max_length=150)
     timezone = models.CharField(
-        max_length=64, default="Europe/London", validators=[validate_timezone]
+        "time zone", max_length=64, default="Europe/London", validators=[validate_timezone]
     )
-    email = models.EmailField("contact e-mail")
-    phone = models.CharField("contact phone", max_length=32)
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[validate_country],
+        help_text="ISO 3166 code, e.g. IE or GB.",
+    )
+    email = models.EmailField("contact e-mail", help_text="Shown to clients in e-mails and PDFs.")
+    phone = models.CharField("contact phone", max_length=32, blank=True)
     address = models.TextField(blank=True)
+    sender_name = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The name client e-mails come from; the clinic's name if empty.",
+    )
+    reply_to_email = models.EmailField(
+        "reply-to e-mail",
+        blank=True,
+        help_text="Where clients' replies go; the contact e-mail if empty.",
+    )
+    logo = models.FileField(upload_to=clinic_logo_path, max_length=300, blank=True)
+    logo_content_type = models.CharField(max_length=32, blank=True)
     idle_timeout_minutes = models.PositiveSmallIntegerField(
         "sign out after minutes idle",
         default=15,
@@ -118,10 +142,26 @@ class Clinic(TimeStampedModel):
                 condition=models.Q(idle_timeout_minutes__gte=2, idle_timeout_minutes__lte=480),
                 name="clinic_idle_timeout_range",
             ),
+            # Staff choose their clinic by name (switcher, invitation e-mails).
+            models.UniqueConstraint(
+                Lower("name"),
+                name="clinic_name_ci_unique",
+                violation_error_message="Another clinic already has this name.",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def effective_sender_name(self) -> str:
+        """The display name client e-mails are sent under."""
+        return self.sender_name.strip() or self.name
+
+    @property
+    def effective_reply_to(self) -> str:
+        """The address clients' replies go to."""
+        return self.reply_to_email or self.email
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

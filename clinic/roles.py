@@ -17,6 +17,8 @@ class Ability(StrEnum):
     EDIT_CLIENTS = "edit_clients"
     BOOK = "book"
     MANAGE_STAFF = "manage_staff"
+    #: Change the clinic's settings: details, sender, logo, time zone, idle sign-out.
+    MANAGE_CLINIC = "manage_clinic"
     #: Set up rooms, devices, practitioners and their working hours.
     MANAGE_RESOURCES = "manage_resources"
     #: Publish a new version of clinical data: screening rules, protocols, consent text,
@@ -39,6 +41,7 @@ ABILITIES: dict[Ability, frozenset[str]] = {
     Ability.EDIT_CLIENTS: _EVERYONE,
     Ability.BOOK: _EVERYONE,
     Ability.MANAGE_STAFF: frozenset({Role.MANAGER}),
+    Ability.MANAGE_CLINIC: frozenset({Role.MANAGER}),
     Ability.MANAGE_RESOURCES: frozenset({Role.MANAGER}),
     Ability.PUBLISH: frozenset({Role.MANAGER}),
     Ability.PLAN: frozenset({Role.PRACTITIONER, Role.MANAGER}),
@@ -74,6 +77,7 @@ def abilities_of(membership: HasRole | None) -> dict[str, bool]:
 
 _DENIED = {
     Ability.MANAGE_STAFF: "Only managers manage the staff.",
+    Ability.MANAGE_CLINIC: "Only managers change the clinic's settings.",
     Ability.MANAGE_RESOURCES: "Only managers set up rooms, devices and practitioners.",
     Ability.PUBLISH: "Only managers publish clinical rules, protocols and texts.",
     Ability.PLAN: "Only practitioners and managers plan courses.",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
-from clinic.models import Client, Invitation, Membership, Role, SkinConcern
-from common.timezones import timezone_names
+from clinic.models import Client, Clinic, Invitation, Membership, Role, SkinConcern
+from common.timezones import country_names, timezone_names
 
 
 class ClientSerializer(serializers.ModelSerializer):
@@ -130,3 +131,76 @@ class TokenRequestSerializer(serializers.Serializer):
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
     expiry = serializers.DateTimeField(help_text="The token stops working at this time.")
+
+
+class ClinicSettingsSerializer(serializers.ModelSerializer):
+    """The acting clinic's settings (``GET/PATCH /api/clinic/``; decision 0016)."""
+
+    timezone = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text="IANA name. Changing it keeps every stored instant; times are shown, and "
+        "reminders from now on computed, in the new zone.",
+    )
+    country = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2,
+        help_text="ISO 3166 code, e.g. IE or GB; empty if not given.",
+    )
+    effective_sender_name = serializers.CharField(
+        read_only=True, help_text="`sender_name`, or the clinic's name if empty."
+    )
+    effective_reply_to = serializers.EmailField(
+        read_only=True, help_text="`reply_to_email`, or the contact e-mail if empty."
+    )
+    logo_url = serializers.SerializerMethodField(
+        help_text="Where signed-in staff fetch the logo (uploaded on the settings page); "
+        "null without one."
+    )
+
+    class Meta:
+        model = Clinic
+        fields = [
+            "id",
+            "name",
+            "address",
+            "phone",
+            "email",
+            "reply_to_email",
+            "sender_name",
+            "effective_sender_name",
+            "effective_reply_to",
+            "country",
+            "timezone",
+            "idle_timeout_minutes",
+            "logo_url",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "effective_sender_name", "effective_reply_to", "updated_at"]
+        extra_kwargs = {
+            "name": {"allow_blank": False, "trim_whitespace": True},
+            "idle_timeout_minutes": {"min_value": 2, "max_value": 480},
+        }
+
+    def get_logo_url(self, obj: Clinic) -> str | None:
+        if not obj.logo:
+            return None
+        request = self.context.get("request")
+        path = reverse("clinic-logo")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def validate_timezone(self, value: str) -> str:
+        if value not in timezone_names():
+            raise serializers.ValidationError(
+                f"{value!r} is not a known time zone (use a name such as Europe/Dublin)."
+            )
+        return value
+
+    def validate_country(self, value: str) -> str:
+        value = value.strip().upper()
+        if value and value not in country_names():
+            raise serializers.ValidationError(
+                f"{value!r} is not an ISO country code (two letters, e.g. IE or GB)."
+            )
+        return value

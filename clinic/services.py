@@ -125,7 +125,7 @@ def _new_nonce() -> str:
 def invitation_create(
     *,
     clinic: Clinic,
-    actor: User,
+    actor: User | None,
     email: str,
     role: str,
     full_name: str = "",
@@ -135,7 +135,8 @@ def invitation_create(
 
     No membership exists until the person accepts. The answer, and the audit trail the
     clinic's managers read, are the same whether or not the address has an account. An
-    open invitation to the same address is revoked: its link stops working.
+    open invitation to the same address is revoked: its link stops working. ``actor``
+    is None for the first manager of a new clinic (``clinic_create``).
     """
     if role not in Role.values:
         raise ApplicationError("Unknown role.", fields={"role": ["Choose a valid role."]})
@@ -344,9 +345,7 @@ def _send_invitation(invitation: Invitation, request: HttpRequest | None) -> Non
         "clinic": invitation.clinic,
         "inviter": invitation.invited_by,
         "role": invitation.get_role_display(),
-        "url": _absolute(
-            reverse("invitation-accept", args=[invitation_token(invitation)]), request
-        ),
+        "url": invitation_link(invitation, request),
         "valid_days": Invitation.VALID_FOR.days,
     }
     account_email_send(
@@ -355,6 +354,11 @@ def _send_invitation(invitation: Invitation, request: HttpRequest | None) -> Non
         body_template="registration/staff_invite_email.txt",
         context=context,
     )
+
+
+def invitation_link(invitation: Invitation, request: HttpRequest | None = None) -> str:
+    """The absolute address of the invitation's page (the link its e-mail carries)."""
+    return _absolute(reverse("invitation-accept", args=[invitation_token(invitation)]), request)
 
 
 def _absolute(path: str, request: HttpRequest | None) -> str:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from clinic import views
+from clinic import clinic_views, views
 from clinic.forms import EmailAuthenticationForm, StaffPasswordResetForm
 
 urlpatterns = [
@@ -39,6 +39,9 @@ urlpatterns = [
     path("clients/new/", views.ClientCreateView.as_view(), name="client-create"),
     path("clients/<int:pk>/", views.ClientDetailView.as_view(), name="client-detail"),
     path("clients/<int:pk>/edit/", views.ClientEditView.as_view(), name="client-edit"),
+    path("clinic/settings/", clinic_views.ClinicSettingsView.as_view(), name="clinic-settings"),
+    path("clinic/settings/logo/", clinic_views.ClinicLogoView.as_view(), name="clinic-logo-edit"),
+    path("clinic/logo/", clinic_views.ClinicLogoFileView.as_view(), name="clinic-logo"),
     path("staff/", views.StaffView.as_view(), name="staff"),
     path("staff/<int:pk>/", views.StaffEditView.as_view(), name="staff-edit"),
     path("staff/<int:pk>/unlock/", views.StaffUnlockView.as_view(), name="staff-unlock"),

@@ -25,6 +25,7 @@ api_urlpatterns = [
         clinic_apis.InvitationAcceptApi.as_view(),
         name="api-invitation-accept",
     ),
+    path("clinic/", clinic_apis.ClinicSettingsApi.as_view(), name="api-clinic"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("availability/", booking_apis.AvailabilityApi.as_view(), name="api-availability"),

@@ -20,6 +20,7 @@ class Member:
         (Ability.EDIT_CLIENTS, True, True, True),
         (Ability.BOOK, True, True, True),
         (Ability.MANAGE_STAFF, False, False, True),
+        (Ability.MANAGE_CLINIC, False, False, True),
         (Ability.MANAGE_RESOURCES, False, False, True),
         (Ability.PUBLISH, False, False, True),
         (Ability.PLAN, False, True, True),
