@@ -126,3 +126,13 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise RuntimeError("Audit events are append-only.")
+
+
+class Heartbeat(models.Model):
+    """The last time a periodic process proved it runs (``beat``; see common/health.py)."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

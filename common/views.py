@@ -7,8 +7,8 @@ from common.middleware import healthz_response
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability (normally answered by the middleware)."""
-    return healthz_response()
+    """Database, broker, beat and outbox (normally answered by the middleware)."""
+    return healthz_response(live_only=request.GET.get("check") == "live")
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -90,7 +90,7 @@ def _stops_cleanly(tmp_path: Path, command: list[str], stop_signal: int, whole_g
         start_new_session=True,
     )
     try:
-        _wait_until_serving(f"http://127.0.0.1:{port}/healthz/", process, 120)
+        _wait_until_serving(f"http://127.0.0.1:{port}/healthz/?check=live", process, 120)
         children = _children_of(_run_dev_pid(process.pid))
         started = " ".join(children.values())
         assert "worker" in started and "beat" in started and "runserver" in started

@@ -71,6 +71,6 @@ def test_seed_demo_refuses_production_settings():
 
 
 def test_health_check_answers_any_host(client, db):
-    response = client.get("/healthz/", HTTP_HOST="10.0.0.7:8000")
+    response = client.get("/healthz/?check=live", HTTP_HOST="10.0.0.7:8000")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "checks": {"database": {"ok": True}}}

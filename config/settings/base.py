@@ -356,3 +356,21 @@ CELERY_TASK_ROUTES = {
     **CELERY_TASK_ROUTES,
     "aftercare.tasks.render_aftercare_pdf": {"queue": "pdf"},
 }
+
+# --- Health (/healthz/; docs/decisions/0016-go-live.md) ----------------------------------
+# /healthz/ answers 503 when beat's heartbeat is older, or the oldest due unsent message
+# later, than these.
+HEALTH_MAX_BEAT_SILENCE_MINUTES = env.int("HEALTH_MAX_BEAT_SILENCE_MINUTES", default=5)
+HEALTH_MAX_OUTBOX_LAG_MINUTES = env.int("HEALTH_MAX_OUTBOX_LAG_MINUTES", default=15)
+if min(HEALTH_MAX_BEAT_SILENCE_MINUTES, HEALTH_MAX_OUTBOX_LAG_MINUTES) < 1:
+    raise environ.ImproperlyConfigured(
+        "HEALTH_MAX_BEAT_SILENCE_MINUTES and HEALTH_MAX_OUTBOX_LAG_MINUTES must be positive."
+    )
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "beat-heartbeat": {
+        "task": "common.tasks.beat_heartbeat",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}
