@@ -235,7 +235,7 @@ class ClinicSettingsForm(forms.ModelForm):
 
 class ClinicLogoForm(forms.Form):
     logo = forms.FileField(
-        label="Logo",
+        label="Image file",
         help_text="PNG or JPEG, at most 1 MB, each side 32 to 2000 pixels. A wide logo "
         "about 80 pixels high looks best in the page header.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),

@@ -178,7 +178,7 @@ def invitation_create(
 
 @transaction.atomic
 def invitation_resend(
-    *, invitation: Invitation, actor: User, request: HttpRequest | None = None
+    *, invitation: Invitation, actor: User | None, request: HttpRequest | None = None
 ) -> Invitation:
     """E-mail a new link, good for another 7 days; the previous link stops working."""
     locked = Invitation.objects.select_for_update().select_related("clinic").get(pk=invitation.pk)
