@@ -206,6 +206,10 @@ class ClinicSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Empty only between clinic_create and the manager's first visit here: client
+        # e-mails, PDFs and pages print it.
+        self.fields["phone"].required = True
+        self.fields["phone"].help_text = "Shown to clients in e-mails and PDFs."
         countries = sorted(country_names().items(), key=lambda item: item[1])
         country = self.fields["country"]
         assert isinstance(country, forms.ChoiceField)

@@ -180,6 +180,8 @@ class ClinicSettingsSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "effective_sender_name", "effective_reply_to", "updated_at"]
         extra_kwargs = {
             "name": {"allow_blank": False, "trim_whitespace": True},
+            # Empty only until the manager first sets it (clinic_create): clients see it.
+            "phone": {"allow_blank": False},
             "idle_timeout_minutes": {"min_value": 2, "max_value": 480},
         }
 

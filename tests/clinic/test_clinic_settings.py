@@ -147,6 +147,8 @@ def test_only_a_manager_changes_the_settings(request, api, persona):
         ({"country": "XX"}, "country"),
         ({"country": "IE"}, "timezone"),  # Europe/London is not an Irish zone
         ({"sender_name": "s" * 101}, "sender_name"),
+        ({"phone": ""}, "phone"),  # clients are told to call it
+        ({"phone": "0" * 33}, "phone"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(api, manager, body, field):
@@ -249,7 +251,7 @@ def test_the_page_shows_form_errors_for_bad_input(web, manager, other_clinic):
     )
     assert response.status_code == 400
     errors = response.context["form"].errors
-    assert {"name", "email", "timezone", "idle_timeout_minutes"} <= set(errors)
+    assert {"name", "email", "phone", "timezone", "idle_timeout_minutes"} <= set(errors)
     assert Clinic.objects.get(pk=manager.clinic.pk).timezone == "Europe/London"
 
 
