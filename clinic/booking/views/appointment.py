@@ -179,6 +179,7 @@ class AppointmentRescheduleView(_AppointmentMixin, View):
                 data,
                 extra_duration=_minutes_of(appointment),
                 chosen=parse_slot(query.get("slot", "")),
+                appointment=appointment,
             )
         form = RescheduleForm(clinic=self.clinic, appointment=appointment, initial=initial)
         status = 400 if slots is not None and slots.errors else 200
@@ -206,6 +207,7 @@ class AppointmentRescheduleView(_AppointmentMixin, View):
                         self.clinic,
                         {**request.POST.dict(), "room": ""},
                         extra_duration=_minutes_of(appointment),
+                        appointment=appointment,
                     )
             else:
                 fresh = booking_selectors.appointment_get(
@@ -247,6 +249,7 @@ class AppointmentRescheduleSlotsView(_AppointmentMixin, View):
             page_url=reverse("appointment-reschedule", args=[appointment.pk]),
             slots_url=reverse("appointment-reschedule-slots", args=[appointment.pk]),
             extra_duration=_minutes_of(appointment),
+            appointment=appointment,
         )
 
 
