@@ -167,9 +167,9 @@ def test_days_are_the_clinics_across_the_autumn_clock_change(
     ("first_local", "refused_day", "allowed_day"),
     [
         # 20:00 in New York is already the next day in UTC; the clocks go forward on 14 March.
-        (datetime(2027, 2, 20, 20, 0), date(2027, 3, 19), date(2027, 3, 20)),
+        (datetime(2027, 2, 20, 20, 0, tzinfo=NEW_YORK), date(2027, 3, 19), date(2027, 3, 20)),
         # The clocks go back on 7 November 2027.
-        (datetime(2027, 10, 20, 9, 0), date(2027, 11, 16), date(2027, 11, 17)),
+        (datetime(2027, 10, 20, 9, 0, tzinfo=NEW_YORK), date(2027, 11, 16), date(2027, 11, 17)),
     ],
 )
 def test_days_are_the_clinics_in_new_york_across_daylight_saving(
@@ -180,7 +180,7 @@ def test_days_are_the_clinics_in_new_york_across_daylight_saving(
     client = ClientFactory(clinic=clinic)
     practitioner = practitioner_for(staff, hours=EVERY_DAY)
     room, device = RoomFactory(clinic=clinic), DeviceFactory(clinic=clinic)
-    with time_machine.travel(first_local.replace(tzinfo=NEW_YORK) - timedelta(days=2), tick=False):
+    with time_machine.travel(first_local - timedelta(days=2), tick=False):
         screening_for(client, actor=staff.user)
         plan = plan_for(client, interval_days=28)
         appointment_for(
@@ -188,7 +188,7 @@ def test_days_are_the_clinics_in_new_york_across_daylight_saving(
             practitioner=practitioner,
             room=room,
             device=device,
-            start=first_local.replace(tzinfo=NEW_YORK),
+            start=first_local,
             treatment_plan=plan,
         )
         refused = treatment_decision(client=client, on_date=refused_day)
@@ -276,9 +276,7 @@ def availability(api, who, setup, for_client, *, date_from, date_to, **extra):
 
 
 def slot_dates(response) -> set[date]:
-    return {
-        datetime.fromisoformat(s["start"]).astimezone(LONDON).date() for s in response.json()
-    }
+    return {datetime.fromisoformat(s["start"]).astimezone(LONDON).date() for s in response.json()}
 
 
 def test_availability_for_a_deferred_client_starts_on_the_eligible_date(
@@ -295,9 +293,7 @@ def test_availability_for_a_deferred_client_starts_on_the_eligible_date(
     assert len(slot_dates(anyone)) == 6
 
 
-def test_availability_leaves_out_the_days_inside_the_interval(
-    api, reception, setup, client_record
-):
+def test_availability_leaves_out_the_days_inside_the_interval(api, reception, setup, client_record):
     plan = plan_for(client_record, interval_days=28)
     first_session(setup, client_record, at(date(2026, 11, 30), 17, 30), plan, reception.user)
     response = availability(
@@ -327,16 +323,12 @@ def test_every_offered_slot_is_accepted_and_every_day_left_out_is_refused(
     booked = booking.appointment_book(
         clinic=clinic,
         actor=reception.user,
-        request=request(
-            setup, client_record, datetime.fromisoformat(chosen["start"]), plan=plan
-        ),
+        request=request(setup, client_record, datetime.fromisoformat(chosen["start"]), plan=plan),
     )
     assert booked.pk
 
 
-def test_availability_without_a_screening_offers_no_treatment_slot(
-    api, reception, setup, clinic
-):
+def test_availability_without_a_screening_offers_no_treatment_slot(api, reception, setup, clinic):
     unscreened = ClientFactory(clinic=clinic)
     response = availability(
         api, reception, setup, unscreened, date_from="2026-11-20", date_to="2026-11-21"
