@@ -24,7 +24,12 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from clinic.booking.availability import Slot, local_to_utc
-from clinic.booking.models import ACTIVE_STATUSES, Appointment, AppointmentKind
+from clinic.booking.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+)
 from clinic.models import Client
 from common.errors import Conflict
 from treatments.consent.selectors import (
@@ -66,6 +71,19 @@ class ToDo:
     code: str  # consent_missing, consent_outdated, plan_missing, screening_review
     detail: str
 
+    @property
+    def label(self) -> str:
+        """A badge's words (Today)."""
+        return TO_DO_LABELS.get(self.code, self.code)
+
+
+TO_DO_LABELS = {
+    "consent_missing": "No consent",
+    "consent_outdated": "Consent outdated",
+    "plan_missing": "No plan",
+    "screening_review": "Needs review",
+}
+
 
 @dataclass(frozen=True)
 class TreatmentDecision:
@@ -89,6 +107,17 @@ class TreatmentDecision:
         if self.clash is not None:
             return interval_message(self.client, self.clash, self.on_date)
         return self.eligibility.reason
+
+    @property
+    def label(self) -> str:
+        """A badge's words for a refusal (Today); empty when bookable."""
+        if not self.eligibility.allowed:
+            if self.eligibility.screening is None:
+                return "No valid screening"
+            return "Screening blocks treatment"
+        if self.clash is not None:
+            return "Too soon after another treatment"
+        return ""
 
     @property
     def refusal(self) -> str:
@@ -268,8 +297,14 @@ def treatment_decision(
 
 def appointment_decision(
     *, appointment: Appointment, today: date | None = None
-) -> TreatmentDecision:
-    """The decision for a booked treatment, as it stands now (the appointment page, Today)."""
+) -> TreatmentDecision | None:
+    """The decision for a booked treatment as it stands now (the appointment page, Today,
+    check-in); None for a consultation or an appointment that is over or cancelled."""
+    if appointment.kind != AppointmentKind.TREATMENT or appointment.status not in (
+        AppointmentStatus.BOOKED,
+        AppointmentStatus.CHECKED_IN,
+    ):
+        return None
     return treatment_decision(
         client=appointment.client,
         on_date=appointment.start.astimezone(appointment.clinic.zone).date(),

@@ -427,3 +427,72 @@ def test_the_rescheduling_slot_finder_applies_the_decision_to_the_appointment(
     # Its own time is not "another treatment": the 28th and 29th are offered.
     assert 'data-slot-date="2026-12-28"' in content
     assert 'data-slot-date="2026-12-29"' in content
+
+
+# --- shown where reception acts: the appointment page, check-in, Today ------------------
+
+
+@pytest.fixture
+def todays_treatment(setup, client_record):
+    return appointment_for(
+        client_record,
+        practitioner=setup["practitioner"],
+        room=setup["room"],
+        device=setup["device"],
+        start=at(date(2026, 11, 16), 14),
+    )
+
+
+def test_the_appointment_page_lists_what_is_missing_before_the_session(
+    web, reception, todays_treatment
+):
+    content = web(reception).get(f"/appointments/{todays_treatment.pk}/").content.decode()
+    assert 'data-decision="to-do"' in content
+    assert 'data-to-do="consent_missing"' in content
+    assert 'data-to-do="plan_missing"' in content
+
+
+def test_the_appointment_page_says_when_the_treatment_cannot_go_ahead(
+    web, reception, client_record, todays_treatment
+):
+    screening_for(client_record, actor=reception.user, pregnant_or_breastfeeding=True)
+    content = web(reception).get(f"/appointments/{todays_treatment.pk}/").content.decode()
+    assert 'data-decision="blocked"' in content
+    assert "Treatment cannot go ahead on 16 November 2026" in content
+    assert "Treatment is deferred on 16 November 2026" in content
+
+
+def test_a_ready_appointment_says_so(web, reception, client_record, todays_treatment):
+    plan_for(client_record)
+    consent_for(client_record, witnessed_by=reception.user)
+    content = web(reception).get(f"/appointments/{todays_treatment.pk}/").content.decode()
+    assert 'data-decision="ready"' in content
+    assert "data-to-do=" not in content
+
+
+def test_check_in_warns_at_once_what_is_missing(web, reception, todays_treatment):
+    browser = web(reception)
+    response = browser.post(
+        f"/appointments/{todays_treatment.pk}/status/", {"status": "checked_in"}, follow=True
+    )
+    content = response.content.decode()
+    assert "Checked in." in content
+    assert "Before the session:" in content
+    assert "has not signed the informed consent" in content
+
+
+def test_today_shows_each_treatments_missing_steps_and_blocks(
+    web, reception, setup, clinic, todays_treatment
+):
+    blocked_client = ClientFactory(clinic=clinic, first_name="Priya", last_name="Raman")
+    appointment_for(
+        blocked_client,
+        practitioner=setup["practitioner"],
+        room=setup["room"],
+        device=setup["device"],
+        start=at(date(2026, 11, 16), 16),
+    )
+    content = web(reception).get("/").content.decode()
+    assert 'data-to-do="consent_missing"' in content
+    assert 'data-to-do="plan_missing"' in content
+    assert "No valid screening" in content  # Priya was never screened
