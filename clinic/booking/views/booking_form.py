@@ -17,6 +17,7 @@ from clinic.booking import services as booking
 from clinic.booking.decision import treatment_decision
 from clinic.booking.forms import BookingForm, in_range
 from clinic.booking.models import AppointmentKind
+from clinic.booking.views.client_picker import client_picker
 from clinic.booking.views.common import error_status, optional_url, service_error, stripped_query
 from clinic.booking.views.slots import (
     SlotResults,
@@ -79,6 +80,7 @@ class AppointmentNewView(ClinicStaffMixin, View):
     template_name = "booking/appointment_form.html"
     fields = (
         "client",
+        "client_q",
         "kind",
         "treatment_plan",
         "practitioner",
@@ -163,6 +165,9 @@ class AppointmentNewView(ClinicStaffMixin, View):
     def _render(self, request, form, values, *, slots=None, error=None, status=200):
         context = {
             "form": form,
+            "picker": client_picker(
+                self.clinic, acting_user(request), values.get("client_q", ""), values.get("client")
+            ),
             "slots": slots,
             "error": error,
             "safety": _safety(
@@ -175,6 +180,7 @@ class AppointmentNewView(ClinicStaffMixin, View):
             ),
             "action": reverse("appointment-new"),
             "slots_url": reverse("appointment-new-slots"),
+            "clients_url": reverse("appointment-new-clients"),
         }
         return render(request, self.template_name, context, status=status)
 
