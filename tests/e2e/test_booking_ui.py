@@ -260,3 +260,38 @@ def test_the_client_search_is_used_with_the_keyboard_alone(
     expect(page.locator("#client-results input:checked")).to_have_count(1)
     assert_accessible(page)
     _shot(page, "booking-client-search.png")
+
+
+def test_reception_sees_what_is_missing_on_today_and_the_appointment(
+    signed_in, reception, practitioner, clinic, client_record
+):
+    from tests.factories import appointment_for
+
+    rivera = practitioner_for(practitioner.membership, hours=((0, 7), "00:00", "23:45"))
+    room = RoomFactory(clinic=clinic, name="Room 1")
+    device = DeviceFactory(clinic=clinic)
+    screening_services.screening_take(
+        client=client_record,
+        actor=reception.user,
+        planned_date=clinic.local_today(),
+        raw_answers=all_no_answers(),
+    )
+    start = local_to_utc(clinic.local_today(), time(23, 0), clinic.zone)
+    appointment = appointment_for(
+        client_record, practitioner=rivera, room=room, device=device, start=start, minutes=30
+    )
+    page = signed_in(reception)
+    today = page.locator(".today-list")
+    expect(today.locator('[data-to-do="consent_missing"]')).to_contain_text("No consent")
+    expect(today.locator('[data-to-do="plan_missing"]')).to_contain_text("No plan")
+    assert_accessible(page)
+    _shot(page, "today-missing-steps.png")
+
+    page.goto(f"/appointments/{appointment.pk}/")
+    panel = page.locator("[data-decision]")
+    expect(panel).to_contain_text("Before the session")
+    expect(panel.get_by_role("link", name="Capture consent")).to_be_visible()
+    page.get_by_role("button", name="Check in").click()
+    expect(page.locator("body")).to_contain_text("Before the session: ")
+    assert_accessible(page)
+    _shot(page, "appointment-before-session.png")
