@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic import selectors
+from clinic import selectors, services
 from clinic.access import acting_membership, acting_user
 from clinic.booking import resource_services
 from clinic.booking import selectors as booking_selectors
@@ -235,6 +235,10 @@ class AvailabilityApi(APIView):
             except NotFound as exc:  # another clinic's client reads as a missing one
                 raise ApplicationError(exc.detail, fields={"client": [exc.detail]}) from exc
             if values["kind"] == AppointmentKind.TREATMENT:
+                # Which dates are refused follows from the screening: an audited read.
+                services.client_record_read(
+                    client=client, actor=acting_user(request), what="treatment_decision"
+                )
                 slots = treatment_slots(client=client, slots=slots)
         data = [
             {

@@ -496,3 +496,14 @@ def test_today_shows_each_treatments_missing_steps_and_blocks(
     assert 'data-to-do="consent_missing"' in content
     assert 'data-to-do="plan_missing"' in content
     assert "No valid screening" in content  # Priya was never screened
+
+
+def test_availability_for_a_clients_treatment_is_an_audited_read(
+    api, reception, setup, client_record
+):
+    from common.models import AuditEvent
+
+    availability(api, reception, setup, client_record, date_from="2026-11-20", date_to="2026-11-20")
+    event = AuditEvent.objects.filter(action="read", client_id=client_record.pk).latest("id")
+    assert event.object_type == "treatment_decision"
+    assert event.actor_id == reception.user.pk
