@@ -45,6 +45,7 @@ from clinic.models import Clinic, Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
 from common.errors import ApplicationError, NotFound
+from treatments.plans.selectors import plan_list
 
 _M = TypeVar("_M", bound=Model)
 _Resource = TypeVar("_Resource", Room, Device)
@@ -239,7 +240,17 @@ class AvailabilityApi(APIView):
                 services.client_record_read(
                     client=client, actor=acting_user(request), what="treatment_decision"
                 )
-                slots = treatment_slots(client=client, slots=slots)
+                plan = None
+                if "treatment_plan" in values:
+                    plan = (
+                        plan_list(clinic=clinic, client=client)
+                        .filter(pk=values["treatment_plan"])
+                        .first()
+                    )
+                    if plan is None:  # another client's or clinic's course reads as missing
+                        message = f"No such treatment plan for {client.full_name}."
+                        raise ApplicationError(message, fields={"treatment_plan": [message]})
+                slots = treatment_slots(client=client, slots=slots, plan=plan)
         data = [
             {
                 "start": s.start,

@@ -89,7 +89,17 @@ class AvailabilityQuerySerializer(serializers.Serializer):
         "and `device` is required.",
     )
 
+    treatment_plan = ObjectIdField(
+        required=False,
+        help_text="With `client` and `kind=treatment`: the course the booking will name; "
+        "its interval applies (else the client's current course, else 28 days).",
+    )
+
     def validate(self, attrs):
+        if "treatment_plan" in attrs and attrs.get("kind") != AppointmentKind.TREATMENT:
+            raise serializers.ValidationError(
+                {"treatment_plan": ["Only with client and kind=treatment."]}
+            )
         if ("client" in attrs) != ("kind" in attrs):
             missing = "kind" if "client" in attrs else "client"
             raise serializers.ValidationError({missing: ["Give client and kind together."]})

@@ -507,3 +507,27 @@ def test_availability_for_a_clients_treatment_is_an_audited_read(
     event = AuditEvent.objects.filter(action="read", client_id=client_record.pk).latest("id")
     assert event.object_type == "treatment_decision"
     assert event.actor_id == reception.user.pk
+
+
+def test_availability_follows_the_course_the_booking_will_name(
+    api, reception, setup, client_record, other_client_record, clinic
+):
+    current = plan_for(client_record, interval_days=28)
+    melasma = plan_for(client_record, indication="hyperpigmentation_melasma", interval_days=14)
+    first_session(setup, client_record, at(date(2026, 11, 30), 17, 30), current, reception.user)
+    window = {"date_from": "2026-12-13", "date_to": "2026-12-15"}
+    newest = availability(api, reception, setup, client_record, **window)
+    # Naming none, the client's newest active course sets the interval, as in booking.
+    assert slot_dates(newest) == {date(2026, 12, 14), date(2026, 12, 15)}
+    named = availability(api, reception, setup, client_record, **window, treatment_plan=current.pk)
+    assert slot_dates(named) == set()
+    shorter = availability(
+        api, reception, setup, client_record, **window, treatment_plan=melasma.pk
+    )
+    assert slot_dates(shorter) == {date(2026, 12, 14), date(2026, 12, 15)}
+    theirs = plan_for(other_client_record)
+    refused = availability(api, reception, setup, client_record, **window, treatment_plan=theirs.pk)
+    assert refused.status_code == 400
+    assert refused.json()["fields"] == {
+        "treatment_plan": ["No such treatment plan for Amelia Hughes."]
+    }
