@@ -154,11 +154,27 @@ class ClientViewSet(
         services.client_record_read(client=client, actor=request.user)
         return Response(self.get_serializer(client).data)
 
+    @extend_schema(
+        responses={
+            201: ClientSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="`possible_duplicate`: a client with the same name and date of "
+                "birth, or the same e-mail, exists (`duplicate` is their id). Send "
+                '`"confirm_different_person": true` to add this client anyway.',
+            ),
+        }
+    )
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        confirmed = bool(data.pop("confirm_different_person", False))
         client = services.client_create(
-            clinic=request.membership.clinic, actor=request.user, data=serializer.validated_data
+            clinic=request.membership.clinic,
+            actor=request.user,
+            data=data,
+            confirm_different_person=confirmed,
         )
         return Response(self.get_serializer(client).data, status=status.HTTP_201_CREATED)
 
@@ -166,9 +182,9 @@ class ClientViewSet(
         client = self.get_object()
         serializer = self.get_serializer(client, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        client = services.client_update(
-            client=client, actor=request.user, data=serializer.validated_data
-        )
+        data = dict(serializer.validated_data)
+        data.pop("confirm_different_person", None)
+        client = services.client_update(client=client, actor=request.user, data=data)
         return Response(self.get_serializer(client).data)
 
 

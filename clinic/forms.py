@@ -79,6 +79,12 @@ class ClientForm(forms.ModelForm):
         help_text="Only if the client lives in another time zone than the clinic.",
         widget=forms.TextInput(attrs={"list": "timezone-names", "autocomplete": "off"}),
     )
+    #: Shown only once a possible duplicate was found (``services.PossibleDuplicate``).
+    confirm_different_person = forms.BooleanField(
+        required=False,
+        label="This is a different person",
+        help_text="I have checked the existing record: it is someone else.",
+    )
 
     class Meta:
         model = Client

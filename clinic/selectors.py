@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from django.db.models import Q, QuerySet
 
@@ -28,6 +29,40 @@ def client_list(*, clinic: Clinic, search: str = "") -> QuerySet[Client]:
             )
         qs = qs.filter(condition)
     return qs.order_by("last_name", "first_name", "id")
+
+
+def client_duplicates(
+    *,
+    clinic: Clinic,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date | None,
+    email: str = "",
+    exclude_id: int | None = None,
+) -> list[tuple[Client, str]]:
+    """The clinic's clients who may be the same person, each with why: ``name_and_birth``
+    (same first and last name, case and spaces aside, and date of birth) or ``email``."""
+    same_person = Q(pk__in=[])
+    if first_name.strip() and last_name.strip() and date_of_birth is not None:
+        same_person |= Q(
+            first_name__iexact=first_name.strip(),
+            last_name__iexact=last_name.strip(),
+            date_of_birth=date_of_birth,
+        )
+    if email.strip():
+        same_person |= Q(email__iexact=email.strip())
+    found = Client.objects.filter(same_person, clinic=clinic).order_by("id")
+    if exclude_id is not None:
+        found = found.exclude(pk=exclude_id)
+    out = []
+    for client in found[:10]:
+        same_name = (
+            client.first_name.strip().lower() == first_name.strip().lower()
+            and client.last_name.strip().lower() == last_name.strip().lower()
+            and client.date_of_birth == date_of_birth
+        )
+        out.append((client, "name_and_birth" if same_name else "email"))
+    return out
 
 
 def client_get(*, clinic: Clinic, client_id: object) -> Client:

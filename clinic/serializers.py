@@ -22,6 +22,16 @@ class ClientSerializer(serializers.ModelSerializer):
     )
     timezone = serializers.CharField(required=False, allow_blank=True, max_length=64)
     full_name = serializers.CharField(read_only=True)
+    confirm_different_person = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="On creation: a client with the same first and last name and date of "
+        "birth, or the same e-mail, as an existing client of the clinic is refused with "
+        "409 `possible_duplicate` (`duplicate`: the existing client's id; `duplicates`: "
+        "each with `id`, `full_name` and `match`) unless this is `true`: staff have checked "
+        "that it is a different person.",
+    )
 
     class Meta:
         model = Client
@@ -40,6 +50,7 @@ class ClientSerializer(serializers.ModelSerializer):
             "notes",
             "created_at",
             "updated_at",
+            "confirm_different_person",
         ]
         read_only_fields = ["id", "full_name", "created_at", "updated_at"]
 

@@ -19,6 +19,7 @@ from knox.models import AuthToken
 
 from clinic import lockout
 from clinic.models import Client, Clinic, Invitation, Membership, Role, User
+from clinic.selectors import client_duplicates
 from clinic.tasks import send_account_email
 from common.audit import audit_record
 from common.errors import ApplicationError, Conflict, NotFound
@@ -42,8 +43,48 @@ def _audit_detail_changed(fields: list[str]) -> dict[str, Any]:
     return {"fields": sorted(fields)}
 
 
+class PossibleDuplicate(Conflict):
+    code = "possible_duplicate"
+
+
+def _check_duplicates(clinic: Clinic, data: dict[str, Any]) -> None:
+    found = client_duplicates(
+        clinic=clinic,
+        first_name=str(data.get("first_name") or ""),
+        last_name=str(data.get("last_name") or ""),
+        date_of_birth=data.get("date_of_birth"),
+        email=str(data.get("email") or ""),
+    )
+    if not found:
+        return
+    first, why = found[0]
+    what = "name and date of birth" if why == "name_and_birth" else "e-mail address"
+    raise PossibleDuplicate(
+        f"{first.full_name} (born {first.date_of_birth:%-d %B %Y}) is already a client with "
+        f"the same {what}. Open that record, or confirm that this is a different person.",
+        extra={
+            "duplicate": first.pk,
+            "duplicates": [
+                {"id": client.pk, "full_name": client.full_name, "match": match}
+                for client, match in found
+            ],
+        },
+    )
+
+
 @transaction.atomic
-def client_create(*, clinic: Clinic, actor: User, data: dict[str, Any]) -> Client:
+def client_create(
+    *,
+    clinic: Clinic,
+    actor: User,
+    data: dict[str, Any],
+    confirm_different_person: bool = False,
+) -> Client:
+    """Add a client. One with the same name and date of birth, or the same e-mail, as an
+    existing client of the clinic is refused (409 ``possible_duplicate``, naming them)
+    unless staff confirm that this is a different person."""
+    if not confirm_different_person:
+        _check_duplicates(clinic, data)
     client = Client(clinic=clinic, created_by=actor)
     for field in CLIENT_FIELDS:
         if field in data:
@@ -57,7 +98,10 @@ def client_create(*, clinic: Clinic, actor: User, data: dict[str, Any]) -> Clien
         object_id=client.pk,
         clinic_id=clinic.pk,
         client_id=client.pk,
-        detail=_audit_detail_changed([f for f in CLIENT_FIELDS if f in data]),
+        detail={
+            **_audit_detail_changed([f for f in CLIENT_FIELDS if f in data]),
+            **({"confirmed_different_person": True} if confirm_different_person else {}),
+        },
     )
     return client
 

@@ -100,17 +100,37 @@ class ClientCreateView(ClinicStaffMixin, View):
 
     def post(self, request):
         form = ClientForm(request.POST)
+        duplicates = None
+        status = 400
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            confirmed = bool(data.pop("confirm_different_person", False))
             try:
                 client = services.client_create(
-                    clinic=self.clinic, actor=request.user, data=form.cleaned_data
+                    clinic=self.clinic,
+                    actor=request.user,
+                    data=data,
+                    confirm_different_person=confirmed,
                 )
+            except services.PossibleDuplicate as exc:
+                duplicates = selectors.client_list(clinic=self.clinic).filter(
+                    pk__in=[d["id"] for d in exc.extra["duplicates"]]
+                )
+                services.client_list_read(
+                    clinic=self.clinic, actor=request.user, search="", count=len(duplicates)
+                )
+                form.add_error(
+                    "confirm_different_person",
+                    "Open the existing record, or tick this box if this is a different person.",
+                )
+                status = 409
             except ApplicationError as exc:
                 form.add_error(None, exc.detail)
             else:
                 messages.success(request, f"{client.full_name} was added.")
                 return HttpResponseRedirect(reverse("client-detail", args=[client.pk]))
-        return render(request, "clinic/client_form.html", _form_context(form), status=400)
+        context = {**_form_context(form), "duplicates": duplicates}
+        return render(request, "clinic/client_form.html", context, status=status)
 
 
 def _form_context(form: ClientForm, client: Client | None = None) -> dict:

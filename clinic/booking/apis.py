@@ -12,12 +12,20 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic import selectors
+from clinic import selectors, services
 from clinic.access import acting_membership, acting_user
 from clinic.booking import resource_services
 from clinic.booking import selectors as booking_selectors
 from clinic.booking import services as booking
-from clinic.booking.models import Appointment, AppointmentStatus, Device, Practitioner, Room
+from clinic.booking.decision import treatment_slots
+from clinic.booking.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Device,
+    Practitioner,
+    Room,
+)
 from clinic.booking.serializers import (
     AppointmentCreateSerializer,
     AppointmentListQuerySerializer,
@@ -36,7 +44,8 @@ from clinic.booking.serializers import (
 from clinic.models import Clinic, Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
-from common.errors import NotFound
+from common.errors import ApplicationError, NotFound
+from treatments.plans.selectors import plan_list
 
 _M = TypeVar("_M", bound=Model)
 _Resource = TypeVar("_Resource", Room, Device)
@@ -186,7 +195,13 @@ class DeviceViewSet(_SimpleResourceViewSet[Device]):
     responses={200: SlotSerializer(many=True)},
 )
 class AvailabilityApi(APIView):
-    """Free slots of a given length for a practitioner (and optionally a room and device)."""
+    """Free slots of a given length for a practitioner (and optionally a room and device).
+
+    With `client` and `kind=treatment`, only slots a booking of that client would be
+    accepted for: the same treatment decision booking enforces (screening valid today and
+    allowing treatment at the date, deferrals, the course's minimum interval in calendar
+    days). An unknown client, or another clinic's, is a 400.
+    """
 
     def get(self, request):
         query = AvailabilityQuerySerializer(data=request.query_params)
@@ -215,6 +230,27 @@ class AvailabilityApi(APIView):
             room=room,
             device=device,
         )
+        if "client" in values:
+            try:
+                client = selectors.client_get(clinic=clinic, client_id=values["client"])
+            except NotFound as exc:  # another clinic's client reads as a missing one
+                raise ApplicationError(exc.detail, fields={"client": [exc.detail]}) from exc
+            if values["kind"] == AppointmentKind.TREATMENT:
+                # Which dates are refused follows from the screening: an audited read.
+                services.client_record_read(
+                    client=client, actor=acting_user(request), what="treatment_decision"
+                )
+                plan = None
+                if "treatment_plan" in values:
+                    plan = (
+                        plan_list(clinic=clinic, client=client)
+                        .filter(pk=values["treatment_plan"])
+                        .first()
+                    )
+                    if plan is None:  # another client's or clinic's course reads as missing
+                        message = f"No such treatment plan for {client.full_name}."
+                        raise ApplicationError(message, fields={"treatment_plan": [message]})
+                slots = treatment_slots(client=client, slots=slots, plan=plan)
         data = [
             {
                 "start": s.start,

@@ -143,7 +143,13 @@ class _ResourceFieldsMixin:
 
 
 class BookingForm(_ResourceFieldsMixin, forms.Form):
-    client = ClientChoiceField(queryset=None, empty_label="Choose a client…")
+    # Any of the clinic's clients is valid; the page offers them through a search
+    # (booking/views/client_picker.py), never as one option per client.
+    client = ClientChoiceField(
+        queryset=None,
+        widget=forms.HiddenInput,
+        error_messages={"required": "Search for the client and choose them."},
+    )
     kind = forms.ChoiceField(
         label="Appointment",
         choices=AppointmentKind.choices,

@@ -77,6 +77,35 @@ class AvailabilityQuerySerializer(serializers.Serializer):
     duration_minutes = serializers.IntegerField(min_value=5, max_value=480)
     room = ObjectIdField(required=False)
     device = ObjectIdField(required=False)
+    client = ObjectIdField(
+        required=False,
+        help_text="With `kind`: only slots a booking of this client would be accepted for.",
+    )
+    kind = serializers.ChoiceField(
+        choices=AppointmentKind.choices,
+        required=False,
+        help_text="With `client`. For `treatment`, the dates the treatment decision refuses "
+        "(screening at that date, deferrals, the course's minimum interval) have no slots, "
+        "and `device` is required.",
+    )
+
+    treatment_plan = ObjectIdField(
+        required=False,
+        help_text="With `client` and `kind=treatment`: the course the booking will name; "
+        "its interval applies (else the client's current course, else 28 days).",
+    )
+
+    def validate(self, attrs):
+        if "treatment_plan" in attrs and attrs.get("kind") != AppointmentKind.TREATMENT:
+            raise serializers.ValidationError(
+                {"treatment_plan": ["Only with client and kind=treatment."]}
+            )
+        if ("client" in attrs) != ("kind" in attrs):
+            missing = "kind" if "client" in attrs else "client"
+            raise serializers.ValidationError({missing: ["Give client and kind together."]})
+        if attrs.get("kind") == AppointmentKind.TREATMENT and "device" not in attrs:
+            raise serializers.ValidationError({"device": ["A treatment needs a device."]})
+        return attrs
 
 
 class SlotSerializer(serializers.Serializer):

@@ -17,6 +17,8 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from clinic.booking import availability
+from clinic.booking.decision import IntervalTooShort as IntervalTooShort  # re-exported
+from clinic.booking.decision import treatment_decision
 from clinic.booking.models import (
     ACTIVE_STATUSES,
     MAX_APPOINTMENT,
@@ -33,13 +35,7 @@ from clinic.models import Client, Clinic, User
 from common.audit import audit_record
 from common.errors import ApplicationError, Conflict, NotFound
 from treatments.plans.models import TreatmentPlan
-from treatments.plans.selectors import plan_for_treatment
 from treatments.screening.models import Screening
-from treatments.screening.selectors import treatment_eligibility
-
-#: Minimum days between two treatments of a client when no treatment plan sets it.
-DEFAULT_TREATMENT_INTERVAL = timedelta(days=28)
-
 
 CONSTRAINT_RESOURCE = {
     "appointment_practitioner_no_overlap": "practitioner",
@@ -50,10 +46,6 @@ CONSTRAINT_RESOURCE = {
 
 class SlotUnavailable(Conflict):
     code = "slot_unavailable"
-
-
-class IntervalTooShort(Conflict):
-    code = "interval_too_short"
 
 
 def audit(actor: User, action: str, obj: Model, clinic_id: int, **detail: Any) -> None:
@@ -179,49 +171,17 @@ def _check_plan(clinic: Clinic, req: BookingRequest, *, newly_chosen: bool) -> N
         )
 
 
-def _check_interval(clinic: Clinic, req: BookingRequest, exclude_id: int | None) -> None:
-
-    # The appointment's plan, else the client's newest active plan, else the default.
-    plan = plan_for_treatment(client=req.client, plan=req.treatment_plan)
-    interval = timedelta(days=plan.interval_days) if plan else DEFAULT_TREATMENT_INTERVAL
-    nearby = Appointment.objects.filter(
-        client=req.client,
-        kind=AppointmentKind.TREATMENT,
-        status__in=ACTIVE_STATUSES,
-        start__gt=req.start - interval,
-        start__lt=req.start + interval,
-    )
-    if exclude_id is not None:
-        nearby = nearby.exclude(pk=exclude_id)
-    other = nearby.order_by("start").first()
-    if other is not None:
-        when = other.start.astimezone(clinic.zone).strftime("%-d %B %Y")
-        if plan is not None:
-            rule = (
-                f"the {plan.get_indication_display().lower()} plan needs at least "
-                f"{interval.days} days between treatments"
-            )
-        else:
-            rule = f"treatments need at least {interval.days} days between them"
-        raise IntervalTooShort(
-            f"{req.client.full_name} has another treatment on {when}; {rule}.",
-            extra={
-                "other_appointment": other.pk,
-                "interval_days": interval.days,
-                "treatment_plan": plan.pk if plan else None,
-            },
-        )
-
-
 def _gate(clinic: Clinic, req: BookingRequest, exclude_id: int | None) -> Screening | None:
-    """Safety gates for treatments; returns the screening that allowed it."""
+    """The one treatment decision (``decision.py``), enforced; returns the screening."""
     if req.kind != AppointmentKind.TREATMENT:
         return None
-
-    on_date = req.start.astimezone(clinic.zone).date()
-    eligibility = treatment_eligibility(client=req.client, on_date=on_date).require_allowed()
-    _check_interval(clinic, req, exclude_id)
-    return eligibility.screening
+    decided = treatment_decision(
+        client=req.client,
+        on_date=req.start.astimezone(clinic.zone).date(),
+        plan=req.treatment_plan,
+        exclude_appointment_id=exclude_id,
+    ).require_bookable()
+    return decided.eligibility.screening
 
 
 def _save_guarded(appointment: Appointment, req: BookingRequest) -> None:
@@ -315,7 +275,12 @@ def appointment_reschedule(
         # Same time and place, another course: its interval may differ.
         _check_plan(appointment.clinic, request, newly_chosen=True)
         if request.kind == AppointmentKind.TREATMENT:
-            _check_interval(appointment.clinic, request, locked.pk)
+            treatment_decision(
+                client=request.client,
+                on_date=request.start.astimezone(appointment.clinic.zone).date(),
+                plan=request.treatment_plan,
+                exclude_appointment_id=locked.pk,
+            ).require_interval()
     for name in (
         "practitioner",
         "room",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from clinic.booking.views import appointment, booking_form, calendar, resources
+from clinic.booking.views import appointment, booking_form, calendar, client_picker, resources
 
 urlpatterns = [
     path("calendar/", calendar.CalendarView.as_view(), name="calendar"),
@@ -12,6 +12,11 @@ urlpatterns = [
         "appointments/new/slots/",
         booking_form.AppointmentSlotsView.as_view(),
         name="appointment-new-slots",
+    ),
+    path(
+        "appointments/new/clients/",
+        client_picker.AppointmentClientsView.as_view(),
+        name="appointment-new-clients",
     ),
     path(
         "appointments/new/safety/",

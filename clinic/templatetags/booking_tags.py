@@ -11,6 +11,7 @@ from typing import Any
 from django import template
 
 from clinic.booking import selectors as booking_selectors
+from clinic.booking.decision import appointment_decision
 from clinic.booking.models import Appointment, AppointmentStatus
 
 register = template.Library()
@@ -18,12 +19,23 @@ register = template.Library()
 
 @register.simple_tag
 def today_appointments(clinic: Any) -> list[Appointment]:
-    """Today's appointments at the clinic (local day), cancelled ones left out."""
-    return list(
-        booking_selectors.appointment_list(clinic=clinic, on_date=clinic.local_today()).exclude(
-            status=AppointmentStatus.CANCELLED
-        )
+    """Today's appointments at the clinic (local day), cancelled ones left out.
+
+    Each treatment still to come carries ``decision`` (``booking.decision``): what stops
+    it or is still missing before the session, for reception to sort out ahead of time.
+    """
+    today = clinic.local_today()
+    appointments = list(
+        booking_selectors.appointment_list(clinic=clinic, on_date=today)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .select_related("treatment_plan")
     )
+    for appointment in appointments:
+        # read by the template only; Today has no other use for it
+        appointment.decision = appointment_decision(  # type: ignore[attr-defined]
+            appointment=appointment, today=today
+        )
+    return appointments
 
 
 @register.simple_tag

@@ -29,6 +29,21 @@
       form.dispatchEvent(new CustomEvent("slot-chosen", { bubbles: true }));
     });
 
+    // The client search: with htmx the list follows the typing, so Enter stays in place
+    // instead of reloading the page (the no-JavaScript way), and the down arrow moves to
+    // the chosen (or first) client in the list.
+    var search = form.querySelector("[data-client-search]");
+    if (search) {
+      search.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && window.htmx) event.preventDefault();
+        if (event.key === "ArrowDown") {
+          var target = form.querySelector("#client-results input:checked") ||
+            form.querySelector("#client-results input[type=radio]");
+          if (target) { event.preventDefault(); target.focus(); }
+        }
+      });
+    }
+
     // One booking per click: a second submit while the first is on its way is dropped.
     form.addEventListener("submit", function (event) {
       if (form.hasAttribute("data-submitting")) event.preventDefault();

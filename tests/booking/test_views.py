@@ -265,7 +265,7 @@ def test_booking_form_preselects_the_client_and_shows_the_screening_badge(
     page = web(reception).get(f"/appointments/new/?client={client_record.pk}")
     assert page.status_code == 200
     content = page.content.decode()
-    assert f'<option value="{client_record.pk}" selected>' in content
+    assert f'name="client" value="{client_record.pk}" checked' in content
     assert 'data-screening-status="none"' in content
     assert "Not screened" in content
 
@@ -522,7 +522,7 @@ def test_the_slot_list_partial_lists_free_slots_for_the_form_as_it_is(
         r'<p id="slot-status" hx-swap-oob="innerHTML">\s*<strong>\d+ free slots', content
     )
     # Having answered, the list follows the choices above it.
-    assert 'hx-trigger="change from:#id_practitioner' in content
+    assert "change from:#id_practitioner" in content
     assert 'hx-get="/appointments/new/slots/"' in content
 
 
@@ -905,3 +905,56 @@ def test_appointment_page_shows_clinic_local_time_in_summer(web, reception, setu
     page = web(reception).get(f"/appointments/{appointment.pk}/")
     assert page.status_code == 200
     assert "10:00–11:00" in page.content.decode()
+
+
+# --- the client picker: a search, not a select of every client ---------------------------
+
+
+def test_the_booking_form_lists_no_clients_until_searched(web, reception, setup, clinic):
+    ClientFactory.create_batch(30, clinic=clinic, last_name="Smith")
+    content = web(reception).get("/appointments/new/").content.decode()
+    assert 'name="client"' not in content.replace('name="client_q"', "")
+    assert "Type part of a name, e-mail or phone number" in content
+
+
+def test_searching_narrows_the_list_and_keeps_the_form_without_javascript(
+    web, reception, setup, clinic, client_record
+):
+    ClientFactory.create_batch(25, clinic=clinic, last_name="Smith")
+    browser = web(reception)
+    content = browser.get(
+        "/appointments/new/?client_q=smith&find_client=1&kind=treatment&date=2026-03-09"
+    ).content.decode()
+    assert content.count('type="radio" name="client"') == 20  # at most 20 shown
+    assert "25 clients match “smith”; the first 20 are shown" in content
+    assert re.search(r'name="kind" value="treatment"[^>]*checked', content)
+    narrowed = browser.get("/appointments/new/?client_q=Hughes,+Amelia").content.decode()
+    assert f'name="client" value="{client_record.pk}"' in narrowed
+    assert "1 client matches “Hughes, Amelia”" in narrowed
+
+
+def test_the_search_partial_keeps_the_chosen_client_and_finds_others(
+    web, reception, setup, clinic, client_record
+):
+    other = ClientFactory(clinic=clinic, first_name="Nia", last_name="Okafor")
+    partial = web(reception).get(
+        f"/appointments/new/clients/?client_q=okafor&client={client_record.pk}"
+    )
+    content = partial.content.decode()
+    assert f'name="client" value="{client_record.pk}" checked' in content
+    assert f'name="client" value="{other.pk}"' in content
+    assert 'id="client-results-status" role="status" hx-swap-oob="true"' in content
+
+
+def test_the_search_never_lists_another_clinics_clients(web, reception, setup, other_client_record):
+    content = web(reception).get("/appointments/new/clients/?client_q=Kim").content.decode()
+    assert f'value="{other_client_record.pk}"' not in content
+    assert "No client matches “Kim”" in content
+
+
+def test_booking_without_choosing_a_client_says_what_to_do(web, reception, setup, client_record):
+    data = form_data(setup, client_record)
+    del data["client"]
+    response = web(reception).post("/appointments/new/", data)
+    assert response.status_code == 400
+    assert "Search for the client and choose them." in response.content.decode()

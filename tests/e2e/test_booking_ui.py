@@ -142,7 +142,7 @@ def test_the_booking_form_follows_each_choice_in_place(
     screening_services.screening_take(
         client=client_record, actor=reception.user, planned_date=day, raw_answers=all_no_answers()
     )
-    unscreened = ClientFactory(clinic=clinic, first_name="Nia", last_name="Okafor")
+    ClientFactory(clinic=clinic, first_name="Nia", last_name="Okafor")
 
     page = signed_in(reception)
     problems: list[str] = []
@@ -153,18 +153,26 @@ def test_the_booking_form_follows_each_choice_in_place(
     expect(safety).to_contain_text("Choose a client to see their screening")
     page.evaluate("window.stillTheSamePage = true")
 
-    page.get_by_label("Client", exact=True).select_option(str(client_record.pk))
+    # The client picker is a search: type, then choose from the narrowed list.
+    page.get_by_label("Client", exact=True).fill("Hughes")
+    page.get_by_role("radio", name=re.compile(r"Hughes, Amelia")).check()
     expect(safety.locator('[data-screening-status="clear"]')).to_be_visible()
     page.get_by_label("Treatment", exact=True).check()
     page.get_by_label("Date", exact=True).fill(day.isoformat())  # an input and a change
     expect(safety.locator('[data-eligibility="allowed"]')).to_be_visible()
-    page.get_by_label("Client", exact=True).select_option(str(unscreened.pk))
+    page.get_by_label("Client", exact=True).fill("Okafor")
+    page.get_by_role("radio", name=re.compile(r"Okafor, Nia")).check()
     expect(safety.locator('[data-eligibility="blocked"]')).to_be_visible()
     expect(safety).to_contain_text("Nia Okafor")
 
     page.get_by_label("Practitioner", exact=True).select_option(str(rivera.pk))
     page.get_by_label("Duration").select_option("60")
     page.get_by_role("button", name="Find free slots").click()
+    # Nia cannot be booked for a treatment (no screening): no slot is offered, and why.
+    expect(page.locator("[data-slots-refused]")).to_contain_text("has no screening")
+    expect(page.locator("button.slot")).to_have_count(0)
+    # A consultation needs no screening: the list follows the choice of kind.
+    page.get_by_label("Consultation", exact=True).check()
     expect(page.locator(".slots__summary")).to_contain_text("free slots of 60 minutes")
     expect(page.locator("[data-slot-status]")).to_contain_text("free slots of 60 minutes")
     assert "find=1" in page.url  # reloading shows the same search, without JavaScript
@@ -226,3 +234,64 @@ def test_the_booking_form_works_without_javascript(
         assert appointment.start == local_to_utc(day, time(11, 15), clinic.zone)
     finally:
         context.close()
+
+
+def test_the_client_search_is_used_with_the_keyboard_alone(
+    signed_in, reception, practitioner, clinic, client_record
+):
+    """Type, arrow down into the list, choose with the space bar: the panel follows."""
+    practitioner_for(practitioner.membership)
+    for n in range(30):
+        ClientFactory(clinic=clinic, first_name=f"Test{n}", last_name="Hughson")
+    page = signed_in(reception)
+    page.goto("/appointments/new/")
+    search = page.get_by_label("Client", exact=True)
+    search.focus()
+    page.keyboard.type("Hughes, Amelia")
+    status = page.locator("#client-results-status")
+    expect(status).to_contain_text("1 client matches")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Space")
+    expect(page.locator("#safety")).to_contain_text(client_record.full_name)
+    search.fill("Hughs")
+    expect(status).to_contain_text("30 clients match")
+    expect(status).to_contain_text("the first 20 are shown")
+    # The chosen client stays in the list whatever is typed.
+    expect(page.locator("#client-results input:checked")).to_have_count(1)
+    assert_accessible(page)
+    _shot(page, "booking-client-search.png")
+
+
+def test_reception_sees_what_is_missing_on_today_and_the_appointment(
+    signed_in, reception, practitioner, clinic, client_record
+):
+    from tests.factories import appointment_for
+
+    rivera = practitioner_for(practitioner.membership, hours=((0, 7), "00:00", "23:45"))
+    room = RoomFactory(clinic=clinic, name="Room 1")
+    device = DeviceFactory(clinic=clinic)
+    screening_services.screening_take(
+        client=client_record,
+        actor=reception.user,
+        planned_date=clinic.local_today(),
+        raw_answers=all_no_answers(),
+    )
+    start = local_to_utc(clinic.local_today(), time(23, 0), clinic.zone)
+    appointment = appointment_for(
+        client_record, practitioner=rivera, room=room, device=device, start=start, minutes=30
+    )
+    page = signed_in(reception)
+    today = page.locator(".today-list")
+    expect(today.locator('[data-to-do="consent_missing"]')).to_contain_text("No consent")
+    expect(today.locator('[data-to-do="plan_missing"]')).to_contain_text("No plan")
+    assert_accessible(page)
+    _shot(page, "today-missing-steps.png")
+
+    page.goto(f"/appointments/{appointment.pk}/")
+    panel = page.locator("[data-decision]")
+    expect(panel).to_contain_text("Before the session")
+    expect(panel.get_by_role("link", name="Capture consent")).to_be_visible()
+    page.get_by_role("button", name="Check in").click()
+    expect(page.locator("body")).to_contain_text("Before the session: ")
+    assert_accessible(page)
+    _shot(page, "appointment-before-session.png")

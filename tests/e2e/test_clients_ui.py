@@ -52,3 +52,35 @@ def test_search_finds_only_own_clinic_clients(signed_in, reception, other_clinic
     page.get_by_role("link", name="Lovelace, Ada").wait_for()
     assert "Byron" not in page.content()
     assert_accessible(page)
+
+
+def _shot(page, name: str) -> None:
+    import os
+
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if folder:
+        page.screenshot(path=os.path.join(folder, name), full_page=True)
+
+
+def test_a_possible_duplicate_is_linked_and_needs_an_explicit_confirmation(signed_in, reception):
+    existing = ClientFactory(
+        clinic=reception.clinic, first_name="Amelia", last_name="Hughes", email="a@mail.example"
+    )
+    page = signed_in(reception)
+    page.goto("/clients/new/")
+    page.get_by_label("First name").fill("Amelia")
+    page.get_by_label("Last name").fill("Hughes")
+    page.get_by_label("Date of birth").fill(existing.date_of_birth.isoformat())
+    page.get_by_role("button", name="Add client").click()
+    warning = page.locator("[data-duplicates]")
+    warning.wait_for()
+    assert warning.get_by_role("link", name="Amelia Hughes").get_attribute("href") == (
+        f"/clients/{existing.pk}/"
+    )
+    assert Client.objects.count() == 1
+    assert_accessible(page)
+    _shot(page, "client-possible-duplicate.png")
+    page.get_by_label("This is a different person").check()
+    page.get_by_role("button", name="Add client").click()
+    page.get_by_role("heading", name="Amelia Hughes").wait_for()
+    assert Client.objects.filter(first_name="Amelia", last_name="Hughes").count() == 2

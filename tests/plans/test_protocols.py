@@ -12,6 +12,8 @@ from treatments.plans.defaults import DEFAULT_PROTOCOLS
 from treatments.plans.protocols import (
     ProtocolDataError,
     Protocols,
+    interval_clash,
+    interval_window,
     next_due,
     validate_protocol_data,
 )
@@ -234,3 +236,28 @@ def test_from_data_refuses_a_broken_document():
 def test_nul_characters_are_refused_before_they_reach_the_database():
     data = _broken(areas__nose__label="No\x00se")
     assert validate_protocol_data(data) == {"data": ["Text may not contain NUL characters."]}
+
+
+def test_an_interval_is_counted_in_calendar_days_either_way():
+    first = date(2026, 11, 30)
+    assert next_due(last_session_on=first, interval_days=28) == date(2026, 12, 28)
+    assert interval_clash(on=date(2026, 12, 27), other_on=first, interval_days=28)
+    assert not interval_clash(on=date(2026, 12, 28), other_on=first, interval_days=28)
+    # Before a treatment already booked, as after one.
+    assert interval_clash(on=date(2026, 11, 3), other_on=first, interval_days=28)
+    assert not interval_clash(on=date(2026, 11, 2), other_on=first, interval_days=28)
+    assert interval_clash(on=first, other_on=first, interval_days=1)
+
+
+def test_the_interval_window_reaches_every_date_that_could_clash():
+    assert interval_window(first=date(2026, 12, 1), last=date(2026, 12, 7), interval_days=28) == (
+        date(2026, 11, 4),
+        date(2027, 1, 3),
+    )
+    for other in (date(2026, 11, 3), date(2026, 11, 4), date(2027, 1, 3), date(2027, 1, 4)):
+        lo, hi = interval_window(first=date(2026, 12, 1), last=date(2026, 12, 7), interval_days=28)
+        clashes = any(
+            interval_clash(on=date(2026, 12, d), other_on=other, interval_days=28)
+            for d in range(1, 8)
+        )
+        assert clashes == (lo <= other <= hi)

@@ -257,11 +257,37 @@ class PlanProposal:
     sources: list[str]
 
 
+#: Minimum days between two treatments of a client when no course sets it.
+DEFAULT_INTERVAL_DAYS = 28
+
+
+# Intervals are counted in the clinic's calendar days, never in 24-hour periods: after a
+# session on 30 November a 28-day interval makes the client eligible on 28 December, at
+# any time that day (DOMAIN.md: "eligible on date + N days"). Booking, the plan's "next
+# session due" and the slot finder all ask the two functions below.
+
+
 def next_due(*, last_session_on: date | None, interval_days: int) -> date | None:
-    """The earliest date of the next session of a course."""
+    """The earliest date of the next session of a course: the last session's date + N days."""
     if last_session_on is None:
         return None
     return last_session_on + timedelta(days=interval_days)
+
+
+def interval_clash(*, on: date, other_on: date, interval_days: int) -> bool:
+    """Whether treatments on the local dates ``on`` and ``other_on`` are too close.
+
+    Symmetric: a treatment may be neither within N days after another nor within N days
+    before one already booked.
+    """
+    return abs((on - other_on).days) < interval_days
+
+
+def interval_window(*, first: date, last: date, interval_days: int) -> tuple[date, date]:
+    """The local dates (inclusive) of other treatments that could clash with any day in
+    ``first``..``last``."""
+    reach = timedelta(days=max(interval_days - 1, 0))
+    return first - reach, last + reach
 
 
 # --- Vitamin C ------------------------------------------------------------------

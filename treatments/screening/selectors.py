@@ -111,6 +111,15 @@ def treatment_eligibility(
     """
     today = today or client.clinic.local_today()
     screening = screening_latest_valid(client=client, today=today)
+    return eligibility_on(client=client, screening=screening, on_date=on_date)
+
+
+def eligibility_on(*, client: Client, screening: Screening | None, on_date: date) -> Eligibility:
+    """:func:`treatment_eligibility` for a screening already chosen (no query).
+
+    For callers that ask about many dates at once (the slot finder): they look up the
+    latest valid screening once and evaluate it for each date.
+    """
     if screening is None:
         return Eligibility(
             on_date=on_date,

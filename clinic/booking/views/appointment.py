@@ -14,6 +14,7 @@ from django.views import View
 from clinic.access import acting_user
 from clinic.booking import selectors as booking_selectors
 from clinic.booking import services as booking
+from clinic.booking.decision import appointment_decision
 from clinic.booking.forms import CancelForm, RescheduleForm
 from clinic.booking.models import Appointment, AppointmentStatus
 from clinic.booking.views.common import (
@@ -74,6 +75,7 @@ class _AppointmentMixin(ClinicStaffMixin):
             "cancelled_at": (
                 appointment.cancelled_at.astimezone(zone) if appointment.cancelled_at else None
             ),
+            "decision": appointment_decision(appointment=appointment),
             "screening_status": client_screening_status(
                 client=appointment.client, today=clinic.local_today()
             ),
@@ -122,7 +124,23 @@ class AppointmentStatusView(_AppointmentMixin, View):
         except ApplicationError as exc:
             return self.refused(request, appointment, "Not changed", exc.detail, error_status(exc))
         messages.success(request, self.words[wanted])
+        if wanted == AppointmentStatus.CHECKED_IN:
+            self._warn_before_session(request, appointment)
         return redirect("appointment-detail", pk=appointment.pk)
+
+    @staticmethod
+    def _warn_before_session(request: HttpRequest, appointment: Appointment) -> None:
+        """At check-in, reception hears at once what stops the session from starting."""
+        related = ("client__clinic", "clinic", "treatment_plan")
+        fresh = Appointment.objects.select_related(*related).get(pk=appointment.pk)
+        decision = appointment_decision(appointment=fresh)
+        if decision is None:
+            return
+        missing = ([decision.reason] if not decision.bookable else []) + [
+            item.detail for item in decision.to_do
+        ]
+        if missing:
+            messages.warning(request, "Before the session: " + " ".join(missing))
 
 
 class AppointmentCancelView(_AppointmentMixin, View):
@@ -179,6 +197,7 @@ class AppointmentRescheduleView(_AppointmentMixin, View):
                 data,
                 extra_duration=_minutes_of(appointment),
                 chosen=parse_slot(query.get("slot", "")),
+                appointment=appointment,
             )
         form = RescheduleForm(clinic=self.clinic, appointment=appointment, initial=initial)
         status = 400 if slots is not None and slots.errors else 200
@@ -206,6 +225,7 @@ class AppointmentRescheduleView(_AppointmentMixin, View):
                         self.clinic,
                         {**request.POST.dict(), "room": ""},
                         extra_duration=_minutes_of(appointment),
+                        appointment=appointment,
                     )
             else:
                 fresh = booking_selectors.appointment_get(
@@ -247,6 +267,7 @@ class AppointmentRescheduleSlotsView(_AppointmentMixin, View):
             page_url=reverse("appointment-reschedule", args=[appointment.pk]),
             slots_url=reverse("appointment-reschedule-slots", args=[appointment.pk]),
             extra_duration=_minutes_of(appointment),
+            appointment=appointment,
         )
 
 

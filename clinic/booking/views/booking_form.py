@@ -14,8 +14,10 @@ from django.views import View
 from clinic import selectors, services
 from clinic.access import acting_user
 from clinic.booking import services as booking
+from clinic.booking.decision import treatment_decision
 from clinic.booking.forms import BookingForm, in_range
 from clinic.booking.models import AppointmentKind
+from clinic.booking.views.client_picker import client_picker
 from clinic.booking.views.common import error_status, optional_url, service_error, stripped_query
 from clinic.booking.views.slots import (
     SlotResults,
@@ -27,13 +29,16 @@ from clinic.booking.views.slots import (
 from clinic.models import Clinic, User
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError, NotFound
-from treatments.screening.selectors import client_screening_status, treatment_eligibility
+from common.fields import parse_id
+from treatments.plans.models import TreatmentPlan
+from treatments.screening.selectors import client_screening_status
 
 
 def _safety(
-    clinic: Clinic, actor: User, client_id: Any, kind: Any, on: Any
+    clinic: Clinic, actor: User, client_id: Any, kind: Any, on: Any, plan_id: Any = None
 ) -> dict[str, Any] | None:
-    """The client's screening badge and, for a treatment, whether that date is allowed."""
+    """The client's screening badge and, for a treatment, the decision booking enforces
+    for that date (``booking.decision``), with what is still to do before the session."""
 
     if not client_id:
         return None
@@ -52,15 +57,21 @@ def _safety(
             on_date = None
     if not in_range(on_date):
         on_date = None
-    eligibility = None
+    decision = None
     if kind == AppointmentKind.TREATMENT and on_date is not None:
-        eligibility = treatment_eligibility(client=client, on_date=on_date, today=today)
+        number = parse_id(plan_id)
+        plan = (
+            TreatmentPlan.objects.filter(clinic=clinic, client=client, pk=number).first()
+            if number
+            else None
+        )
+        decision = treatment_decision(client=client, on_date=on_date, plan=plan, today=today)
     return {
         "client": client,
         "status": client_screening_status(client=client, today=today),
         "kind": kind,
         "on_date": on_date,
-        "eligibility": eligibility,
+        "decision": decision,
         "screen_url": optional_url("screening-new", client.pk),
     }
 
@@ -69,6 +80,7 @@ class AppointmentNewView(ClinicStaffMixin, View):
     template_name = "booking/appointment_form.html"
     fields = (
         "client",
+        "client_q",
         "kind",
         "treatment_plan",
         "practitioner",
@@ -153,6 +165,9 @@ class AppointmentNewView(ClinicStaffMixin, View):
     def _render(self, request, form, values, *, slots=None, error=None, status=200):
         context = {
             "form": form,
+            "picker": client_picker(
+                self.clinic, acting_user(request), values.get("client_q", ""), values.get("client")
+            ),
             "slots": slots,
             "error": error,
             "safety": _safety(
@@ -161,9 +176,11 @@ class AppointmentNewView(ClinicStaffMixin, View):
                 values.get("client"),
                 values.get("kind"),
                 values.get("date"),
+                values.get("treatment_plan"),
             ),
             "action": reverse("appointment-new"),
             "slots_url": reverse("appointment-new-slots"),
+            "clients_url": reverse("appointment-new-clients"),
         }
         return render(request, self.template_name, context, status=status)
 
@@ -191,5 +208,6 @@ class AppointmentSafetyView(ClinicStaffMixin, View):
             query.get("client"),
             query.get("kind"),
             query.get("date"),
+            query.get("treatment_plan"),
         )
         return render(request, "booking/_safety.html", {"safety": safety})

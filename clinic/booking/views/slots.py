@@ -15,12 +15,16 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
+from clinic import selectors
 from clinic.booking import selectors as booking_selectors
+from clinic.booking.decision import treatment_decisions
 from clinic.booking.forms import SlotSearchForm, in_range
-from clinic.booking.models import Practitioner
+from clinic.booking.models import Appointment, AppointmentKind, Practitioner
 from clinic.booking.views.common import CSRF_FIELD
-from clinic.models import Clinic
-from common.errors import ApplicationError
+from clinic.models import Client, Clinic
+from common.errors import ApplicationError, NotFound
+from common.fields import parse_id
+from treatments.plans.models import TreatmentPlan
 
 
 @dataclass
@@ -42,6 +46,8 @@ class SlotResults:
     last: date | None = None
     practitioner: Practitioner | None = None
     duration: int = 0
+    #: Days with free time on which the client cannot be booked for a treatment, and why.
+    refused: list[tuple[list[date], str]] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -61,9 +67,40 @@ def parse_slot(value: str) -> tuple[date, time, int | None] | None:
     return moment.date(), moment.time().replace(second=0, microsecond=0), room_id
 
 
+def _treatment_of(
+    clinic: Clinic, data: QueryDict | dict, appointment: Appointment | None
+) -> tuple[Client, TreatmentPlan | None, int | None] | None:
+    """Whose treatment the search is for: the appointment being moved, or the form's
+    client when "treatment" is chosen; None for a consultation or no client yet."""
+    if appointment is not None:
+        if appointment.kind != AppointmentKind.TREATMENT:
+            return None
+        return appointment.client, appointment.treatment_plan, appointment.pk
+    if data.get("kind") != AppointmentKind.TREATMENT or not data.get("client"):
+        return None
+    try:
+        client = selectors.client_get(clinic=clinic, client_id=data.get("client"))
+    except NotFound:
+        return None
+    plan_id = parse_id(data.get("treatment_plan"))
+    plan = (
+        TreatmentPlan.objects.filter(clinic=clinic, client=client, pk=plan_id).first()
+        if plan_id
+        else None
+    )
+    return client, plan, None
+
+
 def find_slots(
-    clinic: Clinic, data: QueryDict | dict, *, extra_duration: int | None = None, chosen=None
+    clinic: Clinic,
+    data: QueryDict | dict,
+    *,
+    extra_duration: int | None = None,
+    chosen=None,
+    appointment: Appointment | None = None,
 ) -> SlotResults:
+    """Free slots for the form's search; for a treatment, only on dates the client may be
+    booked (the one treatment decision), with the reason for each day left out."""
     search = SlotSearchForm(data, clinic=clinic, extra_duration=extra_duration)
     if not search.is_valid():
         return SlotResults(errors=[str(e) for errors in search.errors.values() for e in errors])
@@ -87,8 +124,23 @@ def find_slots(
     except ApplicationError as exc:
         results.errors.append(exc.detail)
         return results
-    room_names = {r.pk: r.name for r in booking_selectors.room_list(clinic=clinic)}
     zone = clinic.zone
+    treatment = _treatment_of(clinic, data, appointment)
+    if treatment is not None:
+        client, plan, exclude = treatment
+        decisions = treatment_decisions(
+            client=client,
+            dates={s.start.astimezone(zone).date() for s in slots},
+            plan=plan,
+            exclude_appointment_id=exclude,
+        )
+        by_reason: dict[str, list[date]] = {}
+        for day, decided in sorted(decisions.items()):
+            if not decided.bookable:
+                by_reason.setdefault(decided.refusal, []).append(day)
+        results.refused = [(days, reason) for reason, days in by_reason.items()]
+        slots = [s for s in slots if decisions[s.start.astimezone(zone).date()].bookable]
+    room_names = {r.pk: r.name for r in booking_selectors.room_list(clinic=clinic)}
     grouped: dict[date, list[SlotChoice]] = {}
     for slot in slots:
         start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
@@ -128,6 +180,7 @@ def slot_list_response(
     page_url: str,
     slots_url: str,
     extra_duration: int | None = None,
+    appointment: Appointment | None = None,
 ) -> HttpResponse:
     """The slot list partial (``booking/_slot_list.html``) for the form's current values.
 
@@ -139,7 +192,7 @@ def slot_list_response(
     query = request.GET.copy()
     query.pop(CSRF_FIELD, None)
     query.pop("slot", None)
-    slots = find_slots(clinic, query, extra_duration=extra_duration)
+    slots = find_slots(clinic, query, extra_duration=extra_duration, appointment=appointment)
     response = render(
         request,
         "booking/_slot_list.html",

@@ -76,10 +76,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {email:<32} {role:<13} password: {DEMO_PASSWORD}")
 
     def _seed_clinic(self, spec: dict) -> None:
-        clinic, _ = Clinic.objects.get_or_create(
-            name=spec["name"],
-            defaults={k: spec[k] for k in ("timezone", "email", "phone", "address")},
-        )
+        # filter().first(), not get_or_create(): staff may have added look-alike rows (two
+        # clinics or clients of the same name); the demo must start whatever the data.
+        clinic = Clinic.objects.filter(name=spec["name"]).order_by("id").first()
+        if clinic is None:
+            clinic = Clinic.objects.create(
+                name=spec["name"], **{k: spec[k] for k in ("timezone", "email", "phone", "address")}
+            )
         for email, full_name, role in spec["staff"]:
             user = User.objects.filter(email__iexact=email).first()
             if user is None:
@@ -92,30 +95,30 @@ class Command(BaseCommand):
             if membership.role == Role.PRACTITIONER:
                 self._seed_practitioner(membership)
         for name in spec["rooms"]:
-            Room.objects.get_or_create(clinic=clinic, name=name)
+            if not Room.objects.filter(clinic=clinic, name__iexact=name).exists():
+                Room.objects.create(clinic=clinic, name=name)
         for name, serial in spec["devices"]:
-            Device.objects.get_or_create(
-                clinic=clinic, serial_number=serial, defaults={"name": name, "kind": "pen"}
-            )
+            if not Device.objects.filter(clinic=clinic, serial_number__iexact=serial).exists():
+                Device.objects.create(clinic=clinic, serial_number=serial, name=name, kind="pen")
         self._seed_clients(clinic, spec)
         if spec.get("course_for"):
             self._seed_course(clinic, *spec["course_for"])
 
     def _seed_clients(self, clinic: Clinic, spec: dict) -> None:
         for first, last, born, fitz, concerns, tz in spec["clients"]:
-            Client.objects.get_or_create(
+            if _demo_client(clinic, first, last) is not None:
+                continue
+            Client.objects.create(
                 clinic=clinic,
                 first_name=first,
                 last_name=last,
                 date_of_birth=born,
-                defaults={
-                    "email": f"{first}.{last}@mail.example".lower(),
-                    "phone": "",
-                    "fitzpatrick_type": fitz,
-                    "skin_concerns": concerns,
-                    "timezone": tz,
-                    "email_consent": True,
-                },
+                email=f"{first}.{last}@mail.example".lower(),
+                phone="",
+                fitzpatrick_type=fitz,
+                skin_concerns=concerns,
+                timezone=tz,
+                email_consent=True,
             )
 
     def _seed_practitioner(self, membership: Membership) -> None:
@@ -136,9 +139,15 @@ class Command(BaseCommand):
         from treatments.records.models import SessionArea, TreatmentSession
         from treatments.screening.services import screening_take
 
-        client = Client.objects.get(clinic=clinic, first_name=first, last_name=last)
-        if client.treatment_plans.exists():
+        client = _demo_client(clinic, first, last)
+        if client is None or client.treatment_plans.exists():
             return
+        if (
+            Client.objects.filter(clinic=clinic, first_name__iexact=first, last_name__iexact=last)
+            .filter(treatment_plans__isnull=False)
+            .exists()
+        ):
+            return  # a look-alike added later already holds the course
         # seeded just before, by handle(): the clinic's first practitioner, room and device
         practitioner = Practitioner.objects.filter(clinic=clinic).earliest("id")
         device = Device.objects.filter(clinic=clinic).earliest("id")
@@ -235,6 +244,15 @@ class Command(BaseCommand):
             screening=screening,
             treatment_plan=plan,
         )
+
+
+def _demo_client(clinic: Clinic, first: str, last: str) -> Client | None:
+    """The demo's client of that name: the first one added, if staff added another."""
+    return (
+        Client.objects.filter(clinic=clinic, first_name__iexact=first, last_name__iexact=last)
+        .order_by("id")
+        .first()
+    )
 
 
 def _no_answers() -> dict:
