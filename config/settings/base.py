@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "common.middleware.RequestContextMiddleware",
     "clinic.middleware.IdleTimeoutMiddleware",
     "clinic.middleware.ClinicTimezoneMiddleware",
+    # A tablet handed to a client reaches only their consent (decision 0011).
+    "treatments.consent.client_mode.ConsentClientModeMiddleware",
     # Last: turns a sign-in refused by the lockout into its answer (clinic/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]
