@@ -84,8 +84,11 @@ class PasswordConfirmForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, *args: Any, help_text: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, label: str = "Your password", help_text: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["password"].label = label
         self.fields["password"].help_text = help_text
         self._describe()
 

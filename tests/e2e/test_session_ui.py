@@ -186,6 +186,7 @@ def test_practitioner_records_and_signs_a_session(signed_in, practitioner, clini
     session.refresh_from_db()
     assert session.status == SessionStatus.IN_PROGRESS
     assert_accessible(page)
+    _shot(page, "session-sign-wrong-password.png")
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_label("Your password").press("Enter")
 

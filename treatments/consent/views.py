@@ -152,7 +152,9 @@ class ConsentClientModeStartView(ClinicStaffMixin, View):
 def leave_form(request: HttpRequest, data: QueryDict | None = None) -> PasswordConfirmForm:
     name = getattr(request.user, "full_name", "") or request.user.get_username()
     return PasswordConfirmForm(
-        data, help_text=f"Staff only: the password of {name}, who handed over the tablet."
+        data,
+        label="Staff password",
+        help_text=f"Staff only: the password of {name}, who handed over the tablet.",
     )
 
 
