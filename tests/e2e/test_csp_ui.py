@@ -43,9 +43,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CONVERTER = re.compile(r"<(?:(?P<kind>[^>:]+):)?(?P<name>[^>]+)>")
 
-# Not pages: the JSON API (its header is checked in tests/test_csp.py) and the admin's
-# per-object routes (regular expressions, for superusers only; the admin's own pages
-# without arguments are walked).
+# Not pages: the JSON API (its header is checked in tests/test_csp.py). The admin is for
+# superusers: staff roles only reach its index and login page; a superuser walks its lists
+# (test_the_admin_keeps_the_policy_for_a_superuser).
 SKIP_PREFIXES = ("api/", "__debug__/")
 
 
@@ -210,6 +210,30 @@ def test_every_page_keeps_the_policy_for_visitors_who_are_not_signed_in(
     opened = visit_every_page(page, course)
     token = course.values[("aftercare", "token")]
     assert "/login/" in opened and f"/aftercare/{token}/" in opened
+    assert not csp_violations
+
+
+def test_the_admin_keeps_the_policy_for_a_superuser(page, course, csp_violations):
+    """The admin's pages without arguments (index, every model's list), as a superuser."""
+    from tests.factories import UserFactory
+
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    page.goto("/admin/login/")
+    page.get_by_label("E-mail").fill(admin.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/")
+    opened = []
+    for route in routes():
+        if not route.startswith("admin/") or "<" in route or "(?P" in route or "^" in route:
+            continue
+        if route == "admin/logout/":
+            continue
+        answer = page.request.get("/" + route)
+        if answer.status == 200 and "text/html" in answer.headers.get("content-type", ""):
+            page.goto("/" + route)
+            opened.append(route)
+    assert len(opened) > 10, opened
     assert not csp_violations
 
 
