@@ -118,6 +118,10 @@ def test_leaving_needs_the_staff_members_password(web, reception, practitioner, 
     assert 'autocomplete="current-password"' in page.content.decode()
     assert 'aria-label="Main"' not in page.content.decode()
 
+    nul = browser.post(LEAVE, {"password": "let\x00me-out"})
+    assert nul.status_code == 400  # a form error, never a 500
+    assert browser.get("/clients/").status_code == 302
+
     wrong = browser.post(LEAVE, {"password": "let-me-out-please"})
     assert wrong.status_code == 400
     assert "That is not your password" in text_of(wrong)

@@ -411,6 +411,8 @@ def test_signing_needs_the_practitioners_password(web, ready, practitioner):
     missing = web(practitioner).post(f"/sessions/{session.pk}/sign/", {})
     assert missing.status_code == 400
     assert "Type your password to confirm." in text(missing)
+    nul = web(practitioner).post(f"/sessions/{session.pk}/sign/", {"password": "a\x00b"})
+    assert nul.status_code == 400
     session.refresh_from_db()
     assert session.status == SessionStatus.IN_PROGRESS
     assert session.signed_at is None
