@@ -38,7 +38,22 @@ def test_the_capture_screen_offers_client_mode_to_staff(web, reception, client_r
 def test_in_client_mode_the_capture_screen_shows_only_the_consent(
     web, reception, client_record, neighbour
 ):
-    browser = start(web(reception), client_record)
+    browser = web(reception)
+    # A note for staff still waiting to be shown ("Chloe Martin was added.") must not
+    # reach the client's screen.
+    added = browser.post(
+        "/clients/new/",
+        {
+            "first_name": "Chloe",
+            "last_name": "Martin",
+            "date_of_birth": "2001-06-30",
+            "email": "chloe@mail.example",
+            "fitzpatrick_type": "1",
+            "skin_concerns": ["hyperpigmentation_melasma"],
+        },
+    )
+    assert added.status_code == 302
+    start(browser, client_record)
     response = browser.get(new_url(client_record))
     assert response.status_code == 200
     html = response.content.decode()
@@ -48,7 +63,7 @@ def test_in_client_mode_the_capture_screen_shows_only_the_consent(
     # No staff navigation, client search, staff account or links to other pages.
     for absent in ('aria-label="Main"', 'id="quicksearch"', "Sign out", reception.user.full_name):
         assert absent not in html
-    assert neighbour.full_name not in html
+    assert neighbour.full_name not in html and "Chloe" not in html
     assert 'href="/clients/' not in html and "Cancel" not in html
     assert "Hand the tablet to the client" not in html
 

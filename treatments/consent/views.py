@@ -145,6 +145,8 @@ class ConsentClientModeStartView(ClinicStaffMixin, View):
 
     def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         client = self.get_client(pk)
+        # Notes meant for staff (about other clients, perhaps) are not for the client's eyes.
+        list(messages.get_messages(request))
         client_mode_start(request, client=client)
         return HttpResponseRedirect(reverse("consent-new", args=[client.pk]))
 
