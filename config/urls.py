@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from clinic import apis as clinic_apis
@@ -27,7 +27,8 @@ api_urlpatterns = [
     ),
     path("clinic/", clinic_apis.ClinicSettingsApi.as_view(), name="api-clinic"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("availability/", booking_apis.AvailabilityApi.as_view(), name="api-availability"),
     path(
         "screening/questions/",

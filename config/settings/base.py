@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "axes",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -47,6 +49,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise: static files keep their own caching; every other answer is no-store.
     "clinic.middleware.NoStoreMiddleware",
+    # Content-Security-Policy on every answer (docs/decisions/0011-csp-signature-client-mode.md).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -56,6 +60,8 @@ MIDDLEWARE = [
     "common.middleware.RequestContextMiddleware",
     "clinic.middleware.IdleTimeoutMiddleware",
     "clinic.middleware.ClinicTimezoneMiddleware",
+    # A tablet handed to a client reaches only their consent (decision 0011).
+    "treatments.consent.client_mode.ConsentClientModeMiddleware",
     # Last: turns a sign-in refused by the lockout into its answer (clinic/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -144,6 +150,25 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 IDLE_WARNING_SECONDS = env.int("IDLE_WARNING_SECONDS", default=60)
 CSRF_COOKIE_HTTPONLY = False  # the small scripts read it for fetch() calls
 X_FRAME_OPTIONS = "DENY"
+
+# --- Content-Security-Policy (django-csp; decision 0011) --------------------------------
+# Only our own origin; no inline script at all; a style element only with the response's
+# nonce (the calendar's positions), never a style="" attribute. data: images are the
+# signed consent's signature and the API docs' icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

@@ -84,15 +84,26 @@ def form_data(setup, client, **overrides):
     return data
 
 
+def positions(content: str) -> dict[str, dict[str, int]]:
+    """Block id → its position, from the page's nonce'd style element (no style="": CSP)."""
+    found: dict[str, dict[str, int]] = {}
+    for match in re.finditer(r"#([\w-]+) \{([^}]*)\}", content):
+        found[match.group(1)] = {
+            name: int(value) for name, value in re.findall(r"(--[\w-]+): (-?\d+);", match.group(2))
+        }
+    return found
+
+
 def item_tops(content: str) -> dict[str, int]:
     """Appointment id → its block's offset in minutes from the first hour shown."""
+    where = positions(content)
     found = {}
     for match in re.finditer(
-        r'class="cal-item cal-item--appointment" style="--top: (\d+);.*?data-appointment="(\d+)"',
+        r'class="cal-item cal-item--appointment" id="([\w-]+)">.*?data-appointment="(\d+)"',
         content,
         re.S,
     ):
-        found[match.group(2)] = int(match.group(1))
+        found[match.group(2)] = where[match.group(1)]["--top"]
     return found
 
 
@@ -142,7 +153,8 @@ def test_calendar_draws_working_hours_time_off_and_the_review_flag(
         reason="Training",
     )
     content = web(reception).get(f"/calendar/?date={DAY}").content.decode()
-    assert 'class="cal-band" style="--top: 0; --h: 480"' in content  # 09:00–17:00
+    bands = re.findall(r'class="cal-band" id="([\w-]+)"', content)
+    assert [positions(content)[band] for band in bands] == [{"--top": 0, "--h": 480}]  # 09–17
     assert "Time off: Training" in content
     assert "screening needs review" in content
     # Free time around the booking links to the form with the start filled in.

@@ -49,13 +49,47 @@ def browser():
         browser.close()
 
 
+# Injected by Playwright outside the page's own policy: reports every CSP violation of
+# every document the test opens (decision 0011).
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportCspViolation(
+    `${event.effectiveDirective} refused ${event.blockedURI || "inline"} ` +
+    `on ${event.documentURI} (${event.sourceFile || ""}:${event.lineNumber || ""} ` +
+    `${event.sample || ""})`
+  );
+}, true);
+"""
+
+
+class CspViolations(list):
+    """What the browser refused under the Content-Security-Policy during a test."""
+
+    def watch(self, context) -> None:
+        context.expose_function("__reportCspViolation", lambda report: self.append(report))
+        context.add_init_script(_REPORT_CSP_VIOLATIONS)
+
+    def console(self, message) -> None:
+        if "Content Security Policy" in message.text or message.text.startswith("Refused to"):
+            self.append(f"console: {message.text}")
+
+
 @pytest.fixture
-def page(browser, live_server):
+def csp_violations():
+    return CspViolations()
+
+
+@pytest.fixture
+def page(browser, live_server, csp_violations):
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    csp_violations.watch(context)
     page = context.new_page()
+    page.on("console", csp_violations.console)
     page.set_default_timeout(15_000)
     yield page
     context.close()
+    # Every browser test also proves its pages and interactions keep the policy.
+    assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture

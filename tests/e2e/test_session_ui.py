@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_accessible
 from tests.factories import (
+    PASSWORD,
     DeviceFactory,
     RoomFactory,
     appointment_for,
@@ -176,7 +177,18 @@ def test_practitioner_records_and_signs_a_session(signed_in, practitioner, clini
     page.get_by_role("button", name="Save and sign…").click()
     page.wait_for_url(re.compile(rf"/sessions/{session.pk}/sign/$"))
     expect(page.get_by_role("heading", name="Sign the record for Amelia Hughes?")).to_be_visible()
+    # Signing is the practitioner's signature: a wrong password signs nothing.
+    password = page.get_by_label("Your password")
+    password.fill("not-my-password")
     page.get_by_role("button", name="Sign record").click()
+    expect(page.get_by_text("That is not your password. Nothing was done.")).to_be_visible()
+    expect(page.get_by_label("Your password")).to_have_attribute("aria-invalid", "true")
+    session.refresh_from_db()
+    assert session.status == SessionStatus.IN_PROGRESS
+    assert_accessible(page)
+    _shot(page, "session-sign-wrong-password.png")
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_label("Your password").press("Enter")
 
     page.wait_for_url(re.compile(rf"/sessions/{session.pk}/$"))
     banner = page.locator("[data-signed-banner]")

@@ -17,7 +17,9 @@ from django.template import Context, Template
 from clinic.booking.models import Appointment
 from clinic.models import Role
 from clinic.roles import ABILITIES, Ability
+from common.models import AuditEvent
 from tests.factories import (
+    PASSWORD,
     ClientFactory,
     DeviceFactory,
     RoomFactory,
@@ -358,7 +360,8 @@ def test_sign_confirm_then_read_only_record(web, ready, practitioner):
     confirm = web(practitioner).get(saved["Location"])
     assert confirm.status_code == 200
     assert "Once signed, the record is read-only." in text(confirm)
-    signed = web(practitioner).post(f"/sessions/{session.pk}/sign/")
+    assert 'autocomplete="current-password"' in confirm.content.decode()
+    signed = web(practitioner).post(f"/sessions/{session.pk}/sign/", {"password": PASSWORD})
     assert signed["Location"] == f"/sessions/{session.pk}/"
     session.refresh_from_db()
     assert session.status == SessionStatus.SIGNED
@@ -377,7 +380,7 @@ def test_sign_confirm_then_read_only_record(web, ready, practitioner):
 
 def test_signing_an_incomplete_record_shows_what_is_missing(web, ready, practitioner):
     session = _start(web, practitioner, ready)
-    response = web(practitioner).post(f"/sessions/{session.pk}/sign/")
+    response = web(practitioner).post(f"/sessions/{session.pk}/sign/", {"password": PASSWORD})
     assert response.status_code == 400
     body = text(response)
     assert "Not signed." in body
@@ -385,6 +388,82 @@ def test_signing_an_incomplete_record_shows_what_is_missing(web, ready, practiti
     assert "End time is required before signing." in body
     session.refresh_from_db()
     assert session.status == SessionStatus.IN_PROGRESS
+
+
+def _sign_attempts(practitioner) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(
+            actor=practitioner.user, action=AuditEvent.Action.DENIED, object_type="session"
+        ).order_by("pk")
+    )
+
+
+def test_signing_needs_the_practitioners_password(web, ready, practitioner):
+    session = _start(web, practitioner, ready)
+    web(practitioner).post(f"/sessions/{session.pk}/record/", complete_data(ready))
+
+    wrong = web(practitioner).post(f"/sessions/{session.pk}/sign/", {"password": "not-it-at-all"})
+    assert wrong.status_code == 400
+    html = wrong.content.decode()
+    assert "That is not your password. Nothing was done." in text(wrong)
+    assert 'aria-invalid="true"' in html
+    assert "not-it-at-all" not in html
+    missing = web(practitioner).post(f"/sessions/{session.pk}/sign/", {})
+    assert missing.status_code == 400
+    assert "Type your password to confirm." in text(missing)
+    nul = web(practitioner).post(f"/sessions/{session.pk}/sign/", {"password": "a\x00b"})
+    assert nul.status_code == 400
+    session.refresh_from_db()
+    assert session.status == SessionStatus.IN_PROGRESS
+    assert session.signed_at is None
+    assert Appointment.objects.get(pk=ready.appointment.pk).status != "completed"
+    # The wrong password is on the audit trail as a denied attempt (never the password).
+    [event] = _sign_attempts(practitioner)
+    assert event.object_id == str(session.pk)
+    assert event.client_id == ready.client.pk
+    assert event.clinic_id == ready.clinic.pk
+    assert event.detail == {"reason": "wrong_password", "for": "session_sign"}
+    assert "not-it-at-all" not in str(event.detail)
+
+    signed = web(practitioner).post(f"/sessions/{session.pk}/sign/", {"password": PASSWORD})
+    assert signed.status_code == 302
+    session.refresh_from_db()
+    assert session.status == SessionStatus.SIGNED
+
+
+def test_wrong_signing_passwords_lock_the_account_like_sign_in(
+    web, ready, practitioner, settings, client
+):
+    settings.LOGIN_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT = 3
+    session = _start(web, practitioner, ready)
+    web(practitioner).post(f"/sessions/{session.pk}/record/", complete_data(ready))
+    url = f"/sessions/{session.pk}/sign/"
+    browser = web(practitioner)  # signed in once: a new sign-in would forget the failures
+    for _ in range(3):
+        browser.post(url, {"password": "guess-guess-guess"})
+    locked = browser.post(url, {"password": PASSWORD})
+    assert locked.status_code == 429
+    assert "Signing in is locked after too many failed attempts" in text(locked)
+    session.refresh_from_db()
+    assert session.status == SessionStatus.IN_PROGRESS
+    reasons = [e.detail["reason"] for e in _sign_attempts(practitioner)]
+    assert reasons == ["wrong_password", "wrong_password", "locked_out", "locked_out"]
+    # The same lock as the sign-in page's: the account cannot sign in either.
+    client.logout()
+    login = client.post("/login/", {"username": practitioner.user.email, "password": PASSWORD})
+    assert login.status_code != 302
+
+
+def test_a_right_signing_password_forgets_earlier_wrong_ones(web, ready, practitioner, settings):
+    from axes.models import AccessAttempt
+
+    session = _start(web, practitioner, ready)
+    url = f"/sessions/{session.pk}/sign/"
+    browser = web(practitioner)
+    browser.post(url, {"password": "guess-guess-guess"})
+    assert AccessAttempt.objects.filter(username=practitioner.user.email.lower()).exists()
+    browser.post(url, {"password": PASSWORD})  # incomplete record: not signed
+    assert not AccessAttempt.objects.filter(username=practitioner.user.email.lower()).exists()
 
 
 def test_amendment_changes_the_lot_and_keeps_the_history(web, ready, practitioner, manager):

@@ -20,11 +20,18 @@ from django.views import View
 from clinic import services as clinic_services
 from clinic.models import Client
 from clinic.publish import VersionPublishView
+from clinic.reauth import PasswordConfirmForm
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError, NotFound
 from common.typing import AuthenticatedHttpRequest
 from treatments.consent import selectors, services
 from treatments.consent.apis import consent_pdf_response
+from treatments.consent.client_mode import (
+    client_mode_end,
+    client_mode_of,
+    client_mode_signed,
+    client_mode_start,
+)
 from treatments.consent.forms import ConsentForm, ConsentTextPublishForm
 from treatments.consent.models import Consent, ConsentText
 
@@ -79,7 +86,10 @@ class ConsentNewView(ClinicStaffMixin, View):
                     form.add_service_errors(exc.fields, exc.detail)
                     status = exc.status_code if exc.status_code >= 400 else 400
                 else:
-                    messages.success(request, f"Consent of {client.full_name} saved.")
+                    if client_mode_of(request) is not None:
+                        client_mode_signed(request, consent_id=consent.pk)
+                    else:
+                        messages.success(request, f"Consent of {client.full_name} saved.")
                     url = reverse("consent-detail", args=[consent.pk])
                     return HttpResponseRedirect(f"{url}?signed=1")
         elif "typed_name" not in form.errors:
@@ -111,6 +121,7 @@ class ConsentNewView(ClinicStaffMixin, View):
             request,
             "consent/consent_form.html",
             {
+                **client_mode_context(request),
                 "client": client,
                 "form": form.describe(),
                 "status": selectors.consent_status_for(client=client),
@@ -120,12 +131,100 @@ class ConsentNewView(ClinicStaffMixin, View):
         )
 
 
+def client_mode_context(request: HttpRequest) -> dict[str, Any]:
+    """What a page needs to show itself in client mode (``base_client_mode.html``)."""
+    mode = client_mode_of(request)
+    return {
+        "client_mode": mode is not None,
+        "base_template": "consent/base_client_mode.html" if mode else "base.html",
+    }
+
+
+class ConsentClientModeStartView(ClinicStaffMixin, View):
+    """Staff hand the tablet to the client: from now on it shows only this consent."""
+
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        client = self.get_client(pk)
+        # Notes meant for staff (about other clients, perhaps) are not for the client's eyes.
+        list(messages.get_messages(request))
+        client_mode_start(request, client=client)
+        return HttpResponseRedirect(reverse("consent-new", args=[client.pk]))
+
+
+def leave_form(request: HttpRequest, data: QueryDict | None = None) -> PasswordConfirmForm:
+    name = getattr(request.user, "full_name", "") or request.user.get_username()
+    return PasswordConfirmForm(
+        data,
+        label="Staff password",
+        help_text=f"Staff only: the password of {name}, who handed over the tablet.",
+    )
+
+
+class ConsentClientModeLeaveView(ClinicStaffMixin, View):
+    """Back to the staff pages: the password of the staff member who started client mode."""
+
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        if client_mode_of(request) is None:
+            return HttpResponseRedirect(reverse("dashboard"))
+        return self._render(request, leave_form(request))
+
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        mode = client_mode_of(request)
+        if mode is None:
+            return HttpResponseRedirect(reverse("dashboard"))
+        form = leave_form(request, request.POST)
+        wrong = form.confirm(
+            request=request,
+            purpose="leave_client_mode",
+            object_type="consent_client_mode",
+            object_id=mode["client_id"],
+            clinic_id=mode["clinic_id"],
+            client_id=mode["client_id"],
+        )
+        if wrong is not None:
+            return self._render(request, form, status=wrong, locked=wrong == 429)
+        client_mode_end(request)
+        messages.success(request, "Client mode ended.")
+        if mode.get("consent_id"):
+            return HttpResponseRedirect(reverse("consent-detail", args=[mode["consent_id"]]))
+        return HttpResponseRedirect(reverse("client-detail", args=[mode["client_id"]]))
+
+    def _render(
+        self,
+        request: HttpRequest,
+        form: PasswordConfirmForm,
+        status: int = 200,
+        locked: bool = False,
+    ) -> HttpResponse:
+        mode = client_mode_of(request)
+        assert mode is not None
+        consent_id = mode.get("consent_id")
+        back = (
+            reverse("consent-detail", args=[consent_id]) + "?signed=1"
+            if consent_id
+            else reverse("consent-new", args=[mode["client_id"]])
+        )
+        return render(
+            request,
+            "consent/client_mode_leave.html",
+            {**client_mode_context(request), "form": form, "back_url": back, "locked": locked},
+            status=status,
+        )
+
+
 class ConsentAccessMixin(ClinicStaffMixin):
+    request: HttpRequest  # set by View.setup
+
     def get_consent(self, pk: int) -> Consent:
         try:
-            return selectors.consent_get(clinic=self.clinic, pk=pk)
+            consent = selectors.consent_get(clinic=self.clinic, pk=pk)
         except NotFound as exc:
             raise Http404(exc.detail) from exc
+        mode = client_mode_of(self.request)
+        if mode is not None and consent.client_id != mode["client_id"]:
+            # In client mode only the client's own consent exists.
+            raise Http404("No consent of this clinic has that id.")
+        return consent
 
 
 class ConsentDetailView(ConsentAccessMixin, View):
@@ -137,6 +236,7 @@ class ConsentDetailView(ConsentAccessMixin, View):
             request,
             "consent/consent_detail.html",
             {
+                **client_mode_context(request),
                 "consent": consent,
                 "client": consent.client,
                 "just_signed": request.GET.get("signed") == "1",

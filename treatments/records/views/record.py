@@ -24,6 +24,7 @@ from django.views import View
 
 from clinic.booking import selectors as booking_selectors
 from clinic.booking.models import Device
+from clinic.reauth import PasswordConfirmForm
 from common.errors import ApplicationError
 from common.typing import AuthenticatedHttpRequest
 from treatments.plans import protocols
@@ -257,6 +258,13 @@ class SessionRecordView(SessionPageMixin, View):
         )
 
 
+def sign_form(data: QueryDict | None = None) -> PasswordConfirmForm:
+    return PasswordConfirmForm(
+        data,
+        help_text="Signing is your legal signature: confirm it with the password you sign in with.",
+    )
+
+
 class SessionSignView(SessionPageMixin, View):
     """Confirm, then sign: only the practitioner who performed the session."""
 
@@ -273,13 +281,39 @@ class SessionSignView(SessionPageMixin, View):
         refused = self.check(request, session)
         if refused is not None:
             return refused
-        return render(request, "records/session_sign.html", record_context(session))
+        return self.render_confirm(request, session, sign_form())
+
+    def render_confirm(
+        self,
+        request: HttpRequest,
+        session: TreatmentSession,
+        form: PasswordConfirmForm,
+        status: int = 200,
+    ) -> HttpResponse:
+        return render(
+            request,
+            "records/session_sign.html",
+            {**record_context(session), "form": form},
+            status=status,
+        )
 
     def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         session = self.get_session(pk)
         refused = self.check(request, session)
         if refused is not None:
             return refused
+        # The practitioner's signature: their password again, whoever left the screen open.
+        form = sign_form(request.POST)
+        wrong = form.confirm(
+            request=request,
+            purpose="session_sign",
+            object_type="session",
+            object_id=session.pk,
+            clinic_id=session.clinic_id,
+            client_id=session.client_id,
+        )
+        if wrong is not None:
+            return self.render_confirm(request, session, form, status=wrong)
         try:
             session_services.session_sign(session=session, actor=request.user)
         except ApplicationError as exc:
