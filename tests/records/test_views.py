@@ -37,10 +37,15 @@ pytestmark = pytest.mark.django_db
 NOW = "2026-11-20 10:00:00+00:00"
 
 
+#: When the tests record a session started at 10:00: after its end (10:10), within the
+#: idle timeout of the signed-in page.
+RECORDED = "2026-11-20 10:12:00+00:00"
+
+
 @pytest.fixture(autouse=True)
 def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
 
 
 @dataclass
@@ -121,7 +126,7 @@ def complete_data(setup: Setup, **overrides) -> dict[str, str]:
         "needle_count": "12",
         "endpoint_reached": "erythema",
         "pain_score": "4",
-        "ended_at": "10:45",
+        "ended_at": "10:10",
         **overrides,
     }
     return record_data(
@@ -301,8 +306,9 @@ def test_vitamin_c_during_needling_is_a_form_error(web, ready, practitioner):
     assert not session.products.exists()
 
 
-def test_save_keeps_the_session_in_progress(web, ready, practitioner):
+def test_save_keeps_the_session_in_progress(web, ready, practitioner, frozen_clock):
     session = _start(web, practitioner, ready)
+    frozen_clock.move_to(RECORDED)
     data = complete_data(
         ready,
         adverse_events=["redness", "pinpoint_bleeding"],
@@ -320,7 +326,7 @@ def test_save_keeps_the_session_in_progress(web, ready, practitioner):
     assert (session.cartridge_lot, session.needle_count, session.pain_score) == ("LOT-77", 12, 4)
     assert session.device_serial == "SP-777"
     assert session.adverse_events == ["redness", "pinpoint_bleeding"]
-    assert session.ended_at == _today_at(ready.clinic, 10, 45)
+    assert session.ended_at == _today_at(ready.clinic, 10, 10)
     assert session.anaesthetic_applied_at == _today_at(ready.clinic, 9, 20)
     assert list(session.areas.values_list("area", flat=True)) == ["cheeks_chin"]
     assert session.products.get().product == "Hyaluronic serum"
@@ -333,6 +339,38 @@ def test_bad_end_time_is_a_field_error_not_a_500(web, ready, practitioner):
     )
     assert response.status_code == 400
     assert "The end must be after the start of the session." in text(response)
+
+
+def test_an_end_time_later_than_now_is_a_form_error_on_the_end(
+    web, ready, practitioner, frozen_clock
+):
+    session = _start(web, practitioner, ready)
+    frozen_clock.move_to(RECORDED)  # 10:12
+    response = web(practitioner).post(
+        f"/sessions/{session.pk}/record/", complete_data(ready, ended_at="10:40")
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The end of the session cannot be later than now" in text(response)
+    # shown under the end-time field itself
+    under_the_field = r'id="id_ended_at".*?<p class="error">The end of the session cannot'
+    assert re.search(under_the_field, page, re.S)
+    session.refresh_from_db()
+    assert session.ended_at is None
+
+
+def test_signing_a_record_that_ends_in_the_future_shows_the_end_time_error(
+    web, ready, practitioner, frozen_clock
+):
+    session = _start(web, practitioner, ready)
+    frozen_clock.move_to(RECORDED)
+    web(practitioner).post(f"/sessions/{session.pk}/record/", complete_data(ready))
+    TreatmentSession.objects.filter(pk=session.pk).update(ended_at=_today_at(ready.clinic, 11, 30))
+    response = web(practitioner).post(f"/sessions/{session.pk}/sign/")
+    assert response.status_code == 400
+    assert "The end of the session cannot be later than now" in text(response)
+    session.refresh_from_db()
+    assert session.status == SessionStatus.IN_PROGRESS
 
 
 # --- signing -----------------------------------------------------------------------------
@@ -349,8 +387,9 @@ def test_only_the_performing_practitioner_signs(web, ready, practitioner, manage
     assert session.status == SessionStatus.IN_PROGRESS
 
 
-def test_sign_confirm_then_read_only_record(web, ready, practitioner):
+def test_sign_confirm_then_read_only_record(web, ready, practitioner, frozen_clock):
     session = _start(web, practitioner, ready)
+    frozen_clock.move_to(RECORDED)
     saved = web(practitioner).post(
         f"/sessions/{session.pk}/record/", {**complete_data(ready), "action": "sign"}
     )
@@ -363,7 +402,7 @@ def test_sign_confirm_then_read_only_record(web, ready, practitioner):
     session.refresh_from_db()
     assert session.status == SessionStatus.SIGNED
     page = text(web(practitioner).get(f"/sessions/{session.pk}/"))
-    assert f"Signed by {practitioner.user.full_name} at 10:00" in page
+    assert f"Signed by {practitioner.user.full_name} at 10:12" in page
     assert "data-session-form" not in page
     assert f'action="/sessions/{session.pk}/amend/"' in page
     assert 'data-history="signed"' in page
@@ -515,13 +554,14 @@ def test_start_for_tomorrow_is_blocked(web, clinic, client_record, practitioner)
     assert 'data-blocker="appointment_not_today"' in body
 
 
-def test_photo_upload_with_the_record(web, ready, practitioner, settings, tmp_path):
+def test_photo_upload_with_the_record(web, ready, practitioner, settings, tmp_path, frozen_clock):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from tests.factories import tiny_png
 
     settings.MEDIA_ROOT = str(tmp_path)
     session = _start(web, practitioner, ready)
+    frozen_clock.move_to(RECORDED)
     data = complete_data(ready)
     data["photo_before"] = SimpleUploadedFile("before.png", tiny_png(), content_type="image/png")
     response = web(practitioner).post(f"/sessions/{session.pk}/record/", data)
