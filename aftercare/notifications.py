@@ -126,5 +126,6 @@ def register_kinds() -> None:
                 ),
                 optional=spec["optional"],
                 label=spec["label"],
+                max_lateness=spec["late_after"],
             )
         )

@@ -124,16 +124,16 @@ def aftercare_schedule_session(*, session: TreatmentSession) -> AftercareSchedul
     for entry in schedule.entries():
         if not entry.item.email:
             continue
-        # The end-of-session sheet (and anything else already due when the session is
-        # signed) goes out as soon as this commits; it is due "now", not at the end, so
-        # a late signature does not make it count as late.
+        # What is already due when the session is signed (the end-of-session sheet, at
+        # least) goes out as soon as this commits, if its kind still allows that
+        # lateness; what is past it is recorded as skipped (decision 0013). The due time
+        # stays the moment the message speaks of, so a late signature counts as late.
         due_now = entry.due_at <= now
-        immediate = entry.item.offset.type == "hours" and entry.item.offset.hours == 0
         message_schedule(
             clinic=clinic,
             client=client,
             kind=entry.item.kind,
-            due_at=now if due_now and immediate else entry.due_at,
+            due_at=entry.due_at,
             dedupe_key=dedupe_key_for(session.pk, entry.code),
             context={"schedule_id": schedule.pk, "session_id": session.pk, "entry": entry.code},
             appointment_id=session.appointment_id,

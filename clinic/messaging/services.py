@@ -61,6 +61,7 @@ CANCELLED = "cancelled"
 RETRY = "retry"
 FAILED = "failed"
 SKIPPED = "skipped"  # someone else had it, or it was not (or no longer) pending and due
+SKIPPED_LATE = "too_late"  # its kind's lateness had passed: recorded as skipped
 
 WORKER_LOST = "The worker stopped while sending; it may or may not have gone out."
 MAX_ERROR_LENGTH = 2000
@@ -85,7 +86,8 @@ def message_schedule(
 
     Call it inside the transaction that makes the message necessary, so the message
     exists exactly when that change does. ``context`` holds JSON values only (ids,
-    strings, numbers): the renderer loads what it needs when it sends.
+    strings, numbers): the renderer loads what it needs when it sends. A message that
+    is already too late for its kind is created ``skipped``, with the reason.
     ``send_now`` also enqueues the send once the transaction commits; if the broker is
     down then, the sweep sends it within a minute of the broker's return.
     """
@@ -101,6 +103,9 @@ def message_schedule(
     except (TypeError, ValueError) as exc:
         raise ValueError(f"context must hold JSON values (ids, not objects): {exc}") from None
 
+    # Already past its kind's lateness (a session signed long after it ended): kept as
+    # skipped with the reason, so the staff see why it never went out.
+    late = messaging.too_late_reason(kind=kind, due_at=due_at, now=timezone.now())
     message, created = OutgoingMessage.objects.get_or_create(
         dedupe_key=dedupe_key,
         defaults={
@@ -111,6 +116,8 @@ def message_schedule(
             "context": context,
             "appointment_id": appointment_id,
             "session_id": session_id,
+            "status": Status.SKIPPED if late else Status.PENDING,
+            "cancelled_reason": (late or "")[:255],
         },
     )
     if not created and (message.client_id != client.pk or message.kind != kind):
@@ -168,9 +175,12 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
 
     smtp: BaseEmailBackend | None = None
     email: EmailMultiAlternatives | None = None
+    late: str | None = None
     try:
         reason = messaging.cancel_reason(message, now=clock())
         if reason is None:
+            late = messaging.too_late_reason(kind=message.kind, due_at=message.due_at, now=clock())
+        if reason is None and late is None:
             email = _build_email(message, messaging.get(message.kind).render(message))
             smtp = get_connection(fail_silently=False)
             smtp.open()
@@ -183,6 +193,9 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
     if reason is not None:
         _record_cancelled(message, attempt, reason, clock())
         return CANCELLED
+    if late is not None:
+        _record_cancelled(message, attempt, late, clock(), skipped=True)
+        return SKIPPED_LATE
     assert email is not None
     try:
         # Committed before QUIT: the duplicate window is this one UPDATE.
@@ -275,14 +288,23 @@ def _record_sent(
 
 
 def _record_cancelled(
-    message: OutgoingMessage, attempt: MessageAttempt, reason: str, at: datetime
+    message: OutgoingMessage,
+    attempt: MessageAttempt,
+    reason: str,
+    at: datetime,
+    *,
+    skipped: bool = False,
 ) -> None:
+    """The message is not sent: no longer wanted (cancelled) or too late (skipped)."""
+    status, outcome = (
+        (Status.SKIPPED, Outcome.SKIPPED) if skipped else (Status.CANCELLED, Outcome.CANCELLED)
+    )
     with transaction.atomic(durable=True):
         OutgoingMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
-            status=Status.CANCELLED, cancelled_reason=reason[:255], updated_at=at
+            status=status, cancelled_reason=reason[:255], updated_at=at
         )
         MessageAttempt.objects.filter(pk=attempt.pk).update(
-            outcome=Outcome.CANCELLED, error=reason, finished_at=at
+            outcome=outcome, error=reason, finished_at=at
         )
 
 
