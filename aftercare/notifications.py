@@ -40,7 +40,8 @@ def _still_wanted(message: OutgoingMessage) -> str | None:
     if schedule is None:
         return "The aftercare schedule no longer exists."
     if schedule.cancelled_at is not None:
-        return f"Aftercare was cancelled: {schedule.cancelled_reason or 'no reason given'}."
+        reason = schedule.cancelled_reason.rstrip(". ") or "no reason given"
+        return f"Aftercare was cancelled: {reason}."
     if schedule.session.status != SessionStatus.SIGNED:
         return "The session is no longer signed."
     if _entry(schedule, message.context.get("entry", "")) is None:
