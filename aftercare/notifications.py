@@ -94,6 +94,8 @@ def render_aftercare(message: OutgoingMessage) -> messaging.EmailContent:
         "unsubscribe_url": unsubscribe_url,
         "kind_label": timeline.AFTERCARE_KINDS[message.kind]["label"],
         "zone": schedule.timezone,
+        # The client lives in another zone than the clinic: say which zone times are in.
+        "show_zone": schedule.timezone != clinic.timezone,
     }
     subject = " ".join(render_to_string("emails/aftercare_subject.txt", context).split())
     headers = {}

@@ -47,6 +47,7 @@ from django.utils import timezone
 from clinic.messaging import kinds as messaging
 from clinic.messaging.models import MessageAttempt, OutgoingMessage, Unsubscription
 from clinic.models import Client, Clinic, User
+from clinic.sender import sender_for
 from common.audit import audit_record
 from common.errors import ApplicationError, Conflict
 
@@ -240,12 +241,13 @@ def _build_email(
         raise ValueError(f"The {message.kind} renderer gave no recipient.")
     # Ours replaces the renderer's: the Message-ID is what makes a second copy detectable.
     headers = {k: v for k, v in content.headers.items() if k.lower() != "message-id"}
+    sender = sender_for(message.clinic)
     email = EmailMultiAlternatives(
         subject=content.subject,
         body=content.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender.from_email,
         to=list(content.to),
-        reply_to=[message.clinic.email] if message.clinic.email else None,
+        reply_to=sender.reply_to or None,
         headers={**headers, "Message-ID": message_id_for(message)},
     )
     if content.html:
