@@ -175,6 +175,52 @@ def test_start_blocked_lists_exactly_what_is_missing(web, clinic, client_record,
     assert not TreatmentSession.objects.exists()
 
 
+def _gate_state(body: str, code: str) -> str:
+    item = body.split(f'data-gate="{code}"', 1)[1].split("</li>", 1)[0]
+    return re.search(r'class="gate__state">([^<]*)<', item).group(1)
+
+
+def test_the_review_gate_is_done_only_after_a_caution_result_was_reviewed(
+    web, clinic, client_record, practitioner
+):
+    from treatments.screening.models import ScreeningReview
+
+    setup = _setup(clinic, client_record, practitioner.membership, screened=False)
+    url = f"/appointments/{setup.appointment.pk}/session/"
+    assert _gate_state(text(web(practitioner).get(url)), "review") == "After the screening"
+
+    screening_for(client_record, actor=practitioner.user)  # clear
+    body = text(web(practitioner).get(url))
+    assert _gate_state(body, "review") == "Not needed"
+    assert _gate_state(body, "screening") == "Done"
+
+    caution = screening_for(client_record, actor=practitioner.user, anticoagulant_use=True)
+    assert _gate_state(text(web(practitioner).get(url)), "review") == "Missing"
+
+    ScreeningReview.objects.create(
+        screening=caution, reviewed_by=practitioner.user, note="Stopped aspirin a week ago."
+    )
+    assert _gate_state(text(web(practitioner).get(url)), "review") == "Done"
+
+
+def test_undo_check_in_is_not_offered_once_the_session_has_started(web, ready, practitioner):
+    from clinic.booking.services import appointment_set_status
+    from common.errors import Conflict
+
+    appointment = ready.appointment
+    page = f"/appointments/{appointment.pk}/"
+    appointment_set_status(appointment=appointment, actor=practitioner.user, status="checked_in")
+    assert "Undo check-in" in text(web(practitioner).get(page))
+
+    _start(web, practitioner, ready)
+
+    assert "Undo check-in" not in text(web(practitioner).get(page))
+    appointment = Appointment.objects.get(pk=appointment.pk)
+    with pytest.raises(Conflict):
+        appointment_set_status(appointment=appointment, actor=practitioner.user, status="booked")
+    assert Appointment.objects.get(pk=appointment.pk).status == "checked_in"
+
+
 def test_start_needs_reconfirmation_of_an_earlier_screening(
     web, clinic, client_record, practitioner
 ):
