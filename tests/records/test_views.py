@@ -405,6 +405,19 @@ def test_an_end_time_later_than_now_is_a_form_error_on_the_end(
     assert session.ended_at is None
 
 
+def test_the_error_summary_links_each_error_to_its_field(web, ready, practitioner):
+    session = _start(web, practitioner, ready)
+    data = complete_data(ready, pain_score="11", ended_at="09:00")
+    data["areas-0-depth_mm"] = "7"
+    response = web(practitioner).post(f"/sessions/{session.pk}/record/", data)
+    assert response.status_code == 400
+    summary = response.content.decode().split('class="alert alert--error error-summary"')[1]
+    summary = summary.split("</div>")[0]
+    assert "Nothing was saved." in summary
+    assert 'href="#id_areas-0-depth_mm"' in summary
+    assert re.search(r'href="#id_pain_score(_0)?">', summary)
+
+
 def test_signing_a_record_that_ends_in_the_future_shows_the_end_time_error(
     web, ready, practitioner, frozen_clock
 ):
