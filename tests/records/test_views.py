@@ -1,4 +1,5 @@
-"""The staff pages for treatment sessions: start gates, in-treatment form, sign, amend, recall."""
+"""The staff pages for treatment sessions: start gates, in-treatment form, sign, amend, lot
+trace."""
 
 from __future__ import annotations
 
@@ -539,7 +540,7 @@ def test_client_page_and_plan_partial_list_the_sessions(web, ready, practitioner
     assert "1 of 4" in html and "Forehead 0.5" in html
 
 
-# --- recall -----------------------------------------------------------------------------
+# --- lot trace --------------------------------------------------------------------------
 
 
 def _other_clinic_session(other_clinic, other_manager, lot: str) -> TreatmentSession:
@@ -555,7 +556,7 @@ def _other_clinic_session(other_clinic, other_manager, lot: str) -> TreatmentSes
     )
 
 
-def test_recall_lists_only_own_clinic_and_downloads_csv(
+def test_lot_trace_lists_only_own_clinic_and_downloads_csv(
     web, ready, practitioner, reception, other_clinic, other_manager
 ):
     ours = treatment_session_for(
@@ -567,14 +568,14 @@ def test_recall_lists_only_own_clinic_and_downloads_csv(
         signed=True,
     )
     theirs = _other_clinic_session(other_clinic, other_manager, "LOT-RECALL")
-    page = web(reception).get("/recalls/?lot=LOT-RECALL")
+    page = web(reception).get("/lot-trace/?lot=LOT-RECALL")
     body = text(page)
     assert page.status_code == 200
     assert "1 session found" in body
     assert f'data-session="{ours.pk}"' in body and f'data-session="{theirs.pk}"' not in body
     assert "Download CSV" in body
 
-    export = web(reception).get("/recalls/export.csv?lot=LOT-RECALL")
+    export = web(reception).get("/lot-trace/export.csv?lot=LOT-RECALL")
     assert export.status_code == 200
     assert export["Content-Type"].startswith("text/csv")
     assert export["Content-Disposition"].startswith("attachment;")
@@ -582,13 +583,42 @@ def test_recall_lists_only_own_clinic_and_downloads_csv(
     assert rows[0][0] == "session"
     assert [r[0] for r in rows[1:]] == [str(ours.pk)]
 
-    by_serial = text(web(reception).get("/recalls/?serial=SP-777"))
+    by_serial = text(web(reception).get("/lot-trace/?serial=SP-777"))
     assert f'data-session="{ours.pk}"' in by_serial
-    nothing = text(web(reception).get("/recalls/?lot=NOPE"))
+    nothing = text(web(reception).get("/lot-trace/?lot=NOPE"))
     assert "No session of this clinic used that lot or device." in nothing
-    both = text(web(reception).get("/recalls/?lot=A&serial=B"))
+    both = text(web(reception).get("/lot-trace/?lot=A&serial=B"))
     assert "not both" in both
-    assert web(reception).get("/recalls/").status_code == 200
+    assert web(reception).get("/lot-trace/").status_code == 200
+    assert "Lot trace" in text(web(reception).get("/lot-trace/"))
+
+
+def test_the_former_recall_address_moves_permanently_to_lot_trace(web, reception):
+    moved = web(reception).get("/recalls/?lot=LOT-1&serial=")
+    assert moved.status_code == 301
+    assert moved["Location"] == "/lot-trace/?lot=LOT-1&serial="
+    export = web(reception).get("/recalls/export.csv?lot=LOT-1")
+    assert export.status_code == 301
+    assert export["Location"] == "/lot-trace/export.csv?lot=LOT-1"
+
+
+def test_the_lot_trace_page_shows_what_used_the_lot(web, ready, practitioner, reception):
+    from treatments.records.models import SessionProduct
+
+    session = treatment_session_for(
+        ready.appointment,
+        plan=ready.plan,
+        screening=screening_for(ready.client, actor=practitioner.user),
+        consent=consent_for(ready.client, witnessed_by=practitioner.user),
+        cartridge_lot="LOT-C1",
+        signed=True,
+    )
+    SessionProduct.objects.create(
+        session=session, product="Hyaluronic serum", lot="HA-77", timing="during", position=0
+    )
+    body = text(web(reception).get("/lot-trace/?lot=ha-77"))
+    assert f'data-session="{session.pk}"' in body
+    assert 'data-use="product"' in body and "Serum or product: Hyaluronic serum" in body
 
 
 def test_other_clinic_gets_404(web, ready, practitioner, other_manager):
@@ -603,7 +633,7 @@ def test_other_clinic_gets_404(web, ready, practitioner, other_manager):
 
 
 def test_anonymous_is_sent_to_sign_in(client, ready):
-    assert client.get("/recalls/").status_code == 302
+    assert client.get("/lot-trace/").status_code == 302
     assert client.get(f"/appointments/{ready.appointment.pk}/session/").status_code == 302
 
 
