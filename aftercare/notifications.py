@@ -40,7 +40,8 @@ def _still_wanted(message: OutgoingMessage) -> str | None:
     if schedule is None:
         return "The aftercare schedule no longer exists."
     if schedule.cancelled_at is not None:
-        return f"Aftercare was cancelled: {schedule.cancelled_reason or 'no reason given'}."
+        reason = schedule.cancelled_reason.rstrip(". ") or "no reason given"
+        return f"Aftercare was cancelled: {reason}."
     if schedule.session.status != SessionStatus.SIGNED:
         return "The session is no longer signed."
     if _entry(schedule, message.context.get("entry", "")) is None:
@@ -93,6 +94,8 @@ def render_aftercare(message: OutgoingMessage) -> messaging.EmailContent:
         "unsubscribe_url": unsubscribe_url,
         "kind_label": timeline.AFTERCARE_KINDS[message.kind]["label"],
         "zone": schedule.timezone,
+        # The client lives in another zone than the clinic: say which zone times are in.
+        "show_zone": schedule.timezone != clinic.timezone,
     }
     subject = " ".join(render_to_string("emails/aftercare_subject.txt", context).split())
     headers = {}
@@ -126,5 +129,6 @@ def register_kinds() -> None:
                 ),
                 optional=spec["optional"],
                 label=spec["label"],
+                max_lateness=spec["late_after"],
             )
         )

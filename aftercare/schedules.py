@@ -22,9 +22,10 @@ from aftercare.keys import dedupe_key_for
 from aftercare.models import AftercareSchedule, AftercareTemplate
 from aftercare.tasks import render_aftercare_pdf
 from clinic.messaging.services import message_schedule, messages_cancel
-from clinic.models import Clinic, User
+from clinic.models import Clinic, Membership, User
+from clinic.roles import Ability, can, denied_message
 from common.audit import audit_record
-from common.errors import ApplicationError
+from common.errors import ApplicationError, Conflict, PermissionDenied
 from common.versions import version_current, version_lock
 from treatments.plans.models import PlanStatus
 from treatments.plans.selectors import plan_for_treatment
@@ -124,16 +125,16 @@ def aftercare_schedule_session(*, session: TreatmentSession) -> AftercareSchedul
     for entry in schedule.entries():
         if not entry.item.email:
             continue
-        # The end-of-session sheet (and anything else already due when the session is
-        # signed) goes out as soon as this commits; it is due "now", not at the end, so
-        # a late signature does not make it count as late.
+        # What is already due when the session is signed (the end-of-session sheet, at
+        # least) goes out as soon as this commits, if its kind still allows that
+        # lateness; what is past it is recorded as skipped (decision 0013). The due time
+        # stays the moment the message speaks of, so a late signature counts as late.
         due_now = entry.due_at <= now
-        immediate = entry.item.offset.type == "hours" and entry.item.offset.hours == 0
         message_schedule(
             clinic=clinic,
             client=client,
             kind=entry.item.kind,
-            due_at=now if due_now and immediate else entry.due_at,
+            due_at=entry.due_at,
             dedupe_key=dedupe_key_for(session.pk, entry.code),
             context={"schedule_id": schedule.pk, "session_id": session.pk, "entry": entry.code},
             appointment_id=session.appointment_id,
@@ -167,3 +168,60 @@ def aftercare_cancel_session(
         cancelled_at=at or timezone.now(), cancelled_reason=reason[:255]
     )
     return messages_cancel(session_id=session.pk, reason=reason)
+
+
+#: The longest reason kept (the schedule's and each message's ``cancelled_reason``).
+CANCEL_REASON_LENGTH = 255
+
+
+@transaction.atomic
+def aftercare_cancel(
+    *, schedule: AftercareSchedule, actor: User, reason: object
+) -> AftercareSchedule:
+    """A member of staff stops a signed session's aftercare: no further e-mails. Audited.
+
+    The reason is required (it is shown on the session page and on each cancelled
+    message). Cancelling twice is a 409; e-mails already sent stay sent.
+    """
+    membership = (
+        Membership.objects.filter(clinic_id=schedule.clinic_id, user_id=actor.pk, is_active=True)
+        .only("role")
+        .first()
+        if getattr(actor, "pk", None) is not None
+        else None
+    )
+    if not can(membership, Ability.CANCEL_AFTERCARE):
+        raise PermissionDenied(denied_message(Ability.CANCEL_AFTERCARE))
+    text = " ".join(reason.split()) if isinstance(reason, str) else ""
+    if not text:
+        raise ApplicationError(
+            "Say why the aftercare is cancelled.",
+            code="invalid",
+            fields={"reason": ["Say why the aftercare is cancelled."]},
+        )
+    if len(text) > CANCEL_REASON_LENGTH:
+        message = f"At most {CANCEL_REASON_LENGTH} characters."
+        raise ApplicationError(message, code="invalid", fields={"reason": [message]})
+    locked = (
+        AftercareSchedule.objects.select_for_update(of=("self",))
+        .select_related("session")
+        .get(pk=schedule.pk)
+    )
+    if locked.cancelled_at is not None:
+        raise Conflict(
+            f"This aftercare was already cancelled: {locked.cancelled_reason}",
+            code="aftercare_already_cancelled",
+        )
+    cancelled = aftercare_cancel_session(session=locked.session, reason=text)
+    locked.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="aftercare_schedule",
+        object_id=locked.pk,
+        clinic_id=locked.clinic_id,
+        client_id=locked.client_id,
+        # The reason is free text about a client: its field name, never its value.
+        detail={"change": "cancel", "fields": ["reason"], "cancelled_messages": cancelled},
+    )
+    return locked

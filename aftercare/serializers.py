@@ -37,6 +37,15 @@ class AftercareScheduleSerializer(serializers.Serializer):
     session_id = serializers.IntegerField()
     template_version = serializers.IntegerField()
     timezone = serializers.CharField()
+    cancelled_at = serializers.DateTimeField(allow_null=True)
     cancelled_reason = serializers.CharField(allow_blank=True)
     items = AftercareItemSerializer(many=True)
-    pdf_url = serializers.CharField(help_text="The staff download of the aftercare PDF.")
+    pdf_url = serializers.CharField(
+        help_text="GET /api/sessions/{id}/aftercare/pdf/: the PDF, with the API's authentication."
+    )
+
+
+class AftercareCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=255, help_text="Why no further aftercare e-mails go out (required)."
+    )

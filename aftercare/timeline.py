@@ -25,17 +25,54 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-#: The aftercare message kinds: label, and whether the client may opt out of them.
-#: A template item's ``optional`` must agree with its kind (see docs/decisions/0006).
+#: The aftercare message kinds: label, whether the client may opt out of them, and how
+#: late each may still go out after its moment (``late_after``; later it is recorded as
+#: skipped). A template item's ``optional`` must agree with its kind (decision 0006);
+#: the lateness of each kind, and why, is decision 0013.
 AFTERCARE_KINDS: dict[str, dict[str, Any]] = {
-    "aftercare_immediate": {"label": "Aftercare sheet", "optional": False},
-    "aftercare_24h": {"label": "24-hour update", "optional": False},
-    "aftercare_sunscreen": {"label": "Morning sun protection", "optional": True},
-    "aftercare_day3": {"label": "Day-3 check-in", "optional": False},
-    "aftercare_day7": {"label": "Day-7 update", "optional": False},
-    "aftercare_day14": {"label": "Day-14 update", "optional": True},
-    "aftercare_next_session": {"label": "Next-session invitation", "optional": True},
-    "aftercare_note": {"label": "Aftercare note", "optional": True},
+    # "For the next 24 hours": the next day, this sheet misleads (the +24 h one follows).
+    "aftercare_immediate": {
+        "label": "Aftercare sheet",
+        "optional": False,
+        "late_after": timedelta(hours=6),
+    },
+    "aftercare_24h": {
+        "label": "24-hour update",
+        "optional": False,
+        "late_after": timedelta(hours=12),
+    },
+    # A morning reminder: not after 14:00.
+    "aftercare_sunscreen": {
+        "label": "Morning sun protection",
+        "optional": True,
+        "late_after": timedelta(hours=5),
+    },
+    "aftercare_day3": {
+        "label": "Day-3 check-in",
+        "optional": False,
+        "late_after": timedelta(hours=12),
+    },
+    "aftercare_day7": {
+        "label": "Day-7 update",
+        "optional": False,
+        "late_after": timedelta(hours=12),
+    },
+    "aftercare_day14": {
+        "label": "Day-14 update",
+        "optional": True,
+        "late_after": timedelta(hours=12),
+    },
+    # An invitation to book is still useful a few days late.
+    "aftercare_next_session": {
+        "label": "Next-session invitation",
+        "optional": True,
+        "late_after": timedelta(days=3),
+    },
+    "aftercare_note": {
+        "label": "Aftercare note",
+        "optional": True,
+        "late_after": timedelta(hours=12),
+    },
 }
 
 MAX_DAY = 366

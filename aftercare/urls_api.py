@@ -10,4 +10,14 @@ urlpatterns = [
         apis.SessionAftercareApi.as_view(),
         name="api-session-aftercare",
     ),
+    path(
+        "sessions/<int:pk>/aftercare/pdf/",
+        apis.SessionAftercarePdfApi.as_view(),
+        name="api-session-aftercare-pdf",
+    ),
+    path(
+        "sessions/<int:pk>/aftercare/cancel/",
+        apis.SessionAftercareCancelApi.as_view(),
+        name="api-session-aftercare-cancel",
+    ),
 ]

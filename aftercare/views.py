@@ -1,20 +1,31 @@
-"""Pages: the client's aftercare page (signed link, no login) and the staff PDF download."""
+"""Pages: the client's aftercare page (signed link, no login), the staff PDF download and
+the staff page that cancels a session's aftercare."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.views import View
 from django.views.decorators.http import require_GET
 
 from aftercare import links, selectors
+from aftercare.forms import AftercareCancelForm
 from aftercare.models import AftercareSchedule
 from aftercare.pdf import aftercare_pdf, pdf_filename
+from aftercare.schedules import aftercare_cancel
 from clinic.access import request_membership
 from clinic.messaging.links import BadLink
+from clinic.messaging.models import OutgoingMessage
 from clinic.messaging.views import private_response, refuse_link
+from clinic.roles import Ability
+from clinic.views import ClinicStaffMixin
 from common.audit import audit_record
-from common.errors import NotFound
+from common.errors import ApplicationError, NotFound
+from common.typing import AuthenticatedHttpRequest
 
 
 def _schedule_from(request: HttpRequest, token: str) -> AftercareSchedule:
@@ -67,7 +78,7 @@ def client_page(request: HttpRequest, token: str) -> HttpResponse:
     return private_response(response)
 
 
-def _pdf_response(schedule: AftercareSchedule) -> HttpResponse:
+def pdf_response(schedule: AftercareSchedule) -> HttpResponse:
     response = HttpResponse(aftercare_pdf(schedule_id=schedule.pk), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf_filename(schedule)}"'
     return private_response(response)
@@ -85,7 +96,7 @@ def client_pdf(request: HttpRequest, token: str) -> HttpResponse:
         client_id=schedule.client_id,
         channel="link",
     )
-    return _pdf_response(schedule)
+    return pdf_response(schedule)
 
 
 @login_required
@@ -107,4 +118,73 @@ def staff_session_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         clinic_id=schedule.clinic_id,
         client_id=schedule.client_id,
     )
-    return _pdf_response(schedule)
+    return pdf_response(schedule)
+
+
+class SessionAftercareCancelView(ClinicStaffMixin, View):
+    """Cancel a signed session's aftercare: the page is the confirm step, with the reason."""
+
+    required_ability = Ability.CANCEL_AFTERCARE
+
+    def get_schedule(self, pk: int) -> AftercareSchedule:
+        try:
+            return selectors.schedule_for_session(clinic=self.clinic, session_id=pk)
+        except NotFound:
+            raise Http404("No such session.") from None
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        schedule = self.get_schedule(pk)
+        if schedule.cancelled_at is not None:
+            messages.info(request, "This aftercare is already cancelled.")
+            return HttpResponseRedirect(reverse("session-detail", args=[pk]))
+        return self.render_page(request, schedule, AftercareCancelForm())
+
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        schedule = self.get_schedule(pk)
+        form = AftercareCancelForm(request.POST)
+        if not form.is_valid():
+            return self.render_page(request, schedule, form, status=400)
+        try:
+            aftercare_cancel(
+                schedule=schedule, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as exc:
+            if exc.status_code == 403:
+                raise PermissionDenied(exc.detail) from exc
+            if exc.code == "aftercare_already_cancelled":
+                messages.info(request, exc.detail)
+                return HttpResponseRedirect(reverse("session-detail", args=[pk]))
+            for name, errors in (exc.fields or {"__all__": [exc.detail]}).items():
+                for error in errors:
+                    form.add_error(name if name in form.fields else None, error)
+            return self.render_page(request, schedule, form, status=exc.status_code)
+        messages.success(
+            request, "The aftercare is cancelled: no further aftercare e-mails go to the client."
+        )
+        return HttpResponseRedirect(reverse("session-detail", args=[pk]) + "#aftercare")
+
+    def render_page(
+        self,
+        request: HttpRequest,
+        schedule: AftercareSchedule,
+        form: AftercareCancelForm,
+        status: int = 200,
+    ) -> HttpResponse:
+        pending = [
+            row
+            for row in selectors.schedule_rows(schedule=schedule)
+            if row.message is not None and row.message.status == OutgoingMessage.Status.PENDING
+        ]
+        return render(
+            request,
+            "aftercare/cancel.html",
+            {
+                "schedule": schedule,
+                "session": schedule.session,
+                "client": schedule.client,
+                "pending": pending,
+                "zone": schedule.zone,
+                "form": form,
+            },
+            status=status,
+        )

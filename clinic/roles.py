@@ -32,6 +32,8 @@ class Ability(StrEnum):
     REVIEW_SCREENING = "review_screening"
     #: Resend an outgoing message that failed.
     RESEND_MESSAGES = "resend_messages"
+    #: Stop the pending aftercare e-mails of a signed session (with a reason).
+    CANCEL_AFTERCARE = "cancel_aftercare"
 
 
 _EVERYONE = frozenset({Role.RECEPTION, Role.PRACTITIONER, Role.MANAGER})
@@ -48,6 +50,7 @@ ABILITIES: dict[Ability, frozenset[str]] = {
     Ability.RECORD: frozenset({Role.PRACTITIONER, Role.MANAGER}),
     Ability.REVIEW_SCREENING: frozenset({Role.PRACTITIONER}),
     Ability.RESEND_MESSAGES: _EVERYONE,
+    Ability.CANCEL_AFTERCARE: frozenset({Role.PRACTITIONER, Role.MANAGER}),
 }
 
 
@@ -83,6 +86,7 @@ _DENIED = {
     Ability.PLAN: "Only practitioners and managers plan courses.",
     Ability.RECORD: "Only practitioners and managers record treatment sessions.",
     Ability.REVIEW_SCREENING: "Only a practitioner reviews a screening result.",
+    Ability.CANCEL_AFTERCARE: "Only practitioners and managers cancel a session's aftercare.",
 }
 
 

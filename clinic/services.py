@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -20,6 +19,7 @@ from knox.models import AuthToken
 from clinic import lockout
 from clinic.models import Client, Clinic, Invitation, Membership, Role, User
 from clinic.selectors import client_duplicates
+from clinic.sender import sender_for, site_url
 from clinic.tasks import send_account_email
 from common.audit import audit_record
 from common.errors import ApplicationError, Conflict, NotFound
@@ -397,6 +397,7 @@ def _send_invitation(invitation: Invitation, request: HttpRequest | None) -> Non
         subject_template="registration/staff_invite_subject.txt",
         body_template="registration/staff_invite_email.txt",
         context=context,
+        clinic=invitation.clinic,
     )
 
 
@@ -406,20 +407,38 @@ def invitation_link(invitation: Invitation, request: HttpRequest | None = None) 
 
 
 def _absolute(path: str, request: HttpRequest | None) -> str:
-    if request is not None:
-        return request.build_absolute_uri(path)
-    return f"{settings.AFTERCARE_BASE_URL.rstrip('/')}{path}"
+    # The one base URL (SITE_URL), never the request's Host header: a forged Host must
+    # not end up in an e-mail (decision 0013).
+    return site_url(path)
 
 
 def account_email_send(
-    *, to: str, subject_template: str, body_template: str, context: dict[str, Any]
+    *,
+    to: str,
+    subject_template: str,
+    body_template: str,
+    context: dict[str, Any],
+    clinic: Clinic | None = None,
 ) -> None:
-    """Render a staff account e-mail now; the worker sends it after the commit."""
-    subject = "".join(render_to_string(subject_template, context).splitlines()).strip()
+    """Render a staff account e-mail now; the worker sends it after the commit.
+
+    From and Reply-To are the clinic's (``clinic.sender``); ``site_url`` in the
+    templates is the base of their links.
+    """
+    context = {**context, "site_url": site_url()}
+    # A subject is one line: its lines are joined by a space, never glued together.
+    subject = " ".join(render_to_string(subject_template, context).split())
     body = render_to_string(body_template, context)
+    sender = sender_for(clinic)
 
     def send() -> None:
-        send_account_email.delay(to=to, subject=subject, body=body)
+        send_account_email.delay(
+            to=to,
+            subject=subject,
+            body=body,
+            from_email=sender.from_email,
+            reply_to=sender.reply_to,
+        )
 
     # Robust: a broker that is down must not undo the caller's commit (it is logged).
     transaction.on_commit(send, robust=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from smtplib import SMTPException
 
 from celery import shared_task
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 
 
 @shared_task(
@@ -20,6 +20,17 @@ from django.core.mail import send_mail
     retry_backoff=30,
     max_retries=5,
 )
-def send_account_email(*, to: str, subject: str, body: str) -> None:
-    """Send one staff account e-mail (routed to the ``email`` queue)."""
-    send_mail(subject, body, None, [to])
+def send_account_email(
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    from_email: str | None = None,
+    reply_to: list[str] | None = None,
+) -> None:
+    """Send one staff account e-mail (routed to the ``email`` queue).
+
+    ``from_email`` and ``reply_to`` come from ``clinic.sender.sender_for`` (None: the
+    configured ``DEFAULT_FROM_EMAIL``, for tasks queued before they were passed).
+    """
+    EmailMessage(subject, body, from_email, [to], reply_to=reply_to or None).send()

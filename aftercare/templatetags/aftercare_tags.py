@@ -8,6 +8,7 @@ from django import template
 
 from aftercare import selectors
 from aftercare.models import AftercareSchedule
+from clinic.roles import Ability, can
 from treatments.records.models import TreatmentSession
 
 register = template.Library()
@@ -28,5 +29,6 @@ def session_aftercare(context: template.Context, session: TreatmentSession) -> d
         "rows": selectors.schedule_rows(schedule=schedule) if schedule is not None else [],
         "zone": schedule.zone if schedule is not None else None,
         "can_resend": membership is not None,
+        "can_cancel": can(membership, Ability.CANCEL_AFTERCARE),
         "csrf_token": context.get("csrf_token"),
     }

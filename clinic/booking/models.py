@@ -294,8 +294,20 @@ class Appointment(TimeStampedModel):
         return self.status in ACTIVE_STATUSES
 
     def can_change_to(self, status: str) -> bool:
-        """Whether this appointment may change to ``status`` now (STATUS_CHANGES)."""
+        """Whether this appointment may change to ``status`` now (STATUS_CHANGES).
+
+        A check-in cannot be undone once a treatment session has started from the
+        appointment: the session records the client as present.
+        """
+        if status == AppointmentStatus.BOOKED and self.has_session:
+            return False
         return AppointmentStatus(self.status).can_change_to(status)
+
+    @property
+    def has_session(self) -> bool:
+        """A treatment session was started from this appointment (the records package's
+        ``TreatmentSession.appointment``, read by its reverse name)."""
+        return hasattr(self, "treatment_session")
 
     @property
     def can_be_moved(self) -> bool:

@@ -15,15 +15,19 @@ from the owning app's ``AppConfig.ready()``)::
 read the database; it runs in the worker, outside any transaction. ``still_wanted`` is
 asked at send time, after the default checks every kind gets
 (:func:`default_cancel_reason`): the client has an e-mail address, still consents to
-e-mail, has not unsubscribed from an optional kind, and the message is not more than
-``MESSAGE_MAX_LATENESS`` late.
+e-mail and has not unsubscribed from an optional kind.
+
+"Too late" is the kind's own: ``max_lateness`` (None: the setting
+``MESSAGE_MAX_LATENESS``) is how long after its ``due_at`` a message may still go out.
+A message past it is *skipped*, when it is created (:func:`too_late_reason` in
+``message_schedule``) or at send time, never sent (decision 0013).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 
@@ -49,6 +53,12 @@ class MessageKind:
     still_wanted: Callable[[OutgoingMessage], str | None]
     optional: bool = False
     label: str = ""
+    #: How late it may still go out, counted from ``due_at``; None: MESSAGE_MAX_LATENESS.
+    max_lateness: timedelta | None = None
+
+    @property
+    def lateness_allowed(self) -> timedelta:
+        return self.max_lateness if self.max_lateness is not None else settings.MESSAGE_MAX_LATENESS
 
 
 _registry: dict[str, MessageKind] = {}
@@ -93,14 +103,38 @@ def default_cancel_reason(
         and Unsubscription.objects.filter(client_id=client.pk, kind=kind.name).exists()
     ):
         return f"The client unsubscribed from {kind.label or kind.name}."
-    late_by = now - message.due_at
-    if late_by > settings.MESSAGE_MAX_LATENESS:
-        hours = late_by.total_seconds() / 3600
-        return f"Too late: it was due {hours:.1f} hours ago."
     return None
 
 
+def _duration(delta: timedelta) -> str:
+    """``31 minutes``, ``12.0 hours``, ``6 hours``, ``3 days``: for reasons staff read."""
+    seconds = delta.total_seconds()
+    if seconds < 2 * 3600:
+        return f"{round(seconds / 60)} minutes"
+    if seconds >= 2 * 86400 and seconds % 86400 == 0:
+        return f"{seconds / 86400:.0f} days"
+    if seconds % 3600 == 0:
+        return f"{seconds / 3600:.0f} hours"
+    return f"{seconds / 3600:.1f} hours"
+
+
+def too_late_reason(*, kind: str, due_at: datetime, now: datetime) -> str | None:
+    """Why a ``kind`` message due at ``due_at`` is too late to send at ``now``, or None."""
+    allowed = get(kind).lateness_allowed
+    late_by = now - due_at
+    if late_by <= allowed:
+        return None
+    return (
+        f"Too late: it was due {_duration(late_by)} ago; this kind goes out at most "
+        f"{_duration(allowed)} after its time."
+    )
+
+
 def cancel_reason(message: OutgoingMessage, *, now: datetime) -> str | None:
-    """Why ``message`` should not go out now (default checks, then the kind's), or None."""
+    """Why ``message`` is no longer wanted (default checks, then the kind's), or None.
+
+    Lateness is asked separately (:func:`too_late_reason`): a late message is skipped,
+    not cancelled.
+    """
     kind = get(message.kind)
     return default_cancel_reason(message, kind=kind, now=now) or kind.still_wanted(message)

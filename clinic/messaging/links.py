@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+
+from clinic.sender import site_url
 
 UNSUBSCRIBE_SALT = "aftercare.unsubscribe"
 
@@ -32,8 +33,8 @@ class Unsubscribe:
 
 
 def absolute(path: str) -> str:
-    base: str = settings.AFTERCARE_BASE_URL
-    return base.rstrip("/") + path
+    """``path`` on the site's one base URL (``SITE_URL``, clinic/sender.py)."""
+    return site_url(path)
 
 
 def unsubscribe_token(client_id: int, kind: str) -> str:

@@ -18,6 +18,8 @@ class MessageStatus(models.TextChoices):
     SENT = "sent", "Sent"
     CANCELLED = "cancelled", "Cancelled"
     FAILED = "failed", "Failed"
+    #: Its moment passed before it could go (the kind's ``max_lateness``, decision 0013).
+    SKIPPED = "skipped", "Skipped (too late)"
 
 
 class MessageChannel(models.TextChoices):
@@ -30,6 +32,7 @@ class AttemptOutcome(models.TextChoices):
     RETRY = "retry", "Error, will retry"
     FAILED = "failed", "Error, gave up"
     CANCELLED = "cancelled", "Cancelled at send time"
+    SKIPPED = "skipped", "Skipped at send time (too late)"
     ABANDONED = "abandoned", "Worker lost"
 
 
@@ -37,7 +40,8 @@ class OutgoingMessage(TimeStampedModel):
     """One e-mail to one client, sent at most once in the database's view.
 
     ``pending`` → ``sending`` (claimed by one worker) → ``sent`` | ``cancelled`` |
-    ``failed``; a failed attempt with retries left goes back to ``pending`` with a later
+    ``skipped`` | ``failed`` (a message already too late when it is created is
+    ``skipped`` at once); a failed attempt with retries left goes back to ``pending`` with a later
     ``due_at``, and a row left in ``sending`` by a killed worker is handed out again
     by the sweep after ``MESSAGE_SENDING_TIMEOUT``.
     """
@@ -77,7 +81,9 @@ class OutgoingMessage(TimeStampedModel):
     sent_at = models.DateTimeField(null=True, blank=True)
     smtp_message_id = models.CharField("Message-ID", max_length=255, blank=True)
     last_error = models.TextField(blank=True)
-    cancelled_reason = models.CharField(max_length=255, blank=True)
+    cancelled_reason = models.CharField(
+        max_length=255, blank=True, help_text="Why it was cancelled or skipped."
+    )
 
     class Meta:
         # Created by the aftercare app before messaging had a package of its own

@@ -47,6 +47,7 @@ from django.utils import timezone
 from clinic.messaging import kinds as messaging
 from clinic.messaging.models import MessageAttempt, OutgoingMessage, Unsubscription
 from clinic.models import Client, Clinic, User
+from clinic.sender import sender_for
 from common.audit import audit_record
 from common.errors import ApplicationError, Conflict
 
@@ -61,6 +62,7 @@ CANCELLED = "cancelled"
 RETRY = "retry"
 FAILED = "failed"
 SKIPPED = "skipped"  # someone else had it, or it was not (or no longer) pending and due
+SKIPPED_LATE = "too_late"  # its kind's lateness had passed: recorded as skipped
 
 WORKER_LOST = "The worker stopped while sending; it may or may not have gone out."
 MAX_ERROR_LENGTH = 2000
@@ -85,7 +87,8 @@ def message_schedule(
 
     Call it inside the transaction that makes the message necessary, so the message
     exists exactly when that change does. ``context`` holds JSON values only (ids,
-    strings, numbers): the renderer loads what it needs when it sends.
+    strings, numbers): the renderer loads what it needs when it sends. A message that
+    is already too late for its kind is created ``skipped``, with the reason.
     ``send_now`` also enqueues the send once the transaction commits; if the broker is
     down then, the sweep sends it within a minute of the broker's return.
     """
@@ -101,6 +104,9 @@ def message_schedule(
     except (TypeError, ValueError) as exc:
         raise ValueError(f"context must hold JSON values (ids, not objects): {exc}") from None
 
+    # Already past its kind's lateness (a session signed long after it ended): kept as
+    # skipped with the reason, so the staff see why it never went out.
+    late = messaging.too_late_reason(kind=kind, due_at=due_at, now=timezone.now())
     message, created = OutgoingMessage.objects.get_or_create(
         dedupe_key=dedupe_key,
         defaults={
@@ -111,6 +117,8 @@ def message_schedule(
             "context": context,
             "appointment_id": appointment_id,
             "session_id": session_id,
+            "status": Status.SKIPPED if late else Status.PENDING,
+            "cancelled_reason": (late or "")[:255],
         },
     )
     if not created and (message.client_id != client.pk or message.kind != kind):
@@ -168,9 +176,12 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
 
     smtp: BaseEmailBackend | None = None
     email: EmailMultiAlternatives | None = None
+    late: str | None = None
     try:
         reason = messaging.cancel_reason(message, now=clock())
         if reason is None:
+            late = messaging.too_late_reason(kind=message.kind, due_at=message.due_at, now=clock())
+        if reason is None and late is None:
             email = _build_email(message, messaging.get(message.kind).render(message))
             smtp = get_connection(fail_silently=False)
             smtp.open()
@@ -183,6 +194,9 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
     if reason is not None:
         _record_cancelled(message, attempt, reason, clock())
         return CANCELLED
+    if late is not None:
+        _record_cancelled(message, attempt, late, clock(), skipped=True)
+        return SKIPPED_LATE
     assert email is not None
     try:
         # Committed before QUIT: the duplicate window is this one UPDATE.
@@ -227,12 +241,13 @@ def _build_email(
         raise ValueError(f"The {message.kind} renderer gave no recipient.")
     # Ours replaces the renderer's: the Message-ID is what makes a second copy detectable.
     headers = {k: v for k, v in content.headers.items() if k.lower() != "message-id"}
+    sender = sender_for(message.clinic)
     email = EmailMultiAlternatives(
         subject=content.subject,
         body=content.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender.from_email,
         to=list(content.to),
-        reply_to=[message.clinic.email] if message.clinic.email else None,
+        reply_to=sender.reply_to or None,
         headers={**headers, "Message-ID": message_id_for(message)},
     )
     if content.html:
@@ -275,14 +290,23 @@ def _record_sent(
 
 
 def _record_cancelled(
-    message: OutgoingMessage, attempt: MessageAttempt, reason: str, at: datetime
+    message: OutgoingMessage,
+    attempt: MessageAttempt,
+    reason: str,
+    at: datetime,
+    *,
+    skipped: bool = False,
 ) -> None:
+    """The message is not sent: no longer wanted (cancelled) or too late (skipped)."""
+    status, outcome = (
+        (Status.SKIPPED, Outcome.SKIPPED) if skipped else (Status.CANCELLED, Outcome.CANCELLED)
+    )
     with transaction.atomic(durable=True):
         OutgoingMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
-            status=Status.CANCELLED, cancelled_reason=reason[:255], updated_at=at
+            status=status, cancelled_reason=reason[:255], updated_at=at
         )
         MessageAttempt.objects.filter(pk=attempt.pk).update(
-            outcome=Outcome.CANCELLED, error=reason, finished_at=at
+            outcome=outcome, error=reason, finished_at=at
         )
 
 

@@ -368,15 +368,25 @@ CELERY_BEAT_SCHEDULE = {
 AFTERCARE_LINK_MAX_AGE = timedelta(days=env.int("AFTERCARE_LINK_MAX_AGE_DAYS", default=90))
 if AFTERCARE_LINK_MAX_AGE.total_seconds() <= 0:
     raise environ.ImproperlyConfigured("AFTERCARE_LINK_MAX_AGE_DAYS must be positive.")
-# Where links in e-mails point (e-mails are rendered by workers, outside any request).
-AFTERCARE_BASE_URL = env.str(
-    "AFTERCARE_BASE_URL",
-    default=(
-        f"http://{SITE_DOMAIN}"
-        if SITE_DOMAIN.split(":")[0] in ("127.0.0.1", "localhost")
-        else f"https://{SITE_DOMAIN}"
+# The one base of every absolute link the product writes (e-mails, rendered by workers
+# outside any request; never a request's Host header). `make run` sets it from the
+# address it serves on. AFTERCARE_BASE_URL is its former name, still read.
+SITE_URL = env.str(
+    "SITE_URL",
+    default=env.str(
+        "AFTERCARE_BASE_URL",
+        default=(
+            f"http://{SITE_DOMAIN}"
+            if SITE_DOMAIN.split(":")[0] in ("127.0.0.1", "localhost")
+            else f"https://{SITE_DOMAIN}"
+        ),
     ),
-)
+).rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")) or "?" in SITE_URL or "#" in SITE_URL:
+    raise environ.ImproperlyConfigured(
+        "SITE_URL is the scheme and host of links in e-mails, e.g. https://clinic.example.com."
+    )
+AFTERCARE_BASE_URL = SITE_URL  # the former name, for code not yet moved to SITE_URL
 CELERY_TASK_ROUTES = {
     **CELERY_TASK_ROUTES,
     "aftercare.tasks.render_aftercare_pdf": {"queue": "pdf"},

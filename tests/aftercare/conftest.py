@@ -2,6 +2,7 @@
 
 from tests.messaging.fixtures import (  # noqa: F401  (pytest finds fixtures by name)
     clock,
+    enqueued,
     make_message,
     private_media,
     signed_session,

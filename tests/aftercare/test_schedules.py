@@ -59,7 +59,7 @@ def test_signing_creates_the_schedule_and_one_message_per_emailed_moment(
     assert {r.status for r in rows} == {"pending"}
     assert {r.client_id for r in rows} == {client_record.pk}
     due = due_times(session)
-    assert due["immediate"] == ENDED + timedelta(minutes=5)  # signed after the end: due now
+    assert due["immediate"] == ENDED  # the moment it speaks of, sent at once on signing
     assert due["24h"] == datetime(2026, 3, 27, 16, 0, tzinfo=UTC)
     assert due["sunscreen:d2"] == datetime(2026, 3, 28, 9, 0, tzinfo=UTC)  # 09:00 GMT
     assert due["day3"] == datetime(2026, 3, 29, 8, 0, tzinfo=UTC)  # 09:00 BST
@@ -200,3 +200,64 @@ def test_an_unsigned_session_has_no_aftercare(at_signing, signed_session, client
     session.signed_at = None
     with pytest.raises(ValueError, match="signed"):
         aftercare_schedule_session(session=session)
+
+
+# --- too late, per kind (decision 0013) -----------------------------------------------
+
+
+def statuses(session) -> dict[str, tuple[str, str]]:
+    prefix = f"aftercare:session:{session.pk}:"
+    rows = OutgoingMessage.objects.filter(session_id=session.pk)
+    return {r.dedupe_key.removeprefix(prefix): (r.status, r.cancelled_reason) for r in rows}
+
+
+def test_every_aftercare_kind_says_how_late_it_may_go_out():
+    from aftercare.timeline import AFTERCARE_KINDS
+    from clinic.messaging import kinds
+
+    for name, spec in AFTERCARE_KINDS.items():
+        assert isinstance(spec["late_after"], timedelta) and spec["late_after"] > timedelta(0)
+        assert kinds.get(name).max_lateness == spec["late_after"]
+
+
+def test_signed_soon_after_the_end_the_sheet_goes_out_at_once(
+    signed_session, client_record, enqueued, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(ENDED + timedelta(hours=2), tick=False):
+        session = signed_session(client_record, ended_at=ENDED)
+        with django_capture_on_commit_callbacks(execute=True):
+            aftercare_schedule_session(session=session)
+
+    assert statuses(session)["immediate"] == ("pending", "")
+    immediate = OutgoingMessage.objects.get(dedupe_key__endswith=":immediate")
+    assert immediate.pk in enqueued
+
+
+def test_signed_hours_after_the_end_the_straight_after_sheet_is_skipped_with_the_reason(
+    signed_session, client_record
+):
+    with time_machine.travel(ENDED + timedelta(hours=7), tick=False):
+        session = signed_session(client_record, ended_at=ENDED)
+        aftercare_schedule_session(session=session)
+
+    status = statuses(session)
+    assert status["immediate"] == (
+        "skipped",
+        "Too late: it was due 7 hours ago; this kind goes out at most 6 hours after its time.",
+    )
+    assert status["24h"] == ("pending", "")
+    assert status["day3"] == ("pending", "")
+
+
+def test_signed_the_next_day_each_moment_is_judged_by_its_own_kind(signed_session, client_record):
+    # Ended Thursday 16:00; signed on Saturday 28 March at 10:30.
+    with time_machine.travel(datetime(2026, 3, 28, 10, 30, tzinfo=LONDON), tick=False):
+        session = signed_session(client_record, ended_at=ENDED)
+        aftercare_schedule_session(session=session)
+
+    status = statuses(session)
+    assert status["immediate"][0] == "skipped"
+    assert status["24h"][0] == "skipped"  # due Friday 16:00, 18.5 hours ago
+    assert status["sunscreen:d2"] == ("pending", "")  # 09:00 today, a morning reminder still
+    assert status["sunscreen:d3"] == ("pending", "")
+    assert status["day3"] == ("pending", "")

@@ -131,7 +131,7 @@ def test_staff_see_each_moment_and_its_status(api, reception, schedule):
 
     assert response.status_code == 200
     data = response.json()
-    assert data["pdf_url"] == f"/aftercare/sessions/{schedule.session_id}/pdf/"
+    assert data["pdf_url"].endswith(f"/api/sessions/{schedule.session_id}/aftercare/pdf/")
     assert data["timezone"] == "Europe/London" and data["template_version"] == 1
     items = data["items"]
     assert len(items) == 12
@@ -231,3 +231,66 @@ def test_a_client_in_another_zone_sees_their_own_local_times(client, clock, sign
     schedule = aftercare_schedule_session(session=signed_session(record, ended_at=ENDED))
     html = client.get(page_path(schedule)).content.decode()
     assert "Sun 29 Mar, 09:00" in html and "America/New_York" in html
+
+
+# --- cancelling from the session page ----------------------------------------------------
+
+
+def test_the_session_page_offers_cancelling_to_those_who_may(schedule, practitioner, reception):
+    def render(persona):
+        return Template("{% load aftercare_tags %}{% session_aftercare session %}").render(
+            Context({"session": schedule.session, "membership": persona.membership})
+        )
+
+    url = f"/sessions/{schedule.session_id}/aftercare/cancel/"
+    assert url in render(practitioner)
+    assert url not in render(reception)
+
+
+def test_cancel_page_confirms_with_a_reason_then_cancels(web, practitioner, schedule):
+    url = f"/sessions/{schedule.session_id}/aftercare/cancel/"
+    page = web(practitioner).get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Cancel the aftercare of Amelia" in html
+    assert "Day-3 check-in" in html  # what will not be sent
+    assert 'name="reason"' in html
+    assert set(OutgoingMessage.objects.values_list("status", flat=True)) == {"pending"}
+
+    blank = web(practitioner).post(url, {"reason": "  "})
+    assert blank.status_code == 400
+    assert "This field is required." in blank.content.decode()
+    assert set(OutgoingMessage.objects.values_list("status", flat=True)) == {"pending"}
+
+    done = web(practitioner).post(url, {"reason": "The client moved abroad."})
+    assert done.status_code == 302
+    assert done["Location"] == f"/sessions/{schedule.session_id}/#aftercare"
+    assert set(OutgoingMessage.objects.values_list("status", flat=True)) == {"cancelled"}
+    schedule.refresh_from_db()
+    assert schedule.cancelled_reason == "The client moved abroad."
+    assert AuditEvent.objects.filter(
+        object_type="aftercare_schedule", action="update", actor_id=practitioner.user.pk
+    ).exists()
+    # Afterwards the page sends the member back to the session.
+    assert web(practitioner).get(url).status_code == 302
+
+
+def test_reception_may_not_cancel_and_another_clinic_gets_404(
+    web, reception, other_manager, schedule
+):
+    url = f"/sessions/{schedule.session_id}/aftercare/cancel/"
+    assert web(reception).get(url).status_code == 403
+    assert web(reception).post(url, {"reason": "x"}).status_code == 403
+    assert web(other_manager).get(url).status_code == 404
+    assert web(other_manager).post(url, {"reason": "x"}).status_code == 404
+    assert set(OutgoingMessage.objects.values_list("status", flat=True)) == {"pending"}
+
+
+def test_a_skipped_moment_shows_why_on_the_session_page(signed_session, client_record, reception):
+    with time_machine.travel(ENDED + timedelta(hours=8), tick=False):
+        schedule = aftercare_schedule_session(session=signed_session(client_record, ended_at=ENDED))
+        html = Template("{% load aftercare_tags %}{% session_aftercare session %}").render(
+            Context({"session": schedule.session, "membership": reception.membership})
+        )
+    assert "Skipped (too late)" in html
+    assert "Too late: it was due 8 hours ago" in html

@@ -7,7 +7,7 @@ completed, cancelled and no-show appointments are final. Only a booked one may b
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -259,6 +259,7 @@ def test_signing_the_session_completes_the_appointment_only_if_the_table_allows(
         appointment, plan=plan_for(client_record), screening=screening, consent=consent
     )
     Appointment.objects.filter(pk=appointment.pk).update(status=current)
-    session_services.session_sign(session=session, actor=practitioner.user)
+    with time_machine.travel(session.ended_at + timedelta(minutes=5), tick=False):
+        session_services.session_sign(session=session, actor=practitioner.user)  # after the end
     expected = S.COMPLETED if current.can_change_to(S.COMPLETED) else current
     assert status_of(appointment) == expected

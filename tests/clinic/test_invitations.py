@@ -6,6 +6,7 @@ import re
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import signing
 
 from clinic.models import Invitation, Membership, Role, User
@@ -25,7 +26,9 @@ def invite(api, manager, mailoutbox, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             response = api(manager).post("/api/staff/", {"email": email, "role": role, **extra})
         assert response.status_code == 201, response.json()
-        match = re.search(r"http://testserver(/invitations/[^/\s]+/)", mailoutbox[-1].body)
+        match = re.search(
+            re.escape(settings.SITE_URL) + r"(/invitations/[^/\s]+/)", mailoutbox[-1].body
+        )
         assert match, mailoutbox[-1].body
         return response, match.group(1)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 
 from common.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
@@ -24,7 +25,7 @@ def ask_reset(client, django_capture_on_commit_callbacks):
 
 
 def _link(mail) -> str:
-    match = re.search(r"http://testserver(/account/set-password/\S+/)", mail.body)
+    match = re.search(re.escape(settings.SITE_URL) + r"(/account/set-password/\S+/)", mail.body)
     assert match, mail.body
     return match.group(1)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from clinic.models import Client
 from common.models import AuditEvent
@@ -179,7 +180,7 @@ def test_manager_sees_the_staff_and_invites_a_person(
         response = client.post("/staff/", {"email": "sam@clinic.example", "role": "reception"})
     assert response.status_code == 302
     assert len(mailoutbox) == 1
-    link = mailoutbox[0].body.split("http://testserver", 1)[1].split()[0]
+    link = mailoutbox[0].body.split(settings.SITE_URL, 1)[1].split()[0]
     client.logout()
     assert b"Join Harbour Skin Clinic" in client.get(link).content
     client.force_login(manager.user)

@@ -265,3 +265,15 @@ def test_without_javascript_the_form_still_refuses_and_explains(
     started.refresh_from_db()
     assert not started.products.exists()
     assert started.areas.get(area="forehead").depth_mm == Decimal("0.50")
+
+
+def test_the_start_checklist_says_a_review_is_not_needed_without_a_caution(
+    signed_in, practitioner, today
+):
+    page = signed_in(practitioner)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"/appointments/{today.pk}/session/")
+    expect(page.locator('[data-gate="review"] .gate__state')).to_have_text("Not needed")
+    expect(page.locator('[data-gate="screening"] .gate__state')).to_have_text("Done")
+    assert_accessible(page)
+    _shot(page, "session-start.png")

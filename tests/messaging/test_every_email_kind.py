@@ -2,8 +2,11 @@
 
 The messages are made by the product's own flows (booking, moving and cancelling an
 appointment; signing a session with a template that uses every aftercare kind), then
-each is rendered as the sender would. No part may show template code to a client, and
-every registered kind must be covered here, so a new kind cannot skip this test.
+each is rendered and built as the sender would. No part may show template code to a
+client; every e-mail comes from the clinic's name, answers to the clinic, links only to
+``SITE_URL`` and names the zone of its times when the client lives in another zone.
+Every registered kind must be covered here, so a new kind cannot skip this test. The
+staff e-mails (invitation, password reset) follow the same sender and link rules.
 """
 
 from __future__ import annotations
@@ -11,20 +14,26 @@ from __future__ import annotations
 import copy
 import re
 from datetime import UTC, datetime, timedelta
+from email.utils import getaddresses, parseaddr
 
 import pytest
+import time_machine
 
 from aftercare.defaults import DEFAULT_AFTERCARE
+from aftercare.models import AftercareSchedule
 from aftercare.schedules import aftercare_schedule_session, aftercare_template_publish
 from clinic.booking.notifications import appointment_notify
 from clinic.messaging import kinds
 from clinic.messaging.models import OutgoingMessage
+from clinic.messaging.services import _build_email
 from tests.factories import appointment_for
 
 pytestmark = pytest.mark.django_db
 
 LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+LINK = re.compile(r"https?://[^\s\"'<>)]+")
 ENDED = datetime(2026, 3, 30, 16, 45, tzinfo=UTC)
+SITE_URL = "https://harbour.clinic.example"
 
 
 def _with_a_note_item(data: dict) -> dict:
@@ -44,7 +53,14 @@ def _with_a_note_item(data: dict) -> dict:
 
 
 @pytest.fixture
-def every_message(clinic, client_record, manager, signed_session):
+def every_message(clinic, client_record, manager, signed_session, settings):
+    settings.SITE_URL = SITE_URL
+    settings.DEFAULT_FROM_EMAIL = "Needlework <no-reply@mail.clinic.example>"
+    with time_machine.travel(ENDED + timedelta(minutes=10), tick=False):
+        yield _make_every_message(clinic, client_record, manager, signed_session)
+
+
+def _make_every_message(clinic, client_record, manager, signed_session):
     client_record.email = "amelia@example.com"
     client_record.email_consent = True
     client_record.timezone = "America/New_York"  # differs from the clinic's zone
@@ -82,6 +98,11 @@ def every_message(clinic, client_record, manager, signed_session):
     return OutgoingMessage.objects.filter(client=client_record).order_by("due_at", "id")
 
 
+def built(message):
+    """The e-mail exactly as the sender hands it to the mail server."""
+    return _build_email(message, kinds.get(message.kind).render(message))
+
+
 def test_no_part_of_any_email_shows_template_code(every_message):
     rendered = set()
     for message in every_message:
@@ -115,3 +136,124 @@ def test_an_aftercare_email_names_the_moment_and_the_treatment_date_once(every_m
     text = kinds.get("aftercare_day3").render(day3).text
     assert text.count("Your microneedling treatment was on Monday 30 March 2026") == 1
     assert "after your microneedling treatment on" not in text
+
+
+def test_every_email_comes_from_the_clinics_name_and_answers_to_the_clinic(every_message):
+    for message in every_message:
+        email = built(message)
+        headers = email.message()
+        assert parseaddr(headers["From"]) == (
+            "Harbour Skin Clinic",
+            "no-reply@mail.clinic.example",
+        ), message.kind
+        assert getaddresses([headers["Reply-To"]]) == [("", "hello@harbour.example")]
+
+
+def test_every_link_in_every_email_starts_with_the_site_url(every_message):
+    for message in every_message:
+        content = kinds.get(message.kind).render(message)
+        links = LINK.findall(content.text) + LINK.findall(content.html)
+        links += [v.strip("<>") for k, v in content.headers.items() if k == "List-Unsubscribe"]
+        for link in links:
+            assert link.startswith(SITE_URL + "/"), f"{message.kind}: {link}"
+        if message.kind.startswith("aftercare_"):
+            assert any("/aftercare/" in link for link in links), message.kind
+
+
+def test_times_name_the_zone_when_the_client_lives_in_another(every_message, client_record):
+    day3 = every_message.get(kind="aftercare_day3")
+    content = kinds.get("aftercare_day3").render(day3)
+    # 09:00 in New York, the client's zone, not the clinic's (Europe/London).
+    assert "For Thursday 2 April, 09:00 (America/New_York time)." in content.text
+    assert "(America/New_York time)" in content.html
+    booked = every_message.get(kind="appointment_booked")
+    assert "(Europe/London)" in kinds.get("appointment_booked").render(booked).subject
+    cancelled = every_message.get(kind="appointment_cancelled")
+    assert "(Europe/London) has been cancelled" in kinds.get(cancelled.kind).render(cancelled).text
+
+    # A client in the clinic's zone: no zone names needed.
+    client_record.timezone = ""
+    client_record.save()
+    AftercareSchedule.objects.filter(client=client_record).update(timezone="Europe/London")
+    assert "time)" not in kinds.get("aftercare_day3").render(day3).text
+    assert "(Europe/London)" not in kinds.get("appointment_booked").render(booked).subject
+
+
+# --- staff e-mails ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def mail_settings(settings):
+    settings.SITE_URL = SITE_URL
+    settings.DEFAULT_FROM_EMAIL = "Needlework <no-reply@mail.clinic.example>"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def test_the_staff_invitation_reads_properly_and_comes_from_the_clinic(
+    clinic, manager, mail_settings, mailoutbox, django_capture_on_commit_callbacks, rf
+):
+    from clinic.services import invitation_create
+
+    clinic.email = "hello@harbour.example"
+    clinic.save()
+    request = rf.get("/staff/", HTTP_HOST="evil.example")  # a forged Host header
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation_create(
+            clinic=clinic,
+            actor=manager.user,
+            email="new.person@example.com",
+            role="reception",
+            request=request,
+        )
+
+    (email,) = mailoutbox
+    assert email.subject == "Harbour Skin Clinic invites you to Needlework"
+    assert parseaddr(email.from_email) == ("Harbour Skin Clinic", "no-reply@mail.clinic.example")
+    assert email.reply_to == ["hello@harbour.example"]
+    links = LINK.findall(email.body)
+    assert links and all(link.startswith(SITE_URL + "/invitations/") for link in links)
+    assert LEFTOVER.search(email.body) is None
+
+
+def test_a_subject_written_on_several_lines_is_joined_with_spaces(
+    clinic, mail_settings, mailoutbox, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    from clinic.services import account_email_send
+
+    (tmp_path / "subject.txt").write_text("Your\nNeedlework\naccount\n")
+    (tmp_path / "body.txt").write_text("Hello")
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        account_email_send(
+            to="a@example.com", subject_template="subject.txt", body_template="body.txt",
+            context={}, clinic=clinic,
+        )  # fmt: skip
+    assert mailoutbox[0].subject == "Your Needlework account"
+
+
+def test_the_password_reset_links_to_the_site_url(
+    client, reception, mail_settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/account/forgot-password/", {"email": reception.user.email})
+    assert response.status_code == 302
+    (email,) = mailoutbox
+    assert email.from_email == "Needlework <no-reply@mail.clinic.example>"
+    links = LINK.findall(email.body)
+    assert links and all(link.startswith(SITE_URL + "/") for link in links)
+
+
+def test_a_clinic_without_a_phone_yet_is_never_printed_as_an_empty_number(every_message, clinic):
+    """A clinic made by clinic_create has no phone until its manager saves the settings."""
+    clinic.phone = ""
+    clinic.save()
+    for message in every_message:
+        message.clinic.phone = ""
+        content = kinds.get(message.kind).render(message)
+        for part in (content.text, content.html):
+            lowered = part.lower()
+            for broken in ("call us on .", "call us on <", "call  or", "call <a", " ·  · ", "\n · "):
+                assert broken not in lowered, f"{message.kind}: empty phone shows as {broken!r}"
+            assert 'href="tel:"' not in part

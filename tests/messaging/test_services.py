@@ -7,6 +7,7 @@ test_worker.py covers a real worker and broker.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -237,17 +238,57 @@ def test_client_unsubscribe_cancels_pending_messages_of_that_kind_and_is_audited
     assert refused.value.code == "message_kind_not_optional"
 
 
-def test_a_message_more_than_the_maximum_lateness_late_is_cancelled(
+def test_a_message_more_than_the_maximum_lateness_late_is_skipped_with_the_reason(
     clock, smtp_server, client_record, settings
 ):
     settings.MESSAGE_MAX_LATENESS = timedelta(hours=12)
     late = schedule(client_record, key="late", due_at=NOW - timedelta(hours=12, minutes=1))
     in_time = schedule(client_record, key="in-time", due_at=NOW - timedelta(hours=11))
+    assert reload(late).status == Status.SKIPPED  # already too late when it was made
+    assert reload(in_time).status == Status.PENDING
+    OutgoingMessage.objects.filter(pk=late.pk).update(status=Status.PENDING)  # as if older
 
     messages_sweep()
 
-    assert reload(late).status == Status.CANCELLED
-    assert reload(late).cancelled_reason.startswith("Too late: it was due 12.0 hours ago")
+    assert reload(late).status == Status.SKIPPED
+    assert reload(late).cancelled_reason == (
+        "Too late: it was due 12.0 hours ago; this kind goes out at most 12 hours after its time."
+    )
+    assert outcomes(late) == ["skipped"]
+    assert reload(in_time).status == Status.SENT
+    assert len(smtp_server.messages) == 1
+
+
+@pytest.fixture
+def brief_kind():
+    """A kind that may go out at most 30 minutes after its time."""
+    from clinic.messaging import kinds
+
+    kind = kinds.register(
+        replace(kinds.get("test_note"), name="test_brief", max_lateness=timedelta(minutes=30))
+    )
+    yield kind
+    kinds.unregister(kind.name)
+
+
+def test_lateness_is_the_kinds_own_when_it_has_one(clock, smtp_server, client_record, brief_kind):
+    made_late = schedule(
+        client_record, key="a", kind="test_brief", due_at=NOW - timedelta(minutes=31)
+    )
+    gone_late = schedule(
+        client_record, key="b", kind="test_brief", due_at=NOW - timedelta(minutes=10)
+    )
+    in_time = schedule(client_record, key="c", kind="test_brief", due_at=NOW + timedelta(minutes=5))
+    assert reload(made_late).status == Status.SKIPPED
+    assert reload(made_late).cancelled_reason == (
+        "Too late: it was due 31 minutes ago; this kind goes out at most 30 minutes after its time."
+    )
+    assert reload(gone_late).status == Status.PENDING
+    clock.move_to(NOW + timedelta(minutes=25))  # the workers were down meanwhile
+
+    messages_sweep()
+
+    assert reload(gone_late).status == Status.SKIPPED
     assert reload(in_time).status == Status.SENT
     assert len(smtp_server.messages) == 1
 

@@ -26,6 +26,8 @@ from treatments.records import services as session_services
 from treatments.records import start as session_start
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)  # 10:00 in London, a Friday
+#: When a started session is recorded: after its end (NOW + 50 minutes), as in the clinic.
+RECORDED = NOW + timedelta(hours=1)
 
 
 @pytest.fixture
@@ -122,8 +124,11 @@ def complete(session, **overrides):
 
 
 @pytest.fixture
-def started(ready):
-    return ready.start()
+def started(ready, clock):
+    """A session started at NOW; the clock then stands at RECORDED, after its end."""
+    session = ready.start()
+    clock.move_to(RECORDED)
+    return session
 
 
 @pytest.fixture

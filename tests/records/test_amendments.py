@@ -88,16 +88,16 @@ def test_reception_cannot_amend(ready, signed, reception):
         session_amendments.session_amend(session=signed, actor=reception.user, reason="x", note="y")
 
 
-def test_recall_finds_the_corrected_lot_and_flags_the_original(ready, signed):
+def test_the_lot_trace_finds_the_corrected_lot_and_flags_the_original(ready, signed):
     session_amendments.session_amend(
         session=signed,
         actor=ready.user,
         reason="Wrong lot recorded.",
         changes={"cartridge_lot": "LOT-FIXED"},
     )
-    (by_new,) = session_selectors.recall_sessions(clinic=ready.clinic, lot="lot-fixed")
+    (by_new,) = session_selectors.lot_trace(clinic=ready.clinic, lot="lot-fixed")
     assert by_new.session.pk == signed.pk and by_new.amended is False
-    (by_old,) = session_selectors.recall_sessions(clinic=ready.clinic, lot="LOT-2026-11")
+    (by_old,) = session_selectors.lot_trace(clinic=ready.clinic, lot="LOT-2026-11")
     assert by_old.session.pk == signed.pk and by_old.amended is True
 
 
@@ -108,7 +108,7 @@ def test_amending_the_device_records_the_serial_change(ready, signed):
     )
     assert amendment.changes["device"] == {"from": ready.device.pk, "to": spare.pk}
     assert amendment.changes["device_serial"] == {"from": "SP-00777", "to": "SP-SPARE"}
-    (row,) = session_selectors.recall_sessions(clinic=ready.clinic, device_serial="sp-00777")
+    (row,) = session_selectors.lot_trace(clinic=ready.clinic, device_serial="sp-00777")
     assert row.session.pk == signed.pk and row.amended is True
 
 

@@ -20,7 +20,7 @@ from tests.factories import (
     screening_for,
     treatment_session_for,
 )
-from tests.records.conftest import NOW
+from tests.records.conftest import NOW, RECORDED
 from treatments.records.models import SessionAmendment, SessionStatus, TreatmentSession
 
 pytestmark = pytest.mark.django_db
@@ -40,9 +40,11 @@ def start(api_client, scene, **body):
 
 
 @pytest.fixture
-def session_id(api, ready):
+def session_id(api, ready, clock):
+    """A session started at NOW; the clock then stands at RECORDED, after its end."""
     response = start(api(ready.persona), ready)
     assert response.status_code == 201, response.json()
+    clock.move_to(RECORDED)
     return response.json()["id"]
 
 
@@ -207,6 +209,15 @@ def test_patch_refusals_are_400_with_fields(api, ready, session_id):
     assert unknown.status_code == 400 and "adverse_events" in unknown.json()["fields"]
 
 
+def test_an_end_time_later_than_now_is_a_400_naming_the_field(api, ready, session_id):
+    url = f"/api/sessions/{session_id}/"
+    later = (RECORDED + timedelta(minutes=20)).isoformat()
+    response = api(ready.persona).patch(url, {**COMPLETE, "ended_at": later})
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["ended_at"]
+    assert api(ready.persona).get(url).json()["ended_at"] is None
+
+
 def test_sign_then_patch_is_409(api, ready, session_id, aftercare_calls):
     client = api(ready.persona)
     client.patch(f"/api/sessions/{session_id}/", COMPLETE)
@@ -215,7 +226,7 @@ def test_sign_then_patch_is_409(api, ready, session_id, aftercare_calls):
     body = response.json()
     assert body["status"] == "signed"
     assert body["signed_by"] == ready.user.pk
-    assert body["signed_at"] == "2026-11-20T10:00:00Z"
+    assert body["signed_at"] == "2026-11-20T11:00:00Z"
     refused = client.patch(f"/api/sessions/{session_id}/", {"notes": "late note"})
     assert refused.status_code == 409
     assert refused.json()["code"] == "session_signed"

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from treatments.records.forms import AreaForm, ProductForm, RecallForm, SessionForm
+from treatments.records.forms import AreaForm, LotTraceForm, ProductForm, SessionForm
 from treatments.records.limits import field_limits, whole_numbers
 from treatments.records.models import SessionArea, SessionProduct, TreatmentSession
 from treatments.records.serializers import (
@@ -78,9 +78,9 @@ def test_the_pain_scale_offers_exactly_the_models_range():
     assert offered == [str(n) for n in range(0, 11)]
 
 
-def test_the_recall_search_takes_what_a_record_can_hold():
-    assert RecallForm.base_fields["lot"].max_length == 60
-    assert RecallForm.base_fields["serial"].max_length == 100
+def test_the_lot_trace_search_takes_what_a_record_can_hold():
+    assert LotTraceForm.base_fields["lot"].max_length == 60
+    assert LotTraceForm.base_fields["serial"].max_length == 100
     fields = RecallQuerySerializer().fields
     assert fields["lot"].max_length == field_limits(TreatmentSession, "cartridge_lot")["max_length"]
     assert (

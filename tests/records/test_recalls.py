@@ -1,4 +1,5 @@
-"""Recall by cartridge lot or device serial (API.md `/api/recalls/`, decision 0005)."""
+"""Lot trace by any recorded lot or a device serial (API.md `/api/recalls/`, decisions 0005
+and 0013; also at `/api/lot-trace/`)."""
 
 from __future__ import annotations
 
@@ -94,6 +95,7 @@ def test_recall_by_lot_is_exact_ignores_case_and_stays_in_the_clinic(api, recept
         "cartridge_lot": "LOT-A1",
         "status": "signed",
         "amended": False,
+        "used": [{"kind": "cartridge", "product": ours[0].cartridge, "lot": "LOT-A1"}],
     }
 
 
@@ -152,8 +154,8 @@ def test_recall_csv_neutralises_formulas(clock, clinic, practitioner):
         practitioner_membership=practitioner.membership,
         specs=[(1, "=HYPERLINK(1)", "SP-9")],
     )
-    rows = session_selectors.recall_sessions(clinic=clinic, lot="=hyperlink(1)")
-    text = session_selectors.recall_csv(rows=rows)
+    rows = session_selectors.lot_trace(clinic=clinic, lot="=hyperlink(1)")
+    text = session_selectors.lot_trace_csv(rows=rows)
     assert "'=HYPERLINK(1)" in text
 
 
@@ -170,3 +172,54 @@ def test_recall_is_audited_and_needs_sign_in(api, reception, ours):
     api(reception).get("/api/recalls/?lot=LOT-A1")
     event = AuditEvent.objects.get(object_type="recall")
     assert event.detail == {"lot": "LOT-A1", "count": 2}
+
+
+# --- every recorded lot (decision 0013) -------------------------------------------------
+
+
+def test_a_lot_is_traced_in_anaesthetics_serums_and_products_too(api, reception, ours, theirs):
+    from treatments.records.models import SessionProduct
+
+    anaesthetic, serum = ours[1], ours[2]
+    type(anaesthetic).objects.filter(pk=anaesthetic.pk).update(
+        anaesthetic_product="LMX4 lidocaine 4% cream", anaesthetic_lot="LMX-2610"
+    )
+    SessionProduct.objects.create(
+        session=serum, product="Hyaluronic serum", lot="lmx-2610", timing="during", position=0
+    )
+    SessionProduct.objects.create(
+        session=ours[3], product="Calming mask", lot="LMX-2611", timing="after", position=0
+    )
+
+    body = api(reception).get("/api/lot-trace/?lot=LMX-2610").json()
+
+    assert [r["session"] for r in body["results"]] == [anaesthetic.pk, serum.pk]
+    assert body["results"][0]["used"] == [
+        {"kind": "anaesthetic", "product": "LMX4 lidocaine 4% cream", "lot": "LMX-2610"}
+    ]
+    assert body["results"][1]["used"] == [
+        {"kind": "product", "product": "Hyaluronic serum", "lot": "lmx-2610"}
+    ]
+    assert api(reception).get("/api/recalls/?lot=LMX-2610").json() == body  # the same search
+
+
+def test_an_amended_anaesthetic_lot_is_still_found(api, practitioner, ours):
+    type(ours[0]).objects.filter(pk=ours[0].pk).update(
+        anaesthetic_product="EMLA 5%", anaesthetic_lot="EM-1"
+    )
+    ours[0].refresh_from_db()
+    session_amendments.session_amend(
+        session=ours[0],
+        actor=practitioner.user,
+        reason="Misread the tube.",
+        changes={"anaesthetic_lot": "EM-2"},
+    )
+    (row,) = api(practitioner).get("/api/lot-trace/?lot=em-1").json()["results"]
+    assert (row["session"], row["amended"], row["used"]) == (ours[0].pk, True, [])
+
+
+def test_the_csv_says_what_used_the_lot(clock, clinic, practitioner, ours):
+    rows = session_selectors.lot_trace(clinic=clinic, lot="LOT-A1")
+    lines = list(csv.reader(io.StringIO(session_selectors.lot_trace_csv(rows=rows))))
+    assert lines[0][-1] == "used_in"
+    assert lines[1][-1] == f"Cartridge: {ours[0].cartridge} (LOT-A1)"

@@ -14,7 +14,7 @@ from clinic.booking.models import AppointmentStatus
 from common.errors import ApplicationError, Conflict, PermissionDenied
 from common.models import AuditEvent
 from tests.factories import DeviceFactory, MembershipFactory
-from tests.records.conftest import NOW, complete
+from tests.records.conftest import NOW, RECORDED, complete
 from treatments.records import photos as session_photos
 from treatments.records import services as session_services
 from treatments.records.models import SessionStatus
@@ -321,6 +321,67 @@ def test_an_incomplete_record_cannot_be_signed(ready, started, aftercare_calls):
     }
     started.refresh_from_db()
     assert started.status == SessionStatus.IN_PROGRESS
+
+
+# --- the end of a session is not in the future ------------------------------------------
+
+
+def test_an_end_time_later_than_now_is_refused(ready, started):
+    with pytest.raises(ApplicationError) as refused:
+        session_services.session_update(
+            session=started,
+            actor=ready.user,
+            data={"ended_at": RECORDED + timedelta(minutes=30)},
+        )
+    assert refused.value.status_code == 400
+    assert refused.value.fields == {
+        "ended_at": [
+            "The end of the session cannot be later than now; record it when the session ends."
+        ]
+    }
+    started.refresh_from_db()
+    assert started.ended_at is None
+
+
+def test_an_end_time_a_few_minutes_ahead_is_a_clock_difference_and_accepted(ready, started):
+    ahead = RECORDED + timedelta(minutes=5)
+    session = session_services.session_update(
+        session=started, actor=ready.user, data={"ended_at": ahead}
+    )
+    assert session.ended_at == ahead
+    with pytest.raises(ApplicationError):
+        session_services.session_update(
+            session=started,
+            actor=ready.user,
+            data={"ended_at": ahead + timedelta(seconds=1)},
+        )
+
+
+def test_a_record_ending_later_than_now_cannot_be_signed(ready, started, aftercare_calls):
+    session_services.session_update(session=started, actor=ready.user, data=complete(started))
+    # A record saved before this rule existed (or by a clock set wrong) ends in an hour.
+    type(started).objects.filter(pk=started.pk).update(ended_at=RECORDED + timedelta(hours=1))
+    with pytest.raises(ApplicationError) as refused:
+        session_services.session_sign(session=started, actor=ready.user)
+    assert refused.value.status_code == 400
+    assert refused.value.code == "session_end_in_future"
+    assert list(refused.value.fields) == ["ended_at"]
+    started.refresh_from_db()
+    assert started.status == SessionStatus.IN_PROGRESS
+    assert aftercare_calls == []
+
+
+def test_an_amendment_cannot_move_the_end_into_the_future(ready, signed):
+    from treatments.records.amendments import session_amend
+
+    with pytest.raises(ApplicationError) as refused:
+        session_amend(
+            session=signed,
+            actor=ready.user,
+            reason="Typed the wrong hour.",
+            changes={"ended_at": RECORDED + timedelta(hours=2)},
+        )
+    assert "changes.ended_at" in refused.value.fields
 
 
 def test_a_signed_record_is_read_only(ready, signed, aftercare_calls):

@@ -29,9 +29,9 @@ def recorded(api, ready, clock):
     started = client.post("/api/sessions/", {"appointment": ready.appointment.pk})
     assert started.status_code == 201, started.json()
     session_id = started.json()["id"]
+    clock.move_to(NOW + timedelta(hours=1))  # recorded once the session has ended
     patched = client.patch(f"/api/sessions/{session_id}/", RECORD, format="json")
     assert patched.status_code == 200, patched.json()
-    clock.move_to(NOW + timedelta(hours=1))
     return client, session_id
 
 

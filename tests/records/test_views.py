@@ -1,4 +1,5 @@
-"""The staff pages for treatment sessions: start gates, in-treatment form, sign, amend, recall."""
+"""The staff pages for treatment sessions: start gates, in-treatment form, sign, amend, lot
+trace."""
 
 from __future__ import annotations
 
@@ -39,10 +40,15 @@ pytestmark = pytest.mark.django_db
 NOW = "2026-11-20 10:00:00+00:00"
 
 
+#: When the tests record a session started at 10:00: after its end (10:10), within the
+#: idle timeout of the signed-in page.
+RECORDED = "2026-11-20 10:12:00+00:00"
+
+
 @pytest.fixture(autouse=True)
 def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
 
 
 @dataclass
@@ -123,7 +129,7 @@ def complete_data(setup: Setup, **overrides) -> dict[str, str]:
         "needle_count": "12",
         "endpoint_reached": "erythema",
         "pain_score": "4",
-        "ended_at": "10:45",
+        "ended_at": "10:10",
         **overrides,
     }
     return record_data(
@@ -170,6 +176,52 @@ def test_start_blocked_lists_exactly_what_is_missing(web, clinic, client_record,
     assert response.status_code == 409
     assert 'data-blocker="screening_missing"' in text(response)
     assert not TreatmentSession.objects.exists()
+
+
+def _gate_state(body: str, code: str) -> str:
+    item = body.split(f'data-gate="{code}"', 1)[1].split("</li>", 1)[0]
+    return re.search(r'class="gate__state">([^<]*)<', item).group(1)
+
+
+def test_the_review_gate_is_done_only_after_a_caution_result_was_reviewed(
+    web, clinic, client_record, practitioner
+):
+    from treatments.screening.models import ScreeningReview
+
+    setup = _setup(clinic, client_record, practitioner.membership, screened=False)
+    url = f"/appointments/{setup.appointment.pk}/session/"
+    assert _gate_state(text(web(practitioner).get(url)), "review") == "After the screening"
+
+    screening_for(client_record, actor=practitioner.user)  # clear
+    body = text(web(practitioner).get(url))
+    assert _gate_state(body, "review") == "Not needed"
+    assert _gate_state(body, "screening") == "Done"
+
+    caution = screening_for(client_record, actor=practitioner.user, anticoagulant_use=True)
+    assert _gate_state(text(web(practitioner).get(url)), "review") == "Missing"
+
+    ScreeningReview.objects.create(
+        screening=caution, reviewed_by=practitioner.user, note="Stopped aspirin a week ago."
+    )
+    assert _gate_state(text(web(practitioner).get(url)), "review") == "Done"
+
+
+def test_undo_check_in_is_not_offered_once_the_session_has_started(web, ready, practitioner):
+    from clinic.booking.services import appointment_set_status
+    from common.errors import Conflict
+
+    appointment = ready.appointment
+    page = f"/appointments/{appointment.pk}/"
+    appointment_set_status(appointment=appointment, actor=practitioner.user, status="checked_in")
+    assert "Undo check-in" in text(web(practitioner).get(page))
+
+    _start(web, practitioner, ready)
+
+    assert "Undo check-in" not in text(web(practitioner).get(page))
+    appointment = Appointment.objects.get(pk=appointment.pk)
+    with pytest.raises(Conflict):
+        appointment_set_status(appointment=appointment, actor=practitioner.user, status="booked")
+    assert Appointment.objects.get(pk=appointment.pk).status == "checked_in"
 
 
 def test_start_needs_reconfirmation_of_an_earlier_screening(
@@ -303,8 +355,9 @@ def test_vitamin_c_during_needling_is_a_form_error(web, ready, practitioner):
     assert not session.products.exists()
 
 
-def test_save_keeps_the_session_in_progress(web, ready, practitioner):
+def test_save_keeps_the_session_in_progress(web, ready, practitioner, frozen_clock):
     session = _start(web, practitioner, ready)
+    frozen_clock.move_to(RECORDED)
     data = complete_data(
         ready,
         adverse_events=["redness", "pinpoint_bleeding"],
@@ -322,7 +375,7 @@ def test_save_keeps_the_session_in_progress(web, ready, practitioner):
     assert (session.cartridge_lot, session.needle_count, session.pain_score) == ("LOT-77", 12, 4)
     assert session.device_serial == "SP-777"
     assert session.adverse_events == ["redness", "pinpoint_bleeding"]
-    assert session.ended_at == _today_at(ready.clinic, 10, 45)
+    assert session.ended_at == _today_at(ready.clinic, 10, 10)
     assert session.anaesthetic_applied_at == _today_at(ready.clinic, 9, 20)
     assert list(session.areas.values_list("area", flat=True)) == ["cheeks_chin"]
     assert session.products.get().product == "Hyaluronic serum"
@@ -335,6 +388,51 @@ def test_bad_end_time_is_a_field_error_not_a_500(web, ready, practitioner):
     )
     assert response.status_code == 400
     assert "The end must be after the start of the session." in text(response)
+
+
+def test_an_end_time_later_than_now_is_a_form_error_on_the_end(
+    web, ready, practitioner, frozen_clock
+):
+    session = _start(web, practitioner, ready)
+    frozen_clock.move_to(RECORDED)  # 10:12
+    response = web(practitioner).post(
+        f"/sessions/{session.pk}/record/", complete_data(ready, ended_at="10:40")
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The end of the session cannot be later than now" in text(response)
+    # shown under the end-time field itself
+    under_the_field = r'id="id_ended_at".*?<p class="error">The end of the session cannot'
+    assert re.search(under_the_field, page, re.S)
+    session.refresh_from_db()
+    assert session.ended_at is None
+
+
+def test_the_error_summary_links_each_error_to_its_field(web, ready, practitioner):
+    session = _start(web, practitioner, ready)
+    data = complete_data(ready, pain_score="11", ended_at="09:00")
+    data["areas-0-depth_mm"] = "7"
+    response = web(practitioner).post(f"/sessions/{session.pk}/record/", data)
+    assert response.status_code == 400
+    summary = response.content.decode().split('class="alert alert--error error-summary"')[1]
+    summary = summary.split("</div>")[0]
+    assert "Nothing was saved." in summary
+    assert 'href="#id_areas-0-depth_mm"' in summary
+    assert re.search(r'href="#id_pain_score(_0)?">', summary)
+
+
+def test_signing_a_record_that_ends_in_the_future_shows_the_end_time_error(
+    web, ready, practitioner, frozen_clock
+):
+    session = _start(web, practitioner, ready)
+    frozen_clock.move_to(RECORDED)
+    web(practitioner).post(f"/sessions/{session.pk}/record/", complete_data(ready))
+    TreatmentSession.objects.filter(pk=session.pk).update(ended_at=_today_at(ready.clinic, 11, 30))
+    response = web(practitioner).post(f"/sessions/{session.pk}/sign/")
+    assert response.status_code == 400
+    assert "The end of the session cannot be later than now" in text(response)
+    session.refresh_from_db()
+    assert session.status == SessionStatus.IN_PROGRESS
 
 
 # --- signing -----------------------------------------------------------------------------
@@ -351,8 +449,9 @@ def test_only_the_performing_practitioner_signs(web, ready, practitioner, manage
     assert session.status == SessionStatus.IN_PROGRESS
 
 
-def test_sign_confirm_then_read_only_record(web, ready, practitioner):
+def test_sign_confirm_then_read_only_record(web, ready, practitioner, frozen_clock):
     session = _start(web, practitioner, ready)
+    frozen_clock.move_to(RECORDED)
     saved = web(practitioner).post(
         f"/sessions/{session.pk}/record/", {**complete_data(ready), "action": "sign"}
     )
@@ -366,7 +465,7 @@ def test_sign_confirm_then_read_only_record(web, ready, practitioner):
     session.refresh_from_db()
     assert session.status == SessionStatus.SIGNED
     page = text(web(practitioner).get(f"/sessions/{session.pk}/"))
-    assert f"Signed by {practitioner.user.full_name} at 10:00" in page
+    assert f"Signed by {practitioner.user.full_name} at 10:12" in page
     assert "data-session-form" not in page
     assert f'action="/sessions/{session.pk}/amend/"' in page
     assert 'data-history="signed"' in page
@@ -520,7 +619,7 @@ def test_client_page_and_plan_partial_list_the_sessions(web, ready, practitioner
     assert "1 of 4" in html and "Forehead 0.5" in html
 
 
-# --- recall -----------------------------------------------------------------------------
+# --- lot trace --------------------------------------------------------------------------
 
 
 def _other_clinic_session(other_clinic, other_manager, lot: str) -> TreatmentSession:
@@ -536,7 +635,7 @@ def _other_clinic_session(other_clinic, other_manager, lot: str) -> TreatmentSes
     )
 
 
-def test_recall_lists_only_own_clinic_and_downloads_csv(
+def test_lot_trace_lists_only_own_clinic_and_downloads_csv(
     web, ready, practitioner, reception, other_clinic, other_manager
 ):
     ours = treatment_session_for(
@@ -548,14 +647,14 @@ def test_recall_lists_only_own_clinic_and_downloads_csv(
         signed=True,
     )
     theirs = _other_clinic_session(other_clinic, other_manager, "LOT-RECALL")
-    page = web(reception).get("/recalls/?lot=LOT-RECALL")
+    page = web(reception).get("/lot-trace/?lot=LOT-RECALL")
     body = text(page)
     assert page.status_code == 200
     assert "1 session found" in body
     assert f'data-session="{ours.pk}"' in body and f'data-session="{theirs.pk}"' not in body
     assert "Download CSV" in body
 
-    export = web(reception).get("/recalls/export.csv?lot=LOT-RECALL")
+    export = web(reception).get("/lot-trace/export.csv?lot=LOT-RECALL")
     assert export.status_code == 200
     assert export["Content-Type"].startswith("text/csv")
     assert export["Content-Disposition"].startswith("attachment;")
@@ -563,13 +662,42 @@ def test_recall_lists_only_own_clinic_and_downloads_csv(
     assert rows[0][0] == "session"
     assert [r[0] for r in rows[1:]] == [str(ours.pk)]
 
-    by_serial = text(web(reception).get("/recalls/?serial=SP-777"))
+    by_serial = text(web(reception).get("/lot-trace/?serial=SP-777"))
     assert f'data-session="{ours.pk}"' in by_serial
-    nothing = text(web(reception).get("/recalls/?lot=NOPE"))
+    nothing = text(web(reception).get("/lot-trace/?lot=NOPE"))
     assert "No session of this clinic used that lot or device." in nothing
-    both = text(web(reception).get("/recalls/?lot=A&serial=B"))
+    both = text(web(reception).get("/lot-trace/?lot=A&serial=B"))
     assert "not both" in both
-    assert web(reception).get("/recalls/").status_code == 200
+    assert web(reception).get("/lot-trace/").status_code == 200
+    assert "Lot trace" in text(web(reception).get("/lot-trace/"))
+
+
+def test_the_former_recall_address_moves_permanently_to_lot_trace(web, reception):
+    moved = web(reception).get("/recalls/?lot=LOT-1&serial=")
+    assert moved.status_code == 301
+    assert moved["Location"] == "/lot-trace/?lot=LOT-1&serial="
+    export = web(reception).get("/recalls/export.csv?lot=LOT-1")
+    assert export.status_code == 301
+    assert export["Location"] == "/lot-trace/export.csv?lot=LOT-1"
+
+
+def test_the_lot_trace_page_shows_what_used_the_lot(web, ready, practitioner, reception):
+    from treatments.records.models import SessionProduct
+
+    session = treatment_session_for(
+        ready.appointment,
+        plan=ready.plan,
+        screening=screening_for(ready.client, actor=practitioner.user),
+        consent=consent_for(ready.client, witnessed_by=practitioner.user),
+        cartridge_lot="LOT-C1",
+        signed=True,
+    )
+    SessionProduct.objects.create(
+        session=session, product="Hyaluronic serum", lot="HA-77", timing="during", position=0
+    )
+    body = text(web(reception).get("/lot-trace/?lot=ha-77"))
+    assert f'data-session="{session.pk}"' in body
+    assert 'data-use="product"' in body and "Serum or product: Hyaluronic serum" in body
 
 
 def test_other_clinic_gets_404(web, ready, practitioner, other_manager):
@@ -584,7 +712,7 @@ def test_other_clinic_gets_404(web, ready, practitioner, other_manager):
 
 
 def test_anonymous_is_sent_to_sign_in(client, ready):
-    assert client.get("/recalls/").status_code == 302
+    assert client.get("/lot-trace/").status_code == 302
     assert client.get(f"/appointments/{ready.appointment.pk}/session/").status_code == 302
 
 
@@ -594,13 +722,14 @@ def test_start_for_tomorrow_is_blocked(web, clinic, client_record, practitioner)
     assert 'data-blocker="appointment_not_today"' in body
 
 
-def test_photo_upload_with_the_record(web, ready, practitioner, settings, tmp_path):
+def test_photo_upload_with_the_record(web, ready, practitioner, settings, tmp_path, frozen_clock):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from tests.factories import tiny_png
 
     settings.MEDIA_ROOT = str(tmp_path)
     session = _start(web, practitioner, ready)
+    frozen_clock.move_to(RECORDED)
     data = complete_data(ready)
     data["photo_before"] = SimpleUploadedFile("before.png", tiny_png(), content_type="image/png")
     response = web(practitioner).post(f"/sessions/{session.pk}/record/", data)

@@ -316,10 +316,12 @@ class CSVRenderer(BaseRenderer):
     },
 )
 class RecallListApi(GenericAPIView):
-    """Every session that used a cartridge lot (``?lot=``) or a device (``?device_serial=``).
+    """Lot trace: every session that used a lot (``?lot=``: cartridge, topical anaesthetic,
+    serum or product) or a device (``?device_serial=``). Also at ``/api/recalls/``.
 
-    Matches are exact and ignore case; sessions amended away from the value are included
-    and flagged ``amended``. ``?format=csv`` (or ``Accept: text/csv``) downloads a CSV.
+    Matches are exact and ignore case; ``used`` says what carried the lot; sessions
+    amended away from the value are included and flagged ``amended``. ``?format=csv``
+    (or ``Accept: text/csv``) downloads a CSV.
     """
 
     serializer_class = RecallRowSerializer
@@ -338,7 +340,7 @@ class RecallListApi(GenericAPIView):
         values = query.validated_data
         clinic = request.membership.clinic
         search = {k: values[k] for k in ("lot", "device_serial") if values.get(k)}
-        rows = selectors.recall_sessions(clinic=clinic, **search)
+        rows = selectors.lot_trace(clinic=clinic, **search)
         as_csv = getattr(request.accepted_renderer, "format", "") == "csv"
         audit.recall_searched(
             clinic=clinic, actor=request.user, query=search, count=len(rows), export=as_csv
@@ -347,9 +349,9 @@ class RecallListApi(GenericAPIView):
             what = "-".join(f"{k}-{v}" for k, v in search.items())
             safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in what)[:80]
             response = HttpResponse(
-                selectors.recall_csv(rows=rows), content_type="text/csv; charset=utf-8"
+                selectors.lot_trace_csv(rows=rows), content_type="text/csv; charset=utf-8"
             )
-            response["Content-Disposition"] = f'attachment; filename="recall-{safe}.csv"'
+            response["Content-Disposition"] = f'attachment; filename="lot-trace-{safe}.csv"'
             response["Cache-Control"] = "private, no-store"
             return response
         page = page_of(self, rows)

@@ -376,8 +376,13 @@ class AmendmentForm(forms.Form):
         return {field: None if value == "" and field in _INT_FIELDS else value}
 
 
-class RecallForm(forms.Form):
-    lot = forms.CharField(required=False, label="Cartridge lot", **_session("cartridge_lot"))
+class LotTraceForm(forms.Form):
+    lot = forms.CharField(
+        required=False,
+        label="Lot",
+        help_text="Cartridge, topical anaesthetic, serum or product.",
+        **_session("cartridge_lot"),
+    )
     serial = forms.CharField(required=False, label="Device serial", **_session("device_serial"))
 
     def clean(self) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Reads for treatment session records and recalls, always scoped to a clinic."""
+"""Reads for treatment session records and lot traces, always scoped to a clinic."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from treatments.plans.models import TreatmentPlan
 from treatments.records.models import (
     SessionAmendment,
     SessionPhoto,
+    SessionProduct,
     SessionStatus,
     TreatmentSession,
 )
@@ -234,31 +235,60 @@ def session_history(*, session: TreatmentSession) -> list[HistoryEvent]:
     return sorted(events, key=lambda e: (e.at, order[e.kind], e.amendment_id or 0))
 
 
-# --- recall ---------------------------------------------------------------------------
+# --- lot trace --------------------------------------------------------------------------
 
 
-def recall_date(session: TreatmentSession) -> date:
+def trace_date(session: TreatmentSession) -> date:
     """The clinic-local day the session started."""
     return session.started_at.astimezone(session.clinic.zone).date()
 
 
 @dataclass(frozen=True)
-class RecallHit:
-    """A session a recall search found."""
+class LotUse:
+    """What in a session carried the searched lot (or serial)."""
+
+    kind: str  # "cartridge" | "anaesthetic" | "product" | "device"
+    product: str  # the cartridge, anaesthetic or product name; the device's name
+    lot: str  # the lot or serial as recorded
+
+    @property
+    def label(self) -> str:
+        what = USE_LABELS[self.kind]
+        return f"{what}: {self.product}" if self.product else what
+
+
+USE_LABELS = {
+    "cartridge": "Cartridge",
+    "anaesthetic": "Topical anaesthetic",
+    "product": "Serum or product",
+    "device": "Device",
+}
+
+
+@dataclass(frozen=True)
+class LotTraceHit:
+    """A session a lot trace found, and what in it carried the lot."""
 
     session: TreatmentSession
     #: Matched only through an amendment: the session was first recorded with the value.
     amended: bool
     amendment_count: int
+    uses: tuple[LotUse, ...] = ()
 
 
-def recall_sessions(
+#: The session fields holding a lot that an amendment may correct (products cannot be).
+LOT_FIELDS = {"cartridge_lot": "cartridge", "anaesthetic_lot": "anaesthetic"}
+
+
+def lot_trace(
     *, clinic: Clinic, lot: str | None = None, device_serial: str | None = None
-) -> list[RecallHit]:
+) -> list[LotTraceHit]:
     """Every session of the clinic that used the lot (or device serial), newest first.
 
-    Matches the current value exactly, ignoring case. Sessions whose amendments changed
-    the value away from the searched one are included too, marked ``amended``.
+    A lot is looked for everywhere a session records one: the cartridge, the topical
+    anaesthetic and every serum or product applied. Matches the current value exactly,
+    ignoring case; sessions whose amendments changed a lot (or the serial) away from the
+    searched one are included too, marked ``amended``.
     """
     lot = (lot or "").strip()
     device_serial = (device_serial or "").strip()
@@ -267,26 +297,63 @@ def recall_sessions(
             "Search by exactly one of lot or device serial.",
             fields={"lot": ["Give ?lot= or ?device_serial=, not both."]},
         )
-    name, value = ("cartridge_lot", lot) if lot else ("device_serial", device_serial)
-    current = Q(**{f"{name}__iexact": value})
-    amended_ids = SessionAmendment.objects.filter(
-        session__clinic=clinic, **{f"changes__{name}__from__iexact": value}
-    ).values("session_id")
+    amendments = SessionAmendment.objects.filter(session__clinic=clinic)
+    if lot:
+        value = lot
+        names = list(LOT_FIELDS)
+        current = Q(cartridge_lot__iexact=lot) | Q(anaesthetic_lot__iexact=lot)
+        current |= Q(
+            pk__in=SessionProduct.objects.filter(session__clinic=clinic, lot__iexact=lot).values(
+                "session_id"
+            )
+        )
+    else:
+        value = device_serial
+        names = ["device_serial"]
+        current = Q(device_serial__iexact=device_serial)
+    amended_from = Q()
+    for name in names:
+        amended_from |= Q(**{f"changes__{name}__from__iexact": value})
     sessions = (
         TreatmentSession.objects.filter(clinic=clinic)
-        .filter(current | Q(pk__in=amended_ids))
-        .select_related("client", "practitioner", "clinic")
+        .filter(current | Q(pk__in=amendments.filter(amended_from).values("session_id")))
+        .select_related("client", "practitioner", "clinic", "device")
+        .prefetch_related("products")
         .annotate(amendment_count=Count("amendments"))
         .order_by("-started_at", "-id")
     )
-    return [
-        RecallHit(
-            session=session,
-            amended=(getattr(session, name) or "").lower() != value.lower(),
-            amendment_count=session.amendment_count,
+    hits = []
+    for session in sessions:
+        uses = _uses(session, lot=lot, device_serial=device_serial)
+        hits.append(
+            LotTraceHit(
+                session=session,
+                amended=not uses,
+                amendment_count=session.amendment_count,
+                uses=uses,
+            )
         )
-        for session in sessions
-    ]
+    return hits
+
+
+def _uses(session: TreatmentSession, *, lot: str, device_serial: str) -> tuple[LotUse, ...]:
+    def same(recorded: str | None, searched: str) -> bool:
+        return bool(recorded) and str(recorded).casefold() == searched.casefold()
+
+    if device_serial:
+        if not same(session.device_serial, device_serial):
+            return ()
+        name = session.device.name if session.device is not None else ""
+        return (LotUse("device", name, session.device_serial),)
+    uses = []
+    if same(session.cartridge_lot, lot):
+        uses.append(LotUse("cartridge", session.cartridge, session.cartridge_lot))
+    if same(session.anaesthetic_lot, lot):
+        uses.append(LotUse("anaesthetic", session.anaesthetic_product, session.anaesthetic_lot))
+    for product in session.products.all():
+        if same(product.lot, lot):
+            uses.append(LotUse("product", product.product, product.lot))
+    return tuple(uses)
 
 
 CSV_HEADER = [
@@ -299,6 +366,7 @@ CSV_HEADER = [
     "cartridge_lot",
     "status",
     "amended",
+    "used_in",
 ]
 
 
@@ -310,7 +378,7 @@ def _cell(value: object) -> str:
     return text
 
 
-def recall_csv(*, rows: list[RecallHit]) -> str:
+def lot_trace_csv(*, rows: list[LotTraceHit]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
@@ -323,12 +391,13 @@ def recall_csv(*, rows: list[RecallHit]) -> str:
                     s.pk,
                     s.client_id,
                     s.client.full_name,
-                    recall_date(s).isoformat(),
+                    trace_date(s).isoformat(),
                     s.practitioner.display_name,
                     s.device_serial,
                     s.cartridge_lot,
                     s.status,
                     "yes" if row.amended else "no",
+                    "; ".join(f"{use.label} ({use.lot})" for use in row.uses),
                 )
             ]
         )

@@ -21,10 +21,10 @@ from treatments.records.models import (
     TreatmentSession,
 )
 from treatments.records.selectors import (
-    RecallHit,
-    recall_date,
+    LotTraceHit,
     session_plan_progress,
     session_previous,
+    trace_date,
 )
 
 # --- output --------------------------------------------------------------------------
@@ -196,6 +196,15 @@ class HistoryEventSerializer(serializers.Serializer):
     amendment = serializers.IntegerField(allow_null=True)
 
 
+class LotUseSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["cartridge", "anaesthetic", "product", "device"],
+        help_text="What in the session carried the lot (or the serial).",
+    )
+    product = serializers.CharField(allow_blank=True)
+    lot = serializers.CharField(help_text="The lot (or serial) as recorded.")
+
+
 class RecallClientSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -213,19 +222,25 @@ class RecallRowSerializer(serializers.Serializer):
     amended = serializers.BooleanField(
         help_text="Matched because an amendment changed the value away from the one searched."
     )
+    used = LotUseSerializer(
+        many=True,
+        help_text="Where the session used the lot now: the cartridge, the topical "
+        "anaesthetic, a serum or product (empty when matched only through an amendment).",
+    )
 
     @staticmethod
-    def row(hit: RecallHit) -> dict[str, Any]:
+    def row(hit: LotTraceHit) -> dict[str, Any]:
         s = hit.session
         return {
             "session": s.pk,
             "client": {"id": s.client_id, "name": s.client.full_name},
-            "date": recall_date(s),
+            "date": trace_date(s),
             "practitioner": s.practitioner.display_name,
             "device_serial": s.device_serial,
             "cartridge_lot": s.cartridge_lot,
             "status": s.status,
             "amended": hit.amended,
+            "used": [{"kind": u.kind, "product": u.product, "lot": u.lot} for u in hit.uses],
         }
 
 
@@ -342,7 +357,12 @@ class PhotoUploadSerializer(serializers.Serializer):
 
 
 class RecallQuerySerializer(serializers.Serializer):
-    lot = serializers.CharField(required=False, allow_blank=False, **_session("cartridge_lot"))
+    lot = serializers.CharField(
+        required=False,
+        allow_blank=False,
+        help_text="Any recorded lot: cartridge, topical anaesthetic, serum or product.",
+        **_session("cartridge_lot"),
+    )
     device_serial = serializers.CharField(
         required=False, allow_blank=False, **_session("device_serial")
     )

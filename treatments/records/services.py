@@ -26,7 +26,7 @@ from treatments.records.models import (
     SessionStatus,
     TreatmentSession,
 )
-from treatments.records.validation import assign, clean_session_fields
+from treatments.records.validation import assign, clean_session_fields, end_in_future_error
 
 #: What a record needs before it can be signed (DOMAIN.md §2), with the label staff see.
 SIGN_REQUIRED = {
@@ -214,6 +214,10 @@ def session_sign(*, session: TreatmentSession, actor: User) -> TreatmentSession:
             },
         )
     now = timezone.now()
+    future = end_in_future_error(locked.ended_at, now=now)
+    if future:
+        # Aftercare counts from the end: a future end would delay every message.
+        raise ApplicationError(future, code="session_end_in_future", fields={"ended_at": [future]})
     locked.status = SessionStatus.SIGNED
     locked.signed_at = now
     locked.signed_by = actor

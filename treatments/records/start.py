@@ -60,6 +60,9 @@ class StartGates:
     screening: Screening | None
     consent: Consent | None
     today: date
+    #: The screening's outcome re-evaluated for today (None: no valid screening); only a
+    #: ``caution`` needs a practitioner's review.
+    outcome: str | None = None
 
 
 def _consent_gate(
@@ -200,7 +203,30 @@ def _start_gates(
     consent, consent_blockers = _consent_gate(clinic=clinic, client_id=client.pk, name=name)
     blockers.extend(consent_blockers)
     return StartGates(
-        blockers=blockers, plan=plan, screening=screening, consent=consent, today=today
+        blockers=blockers,
+        plan=plan,
+        screening=screening,
+        consent=consent,
+        today=today,
+        outcome=eligibility.outcome,
+    )
+
+
+def session_start_gates(
+    *,
+    clinic: Clinic,
+    appointment: Appointment,
+    screening_reconfirmed: bool,
+    today: date | None = None,
+    plan: TreatmentPlan | None = None,
+) -> StartGates:
+    """The start check with what the checklist shows beside it (the screening outcome)."""
+    return _start_gates(
+        clinic=clinic,
+        appointment=appointment,
+        screening_reconfirmed=screening_reconfirmed,
+        plan=plan,
+        today=today,
     )
 
 

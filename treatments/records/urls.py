@@ -1,8 +1,8 @@
-"""Staff pages for treatment sessions and recalls (decision 0005)."""
+"""Staff pages for treatment sessions and the lot trace (decisions 0005, 0013)."""
 
 from django.urls import path
 
-from treatments.records.views import checks, detail, recall, record, start
+from treatments.records.views import checks, detail, lot_trace, record, start
 
 urlpatterns = [
     path(
@@ -25,6 +25,9 @@ urlpatterns = [
     ),
     path("sessions/<int:pk>/sign/", record.SessionSignView.as_view(), name="session-sign"),
     path("sessions/<int:pk>/amend/", detail.SessionAmendView.as_view(), name="session-amend"),
-    path("recalls/", recall.RecallView.as_view(), name="recall"),
-    path("recalls/export.csv", recall.RecallExportView.as_view(), name="recall-csv"),
+    path("lot-trace/", lot_trace.LotTraceView.as_view(), name="lot-trace"),
+    path("lot-trace/export.csv", lot_trace.LotTraceExportView.as_view(), name="lot-trace-csv"),
+    # Its former name: bookmarks and links keep working.
+    path("recalls/", lot_trace.moved_permanently("lot-trace"), name="recall"),
+    path("recalls/export.csv", lot_trace.moved_permanently("lot-trace-csv"), name="recall-csv"),
 ]

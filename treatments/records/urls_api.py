@@ -1,4 +1,4 @@
-"""Session record and recall API routes, included under /api/ by config/urls.py."""
+"""Session record and lot trace API routes, included under /api/ by config/urls.py."""
 
 from django.urls import path
 
@@ -33,5 +33,7 @@ urlpatterns = [
         apis.SessionPhotoFileApi.as_view(),
         name="api-session-photo-file",
     ),
+    path("lot-trace/", apis.RecallListApi.as_view(), name="api-lot-trace"),
+    # The contract's first name for the same search (API.md), kept.
     path("recalls/", apis.RecallListApi.as_view(), name="api-recalls"),
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -50,6 +50,19 @@ EDITABLE_FIELDS = frozenset(
 )
 
 Errors = dict[str, list[str]]
+
+#: How far ahead of the server's clock an end time may be: the clock of the computer in
+#: the treatment room may differ a little. Anything later would delay the aftercare,
+#: which counts from the end (decision 0013).
+END_TOLERANCE = timedelta(minutes=5)
+
+
+def end_in_future_error(ended_at: datetime | None, *, now: datetime | None = None) -> str | None:
+    """The refusal of an end time later than now (plus the tolerance), or None."""
+    at = now if now is not None else timezone.now()
+    if ended_at is None or ended_at <= at + END_TOLERANCE:
+        return None
+    return "The end of the session cannot be later than now; record it when the session ends."
 
 
 def _typed(field: models.Field[Any, Any], raw: object) -> Any:
@@ -170,6 +183,10 @@ def clean_session_fields(
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             errors.setdefault(prefix + name, list(messages))
+    if "ended_at" in scalars and prefix + "ended_at" not in errors:
+        future = end_in_future_error(candidate.ended_at)
+        if future:
+            errors[prefix + "ended_at"] = [future]
 
     values = {name: getattr(candidate, name) for name in scalars if prefix + name not in errors}
     if device_given and prefix + "device" not in errors:

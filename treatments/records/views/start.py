@@ -61,10 +61,25 @@ class Gate:
     code: str
     label: str
     blockers: list[ShownBlocker] = field(default_factory=list)
+    #: Nothing to do for this client (no caution result: no review). Shown as such,
+    #: never as "Done".
+    not_needed: bool = False
+    #: Cannot be told yet (whether a review is needed depends on a screening to come).
+    pending: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.blockers
+
+    @property
+    def state(self) -> str:
+        if self.blockers:
+            return "Missing"
+        if self.not_needed:
+            return "Not needed"
+        if self.pending:
+            return "After the screening"
+        return "Done"
 
 
 def _blocker_fields(blocker: Blocker) -> tuple[str, str, str | None]:
@@ -103,8 +118,15 @@ def _fix(code: str, appointment: Appointment) -> tuple[str, str | None]:
     return "", None
 
 
-def start_gates(blockers: Sequence[Blocker], appointment: Appointment) -> list[Gate]:
+def start_gates(
+    blockers: Sequence[Blocker], appointment: Appointment, *, outcome: str | None = None
+) -> list[Gate]:
+    """The checklist. ``outcome`` is the screening's (None: no valid screening): the
+    review gate is "Done" only after a caution result was reviewed."""
     gates = [Gate(code, label) for code, label, _ in START_GATES]
+    review = next(gate for gate in gates if gate.code == "review")
+    review.not_needed = outcome is not None and outcome != "caution"
+    review.pending = outcome is None
     by_code = {
         code: gate for gate, (_, _, codes) in zip(gates, START_GATES, strict=True) for code in codes
     }
@@ -190,10 +212,11 @@ class SessionStartView(SessionPageMixin, View):
         blockers: Sequence[Blocker] | None = None,
         status: int = 200,
     ) -> HttpResponse:
+        checked = session_start.session_start_gates(
+            clinic=self.clinic, appointment=appointment, screening_reconfirmed=False
+        )
         if blockers is None:
-            blockers = session_start.session_start_check(
-                clinic=self.clinic, appointment=appointment, screening_reconfirmed=False
-            )
+            blockers = checked.blockers
         codes = [_blocker_fields(b)[0] for b in blockers]
         needs_reconfirm = RECONFIRM in codes
         others = [c for c in codes if c != RECONFIRM]
@@ -205,7 +228,7 @@ class SessionStartView(SessionPageMixin, View):
                 "appointment": appointment,
                 "client": appointment.client,
                 "local_start": local(appointment.start, zone),
-                "gates": start_gates(blockers, appointment),
+                "gates": start_gates(blockers, appointment, outcome=checked.outcome),
                 "needs_reconfirm": needs_reconfirm,
                 "can_start": not others,
                 "form": form,
