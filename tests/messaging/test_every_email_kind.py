@@ -254,6 +254,13 @@ def test_a_clinic_without_a_phone_yet_is_never_printed_as_an_empty_number(every_
         content = kinds.get(message.kind).render(message)
         for part in (content.text, content.html):
             lowered = part.lower()
-            for broken in ("call us on .", "call us on <", "call  or", "call <a", " ·  · ", "\n · "):
+            for broken in (
+                "call us on .",
+                "call us on <",
+                "call  or",
+                "call <a",
+                " ·  · ",
+                "\n · ",
+            ):
                 assert broken not in lowered, f"{message.kind}: empty phone shows as {broken!r}"
             assert 'href="tel:"' not in part
