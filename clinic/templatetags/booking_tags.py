@@ -9,21 +9,35 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template import Context
 
 from clinic.booking import selectors as booking_selectors
 from clinic.booking.models import Appointment, AppointmentStatus
+from common.audit import audit_listed
 
 register = template.Library()
 
 
-@register.simple_tag
-def today_appointments(clinic: Any) -> list[Appointment]:
-    """Today's appointments at the clinic (local day), cancelled ones left out."""
-    return list(
+@register.simple_tag(takes_context=True)
+def today_appointments(context: Context, clinic: Any) -> list[Appointment]:
+    """Today's appointments at the clinic (local day), cancelled ones left out.
+
+    Each one shown is an audited read (one write for the list), by the page's user.
+    """
+    appointments = list(
         booking_selectors.appointment_list(clinic=clinic, on_date=clinic.local_today()).exclude(
             status=AppointmentStatus.CANCELLED
         )
     )
+    request = context.get("request")
+    audit_listed(
+        actor=getattr(request, "user", None),
+        object_type="appointment",
+        rows=appointments,
+        clinic_id=clinic.pk,
+        detail={"view": "today"},
+    )
+    return appointments
 
 
 @register.simple_tag

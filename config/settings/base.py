@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "common.middleware.RequestContextMiddleware",
+    # Inside the request context: a refused request (403/404) is audited (decision 0010).
+    "clinic.audit.middleware.DeniedAuditMiddleware",
     "clinic.middleware.IdleTimeoutMiddleware",
     "clinic.middleware.ClinicTimezoneMiddleware",
     # Last: turns a sign-in refused by the lockout into its answer (clinic/lockout.py).

@@ -91,7 +91,7 @@ def test_a_tampered_link_is_404_and_audited(client, schedule, mangle):
     for suffix in ("", "pdf/"):
         assert client.get(f"/aftercare/{token}/{suffix}").status_code == 404
 
-    denied = AuditEvent.objects.filter(action="denied", channel="link")
+    denied = AuditEvent.objects.filter(outcome="denied", channel="link")
     assert denied.count() == 2
     assert denied.first().detail["expired"] is False
 
@@ -102,7 +102,7 @@ def test_an_expired_link_is_404_and_audited(client, schedule, clock, settings):
     clock.move_to(ENDED.astimezone(UTC) + settings.AFTERCARE_LINK_MAX_AGE + timedelta(minutes=6))
 
     assert client.get(path).status_code == 404
-    event = AuditEvent.objects.get(action="denied", channel="link")
+    event = AuditEvent.objects.get(outcome="denied", channel="link")
     assert event.detail == {"reason": "expired", "expired": True}
 
 

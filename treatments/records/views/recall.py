@@ -46,7 +46,11 @@ class RecallView(ClinicStaffMixin, View):
                 query = None
             else:
                 session_audit.recall_searched(
-                    clinic=self.clinic, actor=request.user, query=query, count=len(rows)
+                    clinic=self.clinic,
+                    actor=request.user,
+                    query=query,
+                    sessions=[hit.session for hit in rows],
+                    count=len(rows),
                 )
                 params = {"lot": query.get("lot", ""), "serial": query.get("device_serial", "")}
                 export_url = f"{reverse('recall-csv')}?{urlencode(params)}"
@@ -91,8 +95,10 @@ class RecallExportView(ClinicStaffMixin, View):
         session_audit.recall_searched(
             clinic=self.clinic,
             actor=request.user,
-            query={**query, "export": "csv"},
+            query={**query, "format": "csv"},
+            sessions=[hit.session for hit in rows],
             count=len(rows),
+            export=True,
         )
         body = session_selectors.recall_csv(rows=rows)
         stamp = self.clinic.local_today().isoformat()
