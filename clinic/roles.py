@@ -30,6 +30,8 @@ class Ability(StrEnum):
     REVIEW_SCREENING = "review_screening"
     #: Resend an outgoing message that failed.
     RESEND_MESSAGES = "resend_messages"
+    #: Read the clinic's audit trail (who read or changed which record, and who was refused).
+    READ_AUDIT = "read_audit"
 
 
 _EVERYONE = frozenset({Role.RECEPTION, Role.PRACTITIONER, Role.MANAGER})
@@ -45,6 +47,7 @@ ABILITIES: dict[Ability, frozenset[str]] = {
     Ability.RECORD: frozenset({Role.PRACTITIONER, Role.MANAGER}),
     Ability.REVIEW_SCREENING: frozenset({Role.PRACTITIONER}),
     Ability.RESEND_MESSAGES: _EVERYONE,
+    Ability.READ_AUDIT: frozenset({Role.MANAGER}),
 }
 
 
@@ -79,6 +82,7 @@ _DENIED = {
     Ability.PLAN: "Only practitioners and managers plan courses.",
     Ability.RECORD: "Only practitioners and managers record treatment sessions.",
     Ability.REVIEW_SCREENING: "Only a practitioner reviews a screening result.",
+    Ability.READ_AUDIT: "Only managers read the audit trail.",
 }
 
 

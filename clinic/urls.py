@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from clinic import views
+from clinic.audit import views as audit_views
 from clinic.forms import EmailAuthenticationForm, StaffPasswordResetForm
 
 urlpatterns = [
@@ -40,6 +41,8 @@ urlpatterns = [
     path("clients/<int:pk>/", views.ClientDetailView.as_view(), name="client-detail"),
     path("clients/<int:pk>/edit/", views.ClientEditView.as_view(), name="client-edit"),
     path("staff/", views.StaffView.as_view(), name="staff"),
+    path("audit/", audit_views.AuditListView.as_view(), name="audit"),
+    path("audit/export.csv", audit_views.AuditExportView.as_view(), name="audit-csv"),
     path("staff/<int:pk>/", views.StaffEditView.as_view(), name="staff-edit"),
     path("staff/<int:pk>/unlock/", views.StaffUnlockView.as_view(), name="staff-unlock"),
     path(

@@ -96,6 +96,15 @@ OBJECT_TYPES: dict[str, str] = {
     "page": "Page",
 }
 
+#: Where an event came from, as the audit page names it.
+CHANNELS: dict[str, str] = {
+    "web": "Staff page",
+    "api": "API",
+    "admin": "Admin",
+    "task": "Background task",
+    "link": "Client's link",
+}
+
 #: Most rows one INSERT of :func:`audit_reads` carries: 1,000 × 15 columns stays under
 #: SQLite's (32,766) and PostgreSQL's (65,535) limits on parameters.
 READS_PER_STATEMENT = 1000
