@@ -29,7 +29,7 @@ def _choices(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 class AuditFilterForm(forms.Form):
     client = forms.IntegerField(
-        required=False, min_value=1, max_value=2**63 - 1, label="Client record number"
+        required=False, min_value=1, max_value=2**63 - 1, label="Client number"
     )
     actor = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None, label="Staff member"
@@ -66,7 +66,7 @@ class AuditFilterForm(forms.Form):
             return None
         self.chosen_client = Client.objects.filter(clinic=self.clinic, pk=client_id).first()
         if self.chosen_client is None:
-            raise forms.ValidationError("No client of this clinic has that record number.")
+            raise forms.ValidationError("No client of this clinic has that number.")
         return client_id
 
     def clean(self) -> dict[str, Any]:

@@ -75,7 +75,7 @@ def test_a_bad_filter_is_a_form_error_not_a_500(web, manager, other_client_recor
     )
     page = response.content.decode()
     assert response.status_code == 400
-    assert "No client of this clinic has that record number." in page
+    assert "No client of this clinic has that number." in page
     assert 'id="id_date_from_error"' in page
     assert 'id="id_outcome_error"' in page
     assert "data-event=" not in page
