@@ -105,7 +105,7 @@ CHANNELS: dict[str, str] = {
     "link": "Client's link",
 }
 
-#: Most rows one INSERT of :func:`audit_reads` carries: 1,000 × 15 columns stays under
+#: Most rows one INSERT of :func:`audit_reads` carries: 1,000 × 14 columns stays under
 #: SQLite's (32,766) and PostgreSQL's (65,535) limits on parameters.
 READS_PER_STATEMENT = 1000
 

@@ -282,6 +282,10 @@ SPECTACULAR_SETTINGS = {
         "AppointmentKindEnum": "clinic.booking.models.AppointmentKind",
         "DeviceKindEnum": "clinic.booking.models.Device.Kind",
         "AppointmentStatusEnum": "clinic.booking.models.AppointmentStatus",
+        # The screening's outcome keeps the name it had before the audit trail had one.
+        "OutcomeEnum": "treatments.screening.models.Outcome",
+        "AuditOutcomeEnum": "common.models.AuditEvent.Outcome",
+        "AuditActionEnum": "common.models.AuditEvent.Action",
     },
 }
 
