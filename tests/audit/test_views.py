@@ -111,3 +111,9 @@ def test_the_csv_holds_the_filtered_events_and_its_download_is_audited(
         ("update", "denied", "Hughes, Amelia")
     ]
     assert AuditEvent.objects.get(object_type="audit_event").action == "export"
+
+
+def test_a_managers_client_page_links_to_that_clients_trail(web, manager, reception, client_record):
+    link = f'href="/audit/?client={client_record.pk}"'
+    assert link in web(manager).get(f"/clients/{client_record.pk}/").content.decode()
+    assert link not in web(reception).get(f"/clients/{client_record.pk}/").content.decode()

@@ -69,3 +69,21 @@ def test_a_manager_filters_the_trail_to_one_client_and_downloads_it(
     assert_accessible(page)
     if os.environ.get("SCREENSHOTS"):
         page.screenshot(path=os.path.join(os.environ["SCREENSHOTS"], "audit-error.png"))
+
+
+def test_the_client_page_leads_a_manager_to_that_clients_trail(signed_in, manager, reception):
+    amelia = ClientFactory(clinic=manager.clinic, first_name="Amelia", last_name="Hughes")
+    audit_record(
+        actor=reception.user,
+        action="update",
+        object_type="client",
+        object_id=amelia.pk,
+        clinic_id=manager.clinic.pk,
+        client_id=amelia.pk,
+    )
+    page = signed_in(manager)
+    page.goto(f"/clients/{amelia.pk}/")
+    page.get_by_role("link", name="Audit trail").click()
+    # Today listed her and opening her page read her record: three events by now.
+    page.get_by_role("heading", name="3 events for Hughes, Amelia").wait_for()
+    assert page.get_by_label("Client number").input_value() == str(amelia.pk)
