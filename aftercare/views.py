@@ -41,7 +41,7 @@ def _schedule_from(request: HttpRequest, token: str) -> AftercareSchedule:
         .first()
     )
     if schedule is None:
-        refuse_link(request, "aftercare_schedule", BadLink("no such schedule"))
+        refuse_link(request, "aftercare_schedule", BadLink("no such schedule"), schedule_id)
     return schedule
 
 

@@ -32,6 +32,7 @@ from clinic.serializers import (
     TokenResponseSerializer,
 )
 from common.errors import ApplicationError
+from common.pagination import page_of, page_total
 from common.schema import ErrorSerializer
 
 
@@ -140,14 +141,15 @@ class ClientViewSet(
         )
 
     def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
+        page = page_of(self, self.get_queryset())
         services.client_list_read(
             clinic=request.membership.clinic,
             actor=request.user,
             search=request.query_params.get("search", ""),
-            count=response.data.get("count", 0) if isinstance(response.data, dict) else 0,
+            clients=page,
+            count=page_total(self),
         )
-        return response
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         client = self.get_object()

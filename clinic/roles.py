@@ -34,6 +34,8 @@ class Ability(StrEnum):
     RESEND_MESSAGES = "resend_messages"
     #: Stop the pending aftercare e-mails of a signed session (with a reason).
     CANCEL_AFTERCARE = "cancel_aftercare"
+    #: Read the clinic's audit trail (who read or changed which record, and who was refused).
+    READ_AUDIT = "read_audit"
 
 
 _EVERYONE = frozenset({Role.RECEPTION, Role.PRACTITIONER, Role.MANAGER})
@@ -51,6 +53,7 @@ ABILITIES: dict[Ability, frozenset[str]] = {
     Ability.REVIEW_SCREENING: frozenset({Role.PRACTITIONER}),
     Ability.RESEND_MESSAGES: _EVERYONE,
     Ability.CANCEL_AFTERCARE: frozenset({Role.PRACTITIONER, Role.MANAGER}),
+    Ability.READ_AUDIT: frozenset({Role.MANAGER}),
 }
 
 
@@ -87,6 +90,7 @@ _DENIED = {
     Ability.RECORD: "Only practitioners and managers record treatment sessions.",
     Ability.REVIEW_SCREENING: "Only a practitioner reviews a screening result.",
     Ability.CANCEL_AFTERCARE: "Only practitioners and managers cancel a session's aftercare.",
+    Ability.READ_AUDIT: "Only managers read the audit trail.",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import authenticate, password_validation
@@ -21,7 +22,7 @@ from clinic.models import Client, Clinic, Invitation, Membership, Role, User
 from clinic.selectors import client_duplicates
 from clinic.sender import sender_for, site_url
 from clinic.tasks import send_account_email
-from common.audit import audit_record
+from common.audit import audit_reads, audit_record
 from common.errors import ApplicationError, Conflict, NotFound
 
 CLIENT_FIELDS = (
@@ -139,11 +140,14 @@ def client_record_read(*, client: Client, actor: User, what: str = "client") -> 
     )
 
 
-def client_list_read(*, clinic: Clinic, actor: User, search: str, count: int) -> None:
-    audit_record(
+def client_list_read(
+    *, clinic: Clinic, actor: User, search: str, clients: Iterable[Client], count: int
+) -> None:
+    """One ``list`` event per client shown, in one write (decision 0010)."""
+    audit_reads(
         actor=actor,
-        action="list",
         object_type="client",
+        objects=((client.pk, client.pk) for client in clients),
         clinic_id=clinic.pk,
         detail={"search": bool(search), "results": count},
     )
@@ -300,7 +304,8 @@ def invitation_open(*, token: str) -> Invitation:
     if reason is not None:
         audit_record(
             actor=None,
-            action="denied",
+            action="read",
+            outcome="denied",
             object_type="invitation",
             object_id=invitation.pk if invitation is not None else "",
             clinic_id=invitation.clinic_id if invitation is not None else None,

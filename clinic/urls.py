@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from clinic import clinic_views, views
+from clinic.audit import views as audit_views
 from clinic.forms import EmailAuthenticationForm, StaffPasswordResetForm
 
 urlpatterns = [
@@ -43,6 +44,8 @@ urlpatterns = [
     path("clinic/settings/logo/", clinic_views.ClinicLogoView.as_view(), name="clinic-logo-edit"),
     path("clinic/logo/", clinic_views.ClinicLogoFileView.as_view(), name="clinic-logo"),
     path("staff/", views.StaffView.as_view(), name="staff"),
+    path("audit/", audit_views.AuditListView.as_view(), name="audit"),
+    path("audit/export.csv", audit_views.AuditExportView.as_view(), name="audit-csv"),
     path("staff/<int:pk>/", views.StaffEditView.as_view(), name="staff-edit"),
     path("staff/<int:pk>/unlock/", views.StaffUnlockView.as_view(), name="staff-unlock"),
     path(

@@ -33,6 +33,7 @@ from clinic.forms import (
 )
 from clinic.models import Client, Role
 from clinic.roles import Ability, can, denied_message
+from common.audit import audit_reads
 from common.errors import ApplicationError, NotFound
 from common.timezones import timezone_choices
 
@@ -63,7 +64,15 @@ class ClinicStaffMixin(LoginRequiredMixin):
 
 class DashboardView(ClinicStaffMixin, View):
     def get(self, request):
-        recent = selectors.client_list(clinic=self.clinic).order_by("-updated_at")[:8]
+        recent = list(selectors.client_list(clinic=self.clinic).order_by("-updated_at")[:8])
+        # Today's appointments audit their own read (booking_tags.today_appointments).
+        audit_reads(
+            actor=request.user,
+            object_type="client",
+            objects=((client.pk, client.pk) for client in recent),
+            clinic_id=self.clinic.pk,
+            detail={"view": "dashboard"},
+        )
         return render(
             request,
             "clinic/dashboard.html",
@@ -89,7 +98,11 @@ class ClientListView(ClinicStaffMixin, View):
         clients = selectors.client_list(clinic=self.clinic, search=search)
         page = Paginator(clients, 25).get_page(request.GET.get("page"))
         services.client_list_read(
-            clinic=self.clinic, actor=request.user, search=search, count=page.paginator.count
+            clinic=self.clinic,
+            actor=request.user,
+            search=search,
+            clients=page.object_list,
+            count=page.paginator.count,
         )
         return render(request, "clinic/client_list.html", {"page": page, "search": search})
 

@@ -15,12 +15,13 @@ class AuditEventAdmin(admin.ModelAdmin):
         "at",
         "actor_email",
         "action",
+        "outcome",
         "object_type",
         "object_id",
         "client_id",
         "channel",
     )
-    list_filter = ("action", "object_type", "channel")
+    list_filter = ("action", "outcome", "object_type", "channel")
     search_fields = ("actor_email", "object_id")
     date_hierarchy = "at"
 

@@ -79,12 +79,20 @@ class AuditEvent(models.Model):
 
     class Action(models.TextChoices):
         READ = "read", "Read"
-        LIST = "list", "List"
+        #: One object shown in a list (one row per object of the list).
+        LIST = "list", "Listed"
         CREATE = "create", "Create"
         UPDATE = "update", "Update"
         DELETE = "delete", "Delete"
+        #: A CSV or PDF left the system.
         EXPORT = "export", "Export"
-        DENIED = "denied", "Access denied"
+        #: Written before ``outcome`` existed; new refusals keep the action they
+        #: attempted and carry ``outcome = denied`` (decision 0010).
+        DENIED = "denied", "Refused (older events)"
+
+    class Outcome(models.TextChoices):
+        ALLOWED = "allowed", "Allowed"
+        DENIED = "denied", "Denied"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -99,6 +107,7 @@ class AuditEvent(models.Model):
     clinic_id = models.BigIntegerField(null=True, blank=True)
     client_id = models.BigIntegerField(null=True, blank=True)
     action = models.CharField(max_length=16, choices=Action.choices)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.ALLOWED)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64, blank=True)
     channel = models.CharField(max_length=8, blank=True)  # "api", "web", "task", "link"
@@ -117,7 +126,10 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.object_type}"
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.object_type}"
+            f" {self.outcome}"
+        )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

@@ -32,3 +32,10 @@ def page_of(view: GenericAPIView[Any], items: QuerySet[Any, T] | Sequence[T]) ->
     if page is None:
         raise ImproperlyConfigured(f"{type(view).__name__} has no paginator.")
     return page
+
+
+def page_total(view: GenericAPIView[Any]) -> int:
+    """How many items the list has in all, once ``page_of`` has paginated it."""
+    paginator = view.paginator
+    page = getattr(paginator, "page", None)
+    return int(page.paginator.count) if page is not None else 0

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from clinic import apis as clinic_apis
+from clinic.audit import apis as audit_apis
 from clinic.booking import apis as booking_apis
 from common.views import healthz
 from treatments.screening import apis as screening_apis
@@ -30,6 +31,7 @@ api_urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("availability/", booking_apis.AvailabilityApi.as_view(), name="api-availability"),
+    path("audit/", audit_apis.AuditEventListApi.as_view(), name="api-audit"),
     path(
         "screening/questions/",
         screening_apis.QuestionListApi.as_view(),

@@ -33,6 +33,9 @@ LAYERS: list[str] = [
 PACKAGES: dict[str, str] = {
     "common": "common",
     "clinic": "clinic",
+    # The audit page, API and denial middleware read clinics, clients and roles; every
+    # package writes the trail through common.audit, so it sits in the clinic layer.
+    "clinic.audit": "clinic",
     "clinic.messaging": "messaging",
     "clinic.booking": "booking",
     "treatments.screening": "screening",

@@ -44,7 +44,9 @@ from clinic.booking.serializers import (
 from clinic.models import Clinic, Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
+from common.audit import audit_listed, audit_record
 from common.errors import ApplicationError, NotFound
+from common.pagination import page_of
 from treatments.plans.selectors import plan_list
 
 _M = TypeVar("_M", bound=Model)
@@ -295,6 +297,29 @@ class AppointmentViewSet(
         return booking_selectors.appointment_get(
             clinic=self.clinic, appointment_id=self.kwargs["pk"]
         )
+
+    def list(self, request, *args, **kwargs):
+        page = page_of(self, self.get_queryset())
+        # Who comes for what, when: each appointment listed is an audited read.
+        audit_listed(
+            actor=acting_user(request),
+            object_type="appointment",
+            rows=page,
+            clinic_id=self.clinic.pk,
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        audit_record(
+            actor=acting_user(request),
+            action="read",
+            object_type="appointment",
+            object_id=appointment.pk,
+            clinic_id=appointment.clinic_id,
+            client_id=appointment.client_id,
+        )
+        return Response(self.get_serializer(appointment).data)
 
     def _resolve(self, values: dict) -> dict:
         clinic = self.clinic

@@ -12,7 +12,8 @@ from clinic.messaging.serializers import MessageFilterSerializer, OutgoingMessag
 from clinic.models import Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
-from common.audit import audit_record
+from common.audit import audit_listed
+from common.pagination import page_of, page_total
 from common.typing import StaffRequest
 
 
@@ -40,27 +41,27 @@ class MessageListApi(GenericAPIView):
         filters = MessageFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         clinic = request.membership.clinic
-        page = self.paginate_queryset(
+        page = page_of(
+            self,
             selectors.message_list(
                 clinic=clinic,
                 status=filters.validated_data.get("status"),
                 client_id=filters.validated_data.get("client"),
                 kind=filters.validated_data.get("kind"),
-            )
+            ),
         )
-        response = self.get_paginated_response(OutgoingMessageSerializer(page, many=True).data)
         # Names and message kinds say who is being treated: listing them is audited.
-        audit_record(
+        audit_listed(
             actor=request.user,
-            action="list",
             object_type="outgoing_message",
+            rows=page,
             clinic_id=clinic.pk,
             detail={
                 "filters": sorted(filters.validated_data),
-                "results": response.data.get("count", 0),
+                "results": page_total(self),
             },
         )
-        return response
+        return self.get_paginated_response(OutgoingMessageSerializer(page, many=True).data)
 
 
 @extend_schema(tags=["reminders"])

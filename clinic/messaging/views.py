@@ -26,12 +26,20 @@ def private_response(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def refuse_link(request: HttpRequest, what: str, error: links.BadLink) -> NoReturn:
-    """An expired, tampered or unknown link: 404, and the attempt is audited."""
+def refuse_link(
+    request: HttpRequest, what: str, error: links.BadLink, object_id: object = ""
+) -> NoReturn:
+    """An expired, tampered or unknown link: 404, and the attempt is audited.
+
+    The event names what the link named (``object_id``, when the link could be read),
+    never the link itself: the stored path has ``{token}`` in its place.
+    """
     audit_record(
         actor=None,
-        action="denied",
+        action="read",
+        outcome="denied",
         object_type=what,
+        object_id=object_id,
         detail={"reason": error.reason, "expired": error.expired},
         channel="link",
     )
@@ -52,7 +60,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     except LookupError:
         kind = None
     if client is None or kind is None or not kind.optional:
-        refuse_link(request, "unsubscription", links.BadLink("no such client or kind"))
+        refuse_link(
+            request, "unsubscription", links.BadLink("no such client or kind"), wanted.client_id
+        )
     label = kind.label
     done = Unsubscription.objects.filter(client=client, kind=wanted.kind).exists()
     if request.method == "POST" and not done:

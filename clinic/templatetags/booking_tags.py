@@ -9,20 +9,23 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template import Context
 
 from clinic.booking import selectors as booking_selectors
 from clinic.booking.decision import appointment_decision
 from clinic.booking.models import Appointment, AppointmentStatus
+from common.audit import audit_listed
 
 register = template.Library()
 
 
-@register.simple_tag
-def today_appointments(clinic: Any) -> list[Appointment]:
+@register.simple_tag(takes_context=True)
+def today_appointments(context: Context, clinic: Any) -> list[Appointment]:
     """Today's appointments at the clinic (local day), cancelled ones left out.
 
     Each treatment still to come carries ``decision`` (``booking.decision``): what stops
     it or is still missing before the session, for reception to sort out ahead of time.
+    Each one shown is an audited read (one write for the list), by the page's user.
     """
     today = clinic.local_today()
     appointments = list(
@@ -35,6 +38,14 @@ def today_appointments(clinic: Any) -> list[Appointment]:
         appointment.decision = appointment_decision(  # type: ignore[attr-defined]
             appointment=appointment, today=today
         )
+    request = context.get("request")
+    audit_listed(
+        actor=getattr(request, "user", None),
+        object_type="appointment",
+        rows=appointments,
+        clinic_id=clinic.pk,
+        detail={"view": "today"},
+    )
     return appointments
 
 

@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "common.middleware.RequestContextMiddleware",
+    # Inside the request context: a refused request (403/404) is audited (decision 0010).
+    "clinic.audit.middleware.DeniedAuditMiddleware",
     "clinic.middleware.IdleTimeoutMiddleware",
     "clinic.middleware.ClinicTimezoneMiddleware",
     # A tablet handed to a client reaches only their consent (decision 0011).
@@ -305,6 +307,10 @@ SPECTACULAR_SETTINGS = {
         "AppointmentKindEnum": "clinic.booking.models.AppointmentKind",
         "DeviceKindEnum": "clinic.booking.models.Device.Kind",
         "AppointmentStatusEnum": "clinic.booking.models.AppointmentStatus",
+        # The screening's outcome keeps the name it had before the audit trail had one.
+        "OutcomeEnum": "treatments.screening.models.Outcome",
+        "AuditOutcomeEnum": "common.models.AuditEvent.Outcome",
+        "AuditActionEnum": "common.models.AuditEvent.Action",
     },
 }
 

@@ -212,7 +212,7 @@ def test_a_tampered_unsubscribe_link_is_404_and_audited(client, client_record):
 
     assert response.status_code == 404
     assert AuditEvent.objects.filter(
-        object_type="unsubscription", action="denied", channel="link"
+        object_type="unsubscription", outcome="denied", channel="link"
     ).exists()
 
 

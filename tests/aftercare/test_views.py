@@ -91,7 +91,7 @@ def test_a_tampered_link_is_404_and_audited(client, schedule, mangle):
     for suffix in ("", "pdf/"):
         assert client.get(f"/aftercare/{token}/{suffix}").status_code == 404
 
-    denied = AuditEvent.objects.filter(action="denied", channel="link")
+    denied = AuditEvent.objects.filter(outcome="denied", channel="link")
     assert denied.count() == 2
     assert denied.first().detail["expired"] is False
 
@@ -102,7 +102,7 @@ def test_an_expired_link_is_404_and_audited(client, schedule, clock, settings):
     clock.move_to(ENDED.astimezone(UTC) + settings.AFTERCARE_LINK_MAX_AGE + timedelta(minutes=6))
 
     assert client.get(path).status_code == 404
-    event = AuditEvent.objects.get(action="denied", channel="link")
+    event = AuditEvent.objects.get(outcome="denied", channel="link")
     assert event.detail == {"reason": "expired", "expired": True}
 
 
@@ -231,6 +231,34 @@ def test_a_client_in_another_zone_sees_their_own_local_times(client, clock, sign
     schedule = aftercare_schedule_session(session=signed_session(record, ended_at=ENDED))
     html = client.get(page_path(schedule)).content.decode()
     assert "Sun 29 Mar, 09:00" in html and "America/New_York" in html
+
+
+def test_link_visits_are_audited_by_the_schedules_id_never_the_token(client, schedule):
+    token = links.page_token(schedule.pk)
+
+    assert client.get(f"/aftercare/{token}/").status_code == 200
+    assert client.get(f"/aftercare/{token}/pdf/").status_code == 200
+    assert client.get(f"/aftercare/{token}x/").status_code == 404
+
+    events = AuditEvent.objects.filter(channel="link")
+    assert events.count() == 3
+    for event in events:
+        assert token not in event.path
+        assert token not in str(event.detail)
+        assert event.path.startswith("/aftercare/{token}/")
+    read = events.get(action="read", outcome="allowed")
+    assert (read.object_type, read.object_id) == ("aftercare_schedule", str(schedule.pk))
+    assert events.get(action="export").object_id == str(schedule.pk)
+
+
+def test_an_unsubscribe_link_is_audited_without_its_token(client, schedule):
+    token = links_messaging.unsubscribe_token(schedule.client_id, "aftercare_day14")
+
+    assert client.post(f"/aftercare/unsubscribe/{token}/").status_code == 200
+
+    events = AuditEvent.objects.exclude(path="")
+    assert events.exists()
+    assert all(token not in event.path for event in events)
 
 
 # --- cancelling from the session page ----------------------------------------------------

@@ -346,11 +346,17 @@ def test_listing_clients_is_audited(api, reception, client_record):
     api(reception).get("/api/clients/?search=amelia")
     event = AuditEvent.objects.get(action="list", object_type="client")
     assert event.detail == {"search": True, "results": 1}
+    assert event.client_id == client_record.pk
 
 
-def test_refused_reads_write_no_read_event(api, reception, other_client_record):
+def test_refused_reads_write_a_denied_event_and_no_allowed_read(
+    api, reception, other_client_record
+):
     api(reception).get(f"/api/clients/{other_client_record.pk}/")
-    assert not AuditEvent.objects.filter(action="read").exists()
+    assert not AuditEvent.objects.filter(action="read", outcome="allowed").exists()
+    denied = AuditEvent.objects.get(outcome="denied")
+    assert (denied.object_type, denied.object_id) == ("client", str(other_client_record.pk))
+    assert denied.client_id is None  # another clinic's client is not tied to this trail
 
 
 # --- staff (managers only) --------------------------------------------------

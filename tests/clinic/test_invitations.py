@@ -196,7 +196,7 @@ def test_a_used_revoked_or_superseded_link_is_404_and_audited(
     assert api_answer.json()["code"] == "not_found"
     assert page.status_code == 404
     assert b"does not work" in page.content
-    denied = AuditEvent.objects.filter(action="denied", object_type="invitation")
+    denied = AuditEvent.objects.filter(outcome="denied", object_type="invitation")
     assert [e.detail["reason"] for e in denied] == [reason, reason]
     assert denied.first().object_id == str(Invitation.objects.get().pk)
 
@@ -209,7 +209,7 @@ def test_an_expired_link_is_404_and_audited(invite, api, client):
     with time_machine.travel("2026-03-09 08:01:00+00:00", tick=False):
         response = _accept_api(api, link, password=NEW_PASSWORD, full_name="Sam")
     assert response.status_code == 404
-    assert AuditEvent.objects.get(action="denied").detail == {"reason": "expired"}
+    assert AuditEvent.objects.get(outcome="denied").detail == {"reason": "expired"}
     assert not User.objects.filter(email="sam@clinic.example").exists()
 
 
@@ -221,7 +221,7 @@ def test_a_tampered_or_made_up_link_is_404_and_audited(invite, api, client):
     for bad in (token[:-2] + "xx", forged, "nonsense"):
         assert client.get(f"/invitations/{bad}/").status_code == 404
         assert api().post(f"/api/invitations/{bad}/accept/", {"password": "x"}).status_code == 404
-    denied = AuditEvent.objects.filter(action="denied", object_type="invitation")
+    denied = AuditEvent.objects.filter(outcome="denied", object_type="invitation")
     assert denied.count() == 6
     assert {e.detail["reason"] for e in denied} == {"tampered"}
 

@@ -27,6 +27,7 @@ class Member:
         (Ability.RECORD, False, True, True),
         (Ability.REVIEW_SCREENING, False, True, False),
         (Ability.RESEND_MESSAGES, True, True, True),
+        (Ability.READ_AUDIT, False, False, True),
     ],
 )
 def test_each_ability_belongs_to_exactly_these_roles(ability, reception, practitioner, manager):

@@ -94,7 +94,12 @@ def test_another_clinics_consent_is_404(other_manager, reception, client_record,
         outsider.post("/api/consents/", sign_payload(client_record), format="json").status_code
         == 404
     )
-    assert not AuditEvent.objects.filter(object_type="consent", actor=other_manager.user).exists()
+    assert not AuditEvent.objects.filter(
+        object_type="consent",
+        object_id=str(consent.pk),
+        actor=other_manager.user,
+        outcome="allowed",
+    ).exists()
 
 
 def test_a_client_of_another_clinic_cannot_be_signed_for_directly(reception, other_client_record):

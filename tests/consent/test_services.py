@@ -380,7 +380,7 @@ def test_signing_and_reading_write_audit_rows(reception, client_record, api):
     assert list(rows.order_by("id").values_list("action", flat=True)) == [
         "create",
         "read",
-        "read",
+        "list",
         "export",
     ]
     assert all(row.client_id == client_record.pk for row in rows)

@@ -170,8 +170,12 @@ def test_recall_is_audited_and_needs_sign_in(api, reception, ours):
 
     assert api().get("/api/recalls/?lot=LOT-A1").status_code == 401
     api(reception).get("/api/recalls/?lot=LOT-A1")
-    event = AuditEvent.objects.get(object_type="recall")
-    assert event.detail == {"lot": "LOT-A1", "count": 2}
+    events = AuditEvent.objects.filter(object_type="recall")
+    # One event per session found (each names its client), written together.
+    assert events.count() == 2
+    assert {e.detail["lot"] for e in events} == {"LOT-A1"}
+    assert {e.detail["count"] for e in events} == {2}
+    assert all(e.client_id is not None and e.action == "list" for e in events)
 
 
 # --- every recorded lot (decision 0013) -------------------------------------------------

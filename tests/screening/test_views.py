@@ -436,7 +436,11 @@ def test_another_clinics_screening_is_not_found(web, reception, other_manager, c
     browser = web(other_manager)
     assert browser.get(f"/screenings/{screening.pk}/").status_code == 404
     assert browser.post(f"/screenings/{screening.pk}/review/", {"note": "x"}).status_code == 404
-    assert not AuditEvent.objects.filter(object_type="screening", action="read").exists()
+    assert not AuditEvent.objects.filter(
+        object_type="screening", action="read", outcome="allowed"
+    ).exists()
+    denied = AuditEvent.objects.filter(outcome="denied", actor=other_manager.user)
+    assert sorted(denied.values_list("action", flat=True)) == ["create", "read"]
 
 
 # --- practitioner review --------------------------------------------------------------

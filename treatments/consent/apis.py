@@ -16,6 +16,7 @@ from clinic import selectors as clinic_selectors
 from clinic.models import Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
+from common.audit import audit_listed
 from common.negotiation import FirstRendererNegotiation
 from common.pagination import page_of
 from common.typing import StaffRequest
@@ -55,8 +56,7 @@ class ConsentListApi(GenericAPIView):
                 clinic=clinic, client_id=query.validated_data["client"]
             )
         page = page_of(self, selectors.consent_list(clinic=clinic, client=client))
-        for consent in page:
-            services.consent_viewed(consent=consent, actor=request.user)
+        audit_listed(actor=request.user, object_type="consent", rows=page, clinic_id=clinic.pk)
         return self.get_paginated_response(
             ConsentSerializer(page, many=True, context=_serializer_context(request)).data
         )

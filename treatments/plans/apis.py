@@ -11,6 +11,7 @@ from clinic import selectors as clinic_selectors
 from clinic.models import Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
+from common.audit import audit_listed
 from common.pagination import page_of
 from common.typing import StaffRequest
 from treatments.plans import (
@@ -61,8 +62,9 @@ class PlanListApi(GenericAPIView):
             clinic=clinic, client=client, status=query.validated_data.get("status")
         )
         page = page_of(self, plans)
-        for plan in page:
-            plan_services.plan_viewed(plan=plan, actor=request.user)
+        audit_listed(
+            actor=request.user, object_type="treatment_plan", rows=page, clinic_id=clinic.pk
+        )
         return self.get_paginated_response(TreatmentPlanSerializer(page, many=True).data)
 
     @extend_schema(request=PlanCreateSerializer, responses={201: TreatmentPlanSerializer})

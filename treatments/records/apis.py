@@ -25,6 +25,7 @@ from clinic.booking.models import Appointment
 from clinic.models import Clinic, Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
+from common.audit import audit_listed
 from common.errors import NotFound
 from common.negotiation import FirstRendererNegotiation
 from common.pagination import page_of
@@ -106,8 +107,9 @@ class SessionListApi(_SessionView):
                 date=values.get("date"),
             ),
         )
-        for session in page:
-            audit.session_viewed(session=session, actor=request.user)
+        audit_listed(
+            actor=request.user, object_type="treatment_session", rows=page, clinic_id=self.clinic.pk
+        )
         return self.get_paginated_response(SessionSerializer(page, many=True).data)
 
     @extend_schema(request=SessionStartSerializer, responses={201: SessionSerializer})
@@ -147,6 +149,7 @@ class SessionStartCheckApi(_SessionView):
             screening_reconfirmed=values["screening_reconfirmed"],
             plan=plan,
         )
+        audit.session_start_checked(appointment=appointment, actor=request.user, blockers=blockers)
         return Response({"can_start": not blockers, "missing": [b.to_dict() for b in blockers]})
 
 
@@ -343,7 +346,12 @@ class RecallListApi(GenericAPIView):
         rows = selectors.lot_trace(clinic=clinic, **search)
         as_csv = getattr(request.accepted_renderer, "format", "") == "csv"
         audit.recall_searched(
-            clinic=clinic, actor=request.user, query=search, count=len(rows), export=as_csv
+            clinic=clinic,
+            actor=request.user,
+            query=search,
+            sessions=[row.session for row in rows],
+            count=len(rows),
+            export=as_csv,
         )
         if as_csv:
             what = "-".join(f"{k}-{v}" for k, v in search.items())

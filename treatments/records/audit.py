@@ -4,10 +4,12 @@ recall search leaves one event (docs/architecture.md, "Audit"); field names, nev
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from clinic.booking.models import Appointment
 from clinic.models import Clinic, User
-from common.audit import audit_record
+from common.audit import audit_reads, audit_record
 from treatments.records.models import SessionPhoto, TreatmentSession
 
 
@@ -27,6 +29,21 @@ def session_viewed(*, session: TreatmentSession, actor: User) -> None:
     audit_session(actor, "read", session)
 
 
+def session_start_checked(
+    *, appointment: Appointment, actor: User, blockers: Sequence[object]
+) -> None:
+    """The start check reads the client's screening, consent and plan: an audited read."""
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="session_start_check",
+        object_id=appointment.pk,
+        clinic_id=appointment.clinic_id,
+        client_id=appointment.client_id,
+        detail={"can_start": not blockers},
+    )
+
+
 def session_photo_viewed(*, photo: SessionPhoto, actor: User) -> None:
     audit_record(
         actor=actor,
@@ -40,12 +57,20 @@ def session_photo_viewed(*, photo: SessionPhoto, actor: User) -> None:
 
 
 def recall_searched(
-    *, clinic: Clinic, actor: User, query: dict[str, str], count: int, export: bool = False
+    *,
+    clinic: Clinic,
+    actor: User,
+    query: dict[str, str],
+    sessions: Iterable[TreatmentSession],
+    count: int,
+    export: bool = False,
 ) -> None:
-    audit_record(
+    """One event per session found, in one write; a CSV is ``export`` on page and API alike."""
+    audit_reads(
         actor=actor,
         action="export" if export else "list",
         object_type="recall",
+        objects=((session.pk, session.client_id) for session in sessions),
         clinic_id=clinic.pk,
         detail={**query, "count": count},
     )

@@ -14,6 +14,7 @@ from clinic import selectors as clinic_selectors
 from clinic.models import Client, Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
+from common.audit import audit_listed
 from common.errors import ApplicationError
 from common.fields import EARLIEST, LATEST
 from common.pagination import Pagination, page_of
@@ -95,8 +96,9 @@ class ClientScreeningListApi(GenericAPIView):
         page = page_of(
             self, selectors.screening_list(clinic=request.membership.clinic, client=client)
         )
-        for screening in page:
-            services.screening_viewed(screening=screening, actor=request.user)
+        audit_listed(
+            actor=request.user, object_type="screening", rows=page, clinic_id=client.clinic_id
+        )
         return self.get_paginated_response(ScreeningSerializer(page, many=True).data)
 
     @extend_schema(request=ScreeningInputSerializer, responses={201: ScreeningSerializer})

@@ -25,7 +25,7 @@ from clinic.booking.availability import local_to_utc
 from clinic.booking.forms import CalendarQueryForm
 from clinic.booking.models import Practitioner, Room, TimeOff
 from clinic.views import ClinicStaffMixin
-from common.audit import audit_record
+from common.audit import audit_listed
 
 
 @dataclass
@@ -91,10 +91,10 @@ class CalendarView(ClinicStaffMixin, View):
                     practitioner__clinic=clinic, start__lt=window_end, end__gt=window_start
                 ).order_by("start")
             )
-        audit_record(
+        audit_listed(
             actor=acting_user(request),
-            action="list",
             object_type="appointment",
+            rows=appointments,
             clinic_id=clinic.pk,
             detail={"view": view, "by": by, "date": on.isoformat(), "results": len(appointments)},
         )

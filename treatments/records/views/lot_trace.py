@@ -54,7 +54,11 @@ class LotTraceView(ClinicStaffMixin, View):
                 query = None
             else:
                 session_audit.recall_searched(
-                    clinic=self.clinic, actor=request.user, query=query, count=len(rows)
+                    clinic=self.clinic,
+                    actor=request.user,
+                    query=query,
+                    sessions=[hit.session for hit in rows],
+                    count=len(rows),
                 )
                 params = {"lot": query.get("lot", ""), "serial": query.get("device_serial", "")}
                 export_url = f"{reverse('lot-trace-csv')}?{urlencode(params)}"
@@ -99,8 +103,10 @@ class LotTraceExportView(ClinicStaffMixin, View):
         session_audit.recall_searched(
             clinic=self.clinic,
             actor=request.user,
-            query={**query, "export": "csv"},
+            query={**query, "format": "csv"},
+            sessions=[hit.session for hit in rows],
             count=len(rows),
+            export=True,
         )
         body = session_selectors.lot_trace_csv(rows=rows)
         stamp = self.clinic.local_today().isoformat()

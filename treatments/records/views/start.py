@@ -13,11 +13,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
+from clinic.access import acting_user
 from clinic.booking import selectors as booking_selectors
 from clinic.booking.models import Appointment
 from common.errors import ApplicationError, NotFound
 from common.typing import AuthenticatedHttpRequest
 from treatments.plans.models import TreatmentPlan
+from treatments.records import audit as session_audit
 from treatments.records import start as session_start
 from treatments.records.forms import StartForm, add_error
 from treatments.records.views.base import SessionPageMixin, local, optional_url, status_of
@@ -217,6 +219,9 @@ class SessionStartView(SessionPageMixin, View):
         )
         if blockers is None:
             blockers = checked.blockers
+        session_audit.session_start_checked(
+            appointment=appointment, actor=acting_user(request), blockers=blockers
+        )
         codes = [_blocker_fields(b)[0] for b in blockers]
         needs_reconfirm = RECONFIRM in codes
         others = [c for c in codes if c != RECONFIRM]
