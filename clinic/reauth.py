@@ -56,7 +56,9 @@ def password_confirm(
     locked = lockout.locked_out(request)
     audit_record(
         actor=user,
-        action=AuditEvent.Action.DENIED,
+        # the attempted change, refused (decision 0010: refusals keep their action)
+        action=AuditEvent.Action.UPDATE,
+        outcome=AuditEvent.Outcome.DENIED,
         object_type=object_type,
         object_id=object_id,
         clinic_id=clinic_id,

@@ -126,11 +126,17 @@ class ClientCreateView(ClinicStaffMixin, View):
                     confirm_different_person=confirmed,
                 )
             except services.PossibleDuplicate as exc:
-                duplicates = selectors.client_list(clinic=self.clinic).filter(
-                    pk__in=[d["id"] for d in exc.extra["duplicates"]]
+                duplicates = list(
+                    selectors.client_list(clinic=self.clinic).filter(
+                        pk__in=[d["id"] for d in exc.extra["duplicates"]]
+                    )
                 )
                 services.client_list_read(
-                    clinic=self.clinic, actor=request.user, search="", count=len(duplicates)
+                    clinic=self.clinic,
+                    actor=request.user,
+                    search="",
+                    clients=duplicates,
+                    count=len(duplicates),
                 )
                 form.add_error(
                     "confirm_different_person",

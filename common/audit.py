@@ -92,6 +92,8 @@ OBJECT_TYPES: dict[str, str] = {
     "consent_text": "Consent text",
     "aftercare_template": "Aftercare template",
     "dashboard": "Today (dashboard)",
+    "clinic": "Clinic settings",
+    "consent_client_mode": "Consent client mode",
     "audit_event": "Audit trail",
     "page": "Page",
 }

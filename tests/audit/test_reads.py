@@ -105,8 +105,8 @@ def test_a_lot_trace_csv_is_an_export_on_the_page_and_in_the_api(
         consent=consent_for(client_record, witnessed_by=practitioner.user),
         signed=True,
     )
-    assert web(practitioner).get("/recalls/export.csv?lot=LOT-A1").status_code == 200
-    assert api(practitioner).get("/api/recalls/?lot=LOT-A1&format=csv").status_code == 200
+    assert web(practitioner).get("/lot-trace/export.csv?lot=LOT-A1").status_code == 200
+    assert api(practitioner).get("/api/lot-trace/?lot=LOT-A1&format=csv").status_code == 200
 
     exports = events(object_type="recall").order_by("id")
     assert [(e.channel, e.action) for e in exports] == [("web", "export"), ("api", "export")]

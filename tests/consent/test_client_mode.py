@@ -147,7 +147,7 @@ def test_leaving_needs_the_staff_members_password(web, reception, practitioner, 
     assert colleague.status_code == 400
     assert browser.get("/clients/").status_code == 302
     events = AuditEvent.objects.filter(
-        action=AuditEvent.Action.DENIED, object_type="consent_client_mode"
+        outcome=AuditEvent.Outcome.DENIED, object_type="consent_client_mode"
     )
     assert events.count() == 2
     assert {e.client_id for e in events} == {client_record.pk}

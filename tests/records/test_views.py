@@ -428,7 +428,7 @@ def test_signing_a_record_that_ends_in_the_future_shows_the_end_time_error(
     frozen_clock.move_to(RECORDED)
     web(practitioner).post(f"/sessions/{session.pk}/record/", complete_data(ready))
     TreatmentSession.objects.filter(pk=session.pk).update(ended_at=_today_at(ready.clinic, 11, 30))
-    response = web(practitioner).post(f"/sessions/{session.pk}/sign/")
+    response = web(practitioner).post(f"/sessions/{session.pk}/sign/", {"password": PASSWORD})
     assert response.status_code == 400
     assert "The end of the session cannot be later than now" in text(response)
     session.refresh_from_db()
@@ -492,13 +492,16 @@ def test_signing_an_incomplete_record_shows_what_is_missing(web, ready, practiti
 def _sign_attempts(practitioner) -> list[AuditEvent]:
     return list(
         AuditEvent.objects.filter(
-            actor=practitioner.user, action=AuditEvent.Action.DENIED, object_type="session"
+            actor=practitioner.user,
+            outcome=AuditEvent.Outcome.DENIED,
+            object_type="treatment_session",
         ).order_by("pk")
     )
 
 
-def test_signing_needs_the_practitioners_password(web, ready, practitioner):
+def test_signing_needs_the_practitioners_password(web, ready, practitioner, frozen_clock):
     session = _start(web, practitioner, ready)
+    frozen_clock.move_to(RECORDED)
     web(practitioner).post(f"/sessions/{session.pk}/record/", complete_data(ready))
 
     wrong = web(practitioner).post(f"/sessions/{session.pk}/sign/", {"password": "not-it-at-all"})
@@ -531,10 +534,11 @@ def test_signing_needs_the_practitioners_password(web, ready, practitioner):
 
 
 def test_wrong_signing_passwords_lock_the_account_like_sign_in(
-    web, ready, practitioner, settings, client
+    web, ready, practitioner, settings, client, frozen_clock
 ):
     settings.LOGIN_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT = 3
     session = _start(web, practitioner, ready)
+    frozen_clock.move_to(RECORDED)
     web(practitioner).post(f"/sessions/{session.pk}/record/", complete_data(ready))
     url = f"/sessions/{session.pk}/sign/"
     browser = web(practitioner)  # signed in once: a new sign-in would forget the failures
@@ -553,10 +557,13 @@ def test_wrong_signing_passwords_lock_the_account_like_sign_in(
     assert login.status_code != 302
 
 
-def test_a_right_signing_password_forgets_earlier_wrong_ones(web, ready, practitioner, settings):
+def test_a_right_signing_password_forgets_earlier_wrong_ones(
+    web, ready, practitioner, settings, frozen_clock
+):
     from axes.models import AccessAttempt
 
     session = _start(web, practitioner, ready)
+    frozen_clock.move_to(RECORDED)
     url = f"/sessions/{session.pk}/sign/"
     browser = web(practitioner)
     browser.post(url, {"password": "guess-guess-guess"})

@@ -38,7 +38,9 @@ def client_picker(clinic: Clinic, actor: User, query: str, chosen_id: Any) -> di
         found = selectors.client_list(clinic=clinic, search=query)
         count = found.count()
         matches = list(found[:LIMIT])
-        services.client_list_read(clinic=clinic, actor=actor, search=query, count=count)
+        services.client_list_read(
+            clinic=clinic, actor=actor, search=query, clients=matches, count=count
+        )
     if chosen is not None and all(c.pk != chosen.pk for c in matches):
         matches.insert(0, chosen)
     return {

@@ -307,7 +307,7 @@ class SessionSignView(SessionPageMixin, View):
         wrong = form.confirm(
             request=request,
             purpose="session_sign",
-            object_type="session",
+            object_type="treatment_session",
             object_id=session.pk,
             clinic_id=session.clinic_id,
             client_id=session.client_id,
