@@ -50,6 +50,17 @@ class _ClinicViewSet(viewsets.GenericViewSet[_M]):
         return acting_membership(self.request).clinic
 
 
+#: Columns of the joined rows that a list's rows never show (the screening's answers and
+#: findings are the largest part of a row otherwise).
+LIST_DEFERRED = (
+    "client__notes",
+    "client__skin_concerns",
+    "screening__answers",
+    "screening__missing",
+    "screening__findings",
+)
+
+
 @extend_schema(tags=["booking"])
 class PractitionerViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, _ClinicViewSet[Practitioner]
@@ -253,7 +264,7 @@ class AppointmentViewSet(
             client_id=values.get("client"),
             room_id=values.get("room"),
             status=values.get("status"),
-        )
+        ).defer(*LIST_DEFERRED)
 
     def get_object(self):
         return booking_selectors.appointment_get(
