@@ -32,7 +32,7 @@ def client_list(*, clinic: Clinic, search: str = "") -> QuerySet[Client]:
     return qs.order_by("last_name", "first_name", "id")
 
 
-class _CountedPaginator(Paginator[Client]):
+class _CountedPaginator(Paginator):  # type: ignore[type-arg]  # not generic at run time
     """A paginator told its count (read with the page), so it never runs COUNT(*) itself."""
 
     def __init__(self, object_list: QuerySet[Client], per_page: int, count: int) -> None:
