@@ -153,8 +153,21 @@ def _clinic(label: str, *, staff: int = STAFF) -> BenchClinic:
     return BenchClinic(clinic, user, practitioners, rooms, devices)
 
 
+TRIGRAM_INDEXES = [f"client_{c}_trgm" for c in ("first_name", "last_name", "email", "phone")]
+
+
+def _trigram_pending_list(on: bool) -> None:
+    """A bulk load goes faster through the indexes' pending list; the product runs with
+    it off (migration 0009), so it is flushed and switched off again afterwards."""
+    for index in TRIGRAM_INDEXES:
+        _sql(f"ALTER INDEX IF EXISTS {index} SET (fastupdate = {'on' if on else 'off'})")
+    if not on:
+        _sql("VACUUM ANALYZE clinic_client")
+
+
 def _clients(clinic_id: int, count: int, *, name: str = "") -> None:
     """``count`` clients with letters-only random names (and ``name`` thrice, if given)."""
+    _trigram_pending_list(True)
     _sql(
         """
         INSERT INTO clinic_client (created_at, updated_at, clinic_id, first_name, last_name,
@@ -186,6 +199,7 @@ def _clients(clinic_id: int, count: int, *, name: str = "") -> None:
             """,
             {"clinic": clinic_id, "first": first, "last": last},
         )
+    _trigram_pending_list(False)
 
 
 def _history(bench: BenchClinic, count: int, *, before: datetime) -> None:
@@ -499,9 +513,6 @@ def search_100k_vs_2k(sizes: Sizes) -> Result:
     big = _clinic("search-big", staff=0)
     _clients(small.clinic.pk, sizes.small_clients, name="Amelia Hughes")
     _clients(big.clinic.pk, sizes.big_clients, name="Amelia Hughes")
-    # As autovacuum leaves a table some time after a bulk load: the rows moved from the
-    # trigram indexes' pending lists into the indexes proper, and statistics up to date.
-    _sql("VACUUM ANALYZE clinic_client")
     http_small, http_big = _http(small), _http(big)
     url = "/clients/?q=hughes"
     for http in (http_small, http_big):
@@ -574,12 +585,18 @@ def exclusion_insert_vs_none(sizes: Sizes) -> Result:
 
     for table in offset:
         insert(table, sizes.prefill)
-        _sql(f"ANALYZE {table}")
-    t_with, t_without = alternate(
-        one_by_one("bench_appointment_with"),
-        one_by_one("bench_appointment_without"),
-        sizes.repeats,
-    )
+        _sql(f"VACUUM ANALYZE {table}")
+    # The commit's wait for the disk is the same on both sides and, on a slow disk, all
+    # one would see; without it the figure is the indexes' and constraints' own cost.
+    _sql("SET synchronous_commit = off")
+    try:
+        t_with, t_without = alternate(
+            one_by_one("bench_appointment_with"),
+            one_by_one("bench_appointment_without"),
+            sizes.repeats,
+        )
+    finally:
+        _sql("SET synchronous_commit = on")
     ratio = t_without / t_with
     rows = sizes.insert_batch
     return Result(
@@ -588,7 +605,8 @@ def exclusion_insert_vs_none(sizes: Sizes) -> Result:
         op=">=",
         target=0.5,
         detail=(
-            f"{rows} single-row inserts onto {sizes.prefill:,}: with {rows / t_with:,.0f} "
-            f"rows/s, without {rows / t_without:,.0f} rows/s, median of {sizes.repeats}"
+            f"{rows} one-row transactions onto {sizes.prefill:,} rows, no wait for the disk: "
+            f"with {rows / t_with:,.0f} rows/s, without {rows / t_without:,.0f} rows/s, "
+            f"median of {sizes.repeats}"
         ),
     )
