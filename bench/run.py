@@ -163,6 +163,8 @@ def run(*, quick: bool, only: str | None) -> int:
             import traceback
 
             traceback.print_exc()
+    if only is not None and not results and not raised:
+        progress(f"no benchmark or module is named {only!r}")
     ok = sum(r.ok for r in results)
     print(f"BENCH summary: {ok} of {len(results)} ok", flush=True)
     if raised or not results:
