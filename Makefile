@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-quick lint typecheck format venv lock clean
+.PHONY: run test test-quick lint typecheck format venv lock clean bench bench-quick
 
 venv: $(STAMP)
 
@@ -54,3 +54,11 @@ lock:
 
 clean:
 	rm -rf $(VENV) var
+
+## The benchmarks (PostgreSQL only; docs/performance.md): each prints one BENCH line.
+bench: venv
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## The same benchmarks on smaller data (CI): ratios reported, only errors fail.
+bench-quick: venv
+	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)

@@ -28,20 +28,34 @@ def memberships_for(user) -> list[Membership]:
     )
 
 
+def _cache(request: HttpRequest) -> dict:
+    """Per request and per user, like Django's own request.user cache.
+
+    A DRF ``Request`` shares its ``HttpRequest``'s cache, so the middleware's look-up
+    serves the API view too; it is kept per user, because the API may authenticate
+    someone else (a token) than the session the middleware saw.
+    """
+    user = getattr(request, "user", None)
+    key = getattr(user, "pk", None)
+    caches = getattr(request, "_request", request).__dict__.setdefault("_clinic_access", {})
+    cache: dict = caches.setdefault(key, {})
+    return cache
+
+
 def request_memberships(request: HttpRequest) -> list[Membership]:
     """All active memberships of the signed-in user (cached on the request)."""
-    cache = request.__dict__  # per request, like Django's own request.user cache
-    if "_clinic_memberships" not in cache:
-        cache["_clinic_memberships"] = memberships_for(getattr(request, "user", None))
-    memberships: list[Membership] = cache["_clinic_memberships"]
+    cache = _cache(request)
+    if "memberships" not in cache:
+        cache["memberships"] = memberships_for(getattr(request, "user", None))
+    memberships: list[Membership] = cache["memberships"]
     return memberships
 
 
 def request_membership(request: HttpRequest) -> Membership | None:
     """The membership the request acts under (cached on the request)."""
-    cache = request.__dict__
-    if "_clinic_membership" in cache:
-        cached: Membership | None = cache["_clinic_membership"]
+    cache = _cache(request)
+    if "membership" in cache:
+        cached: Membership | None = cache["membership"]
         return cached
     memberships = request_memberships(request)
     wanted = request.META.get(HEADER)
@@ -52,14 +66,13 @@ def request_membership(request: HttpRequest) -> Membership | None:
         chosen = next((m for m in memberships if str(m.clinic_id) == str(wanted)), None)
     if chosen is None and memberships:
         chosen = memberships[0]
-    cache["_clinic_membership"] = chosen
+    cache["membership"] = chosen
     return chosen
 
 
 def forget_membership(request: HttpRequest) -> None:
     """Drop the cached memberships (after the request's user signed out)."""
-    for name in ("_clinic_membership", "_clinic_memberships"):
-        request.__dict__.pop(name, None)
+    getattr(request, "_request", request).__dict__.pop("_clinic_access", None)
 
 
 def idle_timeout_seconds(request: HttpRequest) -> int:

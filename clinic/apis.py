@@ -130,10 +130,11 @@ class ClientViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Client.objects.none()
+        # A list row shows the client's own columns only: no clinic joined to each row.
         return selectors.client_list(
             clinic=acting_membership(self.request).clinic,
             search=self.request.query_params.get("search", ""),
-        )
+        ).select_related(None)
 
     def get_object(self):
         return selectors.client_get(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cached_property
 
-from django.db.models import Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet, Window
 
 from clinic.models import Client, Clinic, Invitation, Membership, User
 from common.errors import NotFound
@@ -63,6 +65,49 @@ def client_duplicates(
         )
         out.append((client, "name_and_birth" if same_name else "email"))
     return out
+
+
+class _CountedPaginator(Paginator):  # type: ignore[type-arg]  # not generic at run time
+    """A paginator told its count (read with the page), so it never runs COUNT(*) itself."""
+
+    def __init__(self, object_list: QuerySet[Client], per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def client_page(
+    *, clinic: Clinic, search: str = "", page: object = 1, per_page: int = 25
+) -> Page[Client]:
+    """One page of ``client_list`` with the number of matches, read in one query.
+
+    The count comes with the rows (``COUNT(*) OVER ()``); only a page past the end (no
+    rows to carry it) costs a second query, and then shows the last page.
+    """
+    clients = client_list(clinic=clinic, search=search)
+    try:
+        number = max(1, int(str(page)))
+    except ValueError:
+        number = 1
+
+    def rows_of(n: int) -> list[Client]:
+        counted = clients.annotate(matches=Window(Count("id")))
+        return list(counted[(n - 1) * per_page : n * per_page])
+
+    rows = rows_of(number)
+    if rows:
+        total = rows[0].matches  # type: ignore[attr-defined]
+    else:
+        total = clients.count() if number > 1 else 0
+        if total:
+            number = -(-total // per_page)
+            rows = rows_of(number)
+        else:
+            number = 1
+    return Page(rows, number, _CountedPaginator(clients, per_page, total))
 
 
 def client_get(*, clinic: Clinic, client_id: object) -> Client:

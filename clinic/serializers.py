@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
 from clinic.models import Client, Clinic, Invitation, Membership, Role, SkinConcern
+from common.fields import api_date, api_datetime
 from common.timezones import country_names, timezone_names
 
 
@@ -53,6 +56,25 @@ class ClientSerializer(serializers.ModelSerializer):
             "confirm_different_person",
         ]
         read_only_fields = ["id", "full_name", "created_at", "updated_at"]
+
+    def to_representation(self, instance: Client) -> dict[str, Any]:
+        # The declared fields' output, in one pass (a 50-client page: docs/performance.md).
+        return {
+            "id": instance.pk,
+            "first_name": instance.first_name,
+            "last_name": instance.last_name,
+            "full_name": instance.full_name,
+            "date_of_birth": api_date(instance.date_of_birth),
+            "email": instance.email,
+            "phone": instance.phone,
+            "fitzpatrick_type": instance.fitzpatrick_type,
+            "skin_concerns": list(instance.skin_concerns),
+            "timezone": instance.timezone,
+            "email_consent": instance.email_consent,
+            "notes": instance.notes,
+            "created_at": api_datetime(instance.created_at),
+            "updated_at": api_datetime(instance.updated_at),
+        }
 
     def validate_timezone(self, value: str) -> str:
         if value and value not in timezone_names():

@@ -9,7 +9,6 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -95,8 +94,9 @@ class SwitchClinicView(LoginRequiredMixin, View):
 class ClientListView(ClinicStaffMixin, View):
     def get(self, request):
         search = request.GET.get("q", "").strip()[:100]
-        clients = selectors.client_list(clinic=self.clinic, search=search)
-        page = Paginator(clients, 25).get_page(request.GET.get("page"))
+        page = selectors.client_page(
+            clinic=self.clinic, search=search, page=request.GET.get("page", 1)
+        )
         services.client_list_read(
             clinic=self.clinic,
             actor=request.user,

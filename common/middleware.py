@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.middleware.gzip import GZipMiddleware
 
 from common.audit import request_context
 from common.health import LIVE, run_checks
@@ -43,3 +44,27 @@ def healthz_response(*, live_only: bool = False) -> JsonResponse:
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+#: Pages whose URL carries a secret (a signed link, a reset or invitation token) and that
+#: answer without a session: never compressed (BREACH; docs/decisions/0014-measured-speed.md).
+UNCOMPRESSED_PREFIXES = ("/api/", "/account/set-password/", "/invitations/", "/aftercare/")
+
+
+class PageGZipMiddleware(GZipMiddleware):
+    """Compresses the staff's HTML pages (production), nothing else.
+
+    API answers (tokens, health data as JSON) and pages reached by a secret link stay
+    uncompressed. The pages that are compressed need the session cookie, which is
+    SameSite=Lax, so another site cannot make the browser fetch them in bulk, as BREACH
+    needs; Django masks the CSRF token afresh per response and pads the gzip header.
+    """
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        if request.path.startswith(UNCOMPRESSED_PREFIXES):
+            return response
+        return super().process_response(request, response)

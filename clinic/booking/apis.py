@@ -61,6 +61,21 @@ class _ClinicViewSet(viewsets.GenericViewSet[_M]):
         return acting_membership(self.request).clinic
 
 
+#: The columns a list row shows (AppointmentSerializer); the joined client, screening
+#: and resources are read only as far as the row needs them.
+LIST_COLUMNS = (
+    *(f.name for f in Appointment._meta.concrete_fields if f.name not in {"uid", "updated_at"}),
+    "client__first_name",
+    "client__last_name",
+    "practitioner__display_name",
+    "room__name",
+    "device__name",
+    "device__serial_number",
+    "screening__outcome",
+    "screening__review__id",
+)
+
+
 @extend_schema(tags=["booking"])
 class PractitionerViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, _ClinicViewSet[Practitioner]
@@ -291,7 +306,7 @@ class AppointmentViewSet(
             client_id=values.get("client"),
             room_id=values.get("room"),
             status=values.get("status"),
-        )
+        ).only(*LIST_COLUMNS)
 
     def get_object(self):
         return booking_selectors.appointment_get(

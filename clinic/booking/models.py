@@ -86,6 +86,9 @@ class TimeOff(models.Model):
         return f"{self.practitioner} away {self.start:%Y-%m-%d %H:%M}–{self.end:%Y-%m-%d %H:%M}"
 
 
+#: The longest clean-up a device may need (form, API and, on PostgreSQL, the database).
+MAX_CLEANUP_MINUTES = 240
+
 #: Said when a room's name or a device's serial number is already in use at the clinic
 #: (by the database constraint, the resource services, the API and the pages alike).
 ROOM_NAME_TAKEN = "Another room in this clinic already has this name."
@@ -124,7 +127,7 @@ class Device(TimeStampedModel):
     serial_number = models.CharField(max_length=100)
     cleanup_minutes = models.PositiveSmallIntegerField(
         default=15,
-        validators=[MaxValueValidator(240)],
+        validators=[MaxValueValidator(MAX_CLEANUP_MINUTES)],
         help_text="Cleaning and reprocessing after each use; the device is busy meanwhile.",
     )
     is_active = models.BooleanField(default=True)
@@ -145,8 +148,14 @@ class Device(TimeStampedModel):
         return f"{self.name} ({self.serial_number})"
 
 
-#: The longest appointment the clinic can book.
+#: The longest appointment the clinic can book (the database refuses longer, migration 0008).
 MAX_APPOINTMENT = timedelta(hours=8)
+
+#: How long before a moment an appointment that still occupies it (its practitioner,
+#: room, or device until clean-up ends) can have started. Availability and the conflict
+#: checks bound ``start`` from below with it, so an index range scan over a few hours
+#: serves them however long the clinic's history (docs/performance.md).
+BUSY_LOOKBACK = MAX_APPOINTMENT + timedelta(minutes=MAX_CLEANUP_MINUTES)
 
 
 class AppointmentKind(models.TextChoices):

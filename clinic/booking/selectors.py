@@ -12,6 +12,7 @@ from django.utils import timezone
 from clinic.booking import availability
 from clinic.booking.models import (
     ACTIVE_STATUSES,
+    BUSY_LOOKBACK,
     MAX_APPOINTMENT,
     Appointment,
     Device,
@@ -153,15 +154,17 @@ def availability_search(
     rooms = [room] if room is not None else list(room_list(clinic=clinic).filter(is_active=True))
     cleanup = timedelta(minutes=device.cleanup_minutes) if device else timedelta(0)
 
-    # One query for every appointment that could get in the way.
+    # One query for every appointment that could get in the way, bounded on both sides:
+    # nothing that started more than BUSY_LOOKBACK before the window still occupies it,
+    # so each resource's (resource, start) index reads only the window's rows.
     resources = Q(practitioner=practitioner) | Q(room__in=rooms)
     if device is not None:
         resources |= Q(device=device)
     busy_rows = Appointment.objects.filter(
         resources,
         status__in=ACTIVE_STATUSES,
+        start__gt=window_start - BUSY_LOOKBACK,
         start__lt=window_end + cleanup,
-        end__gt=window_start - timedelta(hours=9),
     ).values_list("practitioner_id", "room_id", "device_id", "start", "end", "device_free_at")
     practitioner_busy: list[availability.Interval] = [
         (t.start, t.end)

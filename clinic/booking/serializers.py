@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,7 +17,7 @@ from clinic.booking.models import (
     TimeOff,
     WorkingHours,
 )
-from common.fields import BoundedDateField, BoundedDateTimeField, ObjectIdField
+from common.fields import BoundedDateField, BoundedDateTimeField, ObjectIdField, api_datetime
 from treatments.plans.models import PlanStatus, TreatmentPlan
 
 
@@ -153,6 +155,34 @@ class AppointmentSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_device_name(self, obj: Appointment) -> str | None:
         return str(obj.device) if obj.device else None
+
+    def to_representation(self, instance: Appointment) -> dict[str, Any]:
+        # The same output as the declared fields (tests/booking/test_serializers.py), in
+        # one pass: field-by-field DRF cost 5x the query for a 200-row day.
+        device = instance.device
+        return {
+            "id": instance.pk,
+            "client": instance.client_id,
+            "client_name": instance.client.full_name,
+            "practitioner": instance.practitioner_id,
+            "practitioner_name": instance.practitioner.display_name,
+            "room": instance.room_id,
+            "room_name": instance.room.name,
+            "device": instance.device_id,
+            "device_name": str(device) if device is not None else None,
+            "start": api_datetime(instance.start),
+            "end": api_datetime(instance.end),
+            "kind": instance.kind,
+            "status": instance.status,
+            "notes": instance.notes,
+            "screening": instance.screening_id,
+            "screening_needs_review": instance.screening_needs_review,
+            "treatment_plan": instance.treatment_plan_id,
+            "cancel_reason": instance.cancel_reason,
+            "cancelled_at": api_datetime(instance.cancelled_at),
+            "sequence": instance.sequence,
+            "created_at": api_datetime(instance.created_at),
+        }
 
 
 def _plan_field() -> ObjectIdField:

@@ -21,6 +21,7 @@ from clinic.booking.decision import IntervalTooShort as IntervalTooShort  # re-e
 from clinic.booking.decision import treatment_decision
 from clinic.booking.models import (
     ACTIVE_STATUSES,
+    BUSY_LOOKBACK,
     MAX_APPOINTMENT,
     Appointment,
     AppointmentKind,
@@ -126,7 +127,11 @@ def _check_working_time(clinic: Clinic, req: BookingRequest) -> None:
 
 
 def _conflicts(req: BookingRequest, exclude_id: int | None) -> list[str]:
-    active = Appointment.objects.filter(status__in=ACTIVE_STATUSES)
+    # ``start`` is bounded on both sides (nothing that started BUSY_LOOKBACK earlier still
+    # runs), so each check is a short range scan of its (resource, start) index.
+    active = Appointment.objects.filter(
+        status__in=ACTIVE_STATUSES, start__gt=req.start - BUSY_LOOKBACK
+    )
     if exclude_id is not None:
         active = active.exclude(pk=exclude_id)
     taken = []

@@ -84,3 +84,26 @@ def test_a_possible_duplicate_is_linked_and_needs_an_explicit_confirmation(signe
     page.get_by_role("button", name="Add client").click()
     page.get_by_role("heading", name="Amelia Hughes").wait_for()
     assert Client.objects.filter(first_name="Amelia", last_name="Hughes").count() == 2
+
+
+def test_the_client_page_pages_through_screenings_by_keyboard(signed_in, reception, client_record):
+    from tests.factories import screening_for
+
+    for _ in range(12):
+        screening_for(client_record, actor=reception.user)
+    page = signed_in(reception)
+    page.goto(f"/clients/{client_record.pk}/")
+    section = page.locator("section[aria-labelledby=screenings-title]")
+    assert section.locator("tbody tr").count() == 10
+    pager = page.get_by_role("navigation", name="Screenings pages")
+    assert "1–10 of 12 screenings" in pager.inner_text()
+    assert_accessible(page)
+
+    older = pager.get_by_role("link", name=re.compile("Older"))
+    older.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"screenings=2"))
+    assert section.locator("tbody tr").count() == 2
+    assert "11–12 of 12 screenings" in pager.inner_text()
+    page.screenshot(path="var/screenshots/client-screenings-page-2.png", full_page=True)
+    assert_accessible(page)

@@ -602,6 +602,25 @@ def test_client_page_queries_do_not_grow_with_screenings(
     assert len(six) == len(one)
 
 
+def test_client_page_shows_ten_screenings_a_page_newest_first(web, reception, client_record):
+    taken = [take(client_record, reception) for _ in range(11)]
+    browser = web(reception)
+
+    first = browser.get(f"/clients/{client_record.pk}/").content.decode()
+    section = first[first.index('id="screenings-title"') :]
+    shown = [int(pk) for pk in re.findall(r'href="/screenings/(\d+)/"', section)]
+    assert shown == [s.pk for s in reversed(taken)][:10]
+    assert "1–10 of 11 screenings" in section
+    assert 'href="?screenings=2#screenings-title" rel="next"' in section
+
+    second = browser.get(f"/clients/{client_record.pk}/?screenings=2").content.decode()
+    section = second[second.index('id="screenings-title"') :]
+    assert re.findall(r'href="/screenings/(\d+)/"', section) == [str(taken[0].pk)]
+    assert 'href="?screenings=1#screenings-title" rel="prev"' in section
+    # A page number that is not one shows the first page, never an error.
+    assert browser.get(f"/clients/{client_record.pk}/?screenings=x").status_code == 200
+
+
 # --- rule sets --------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.core.paginator import Page, Paginator
 
 from clinic.models import Client
 from treatments.screening import selectors as screening_selectors
@@ -19,7 +20,18 @@ def client_screening_status(client: Client) -> screening_selectors.ScreeningStat
     )
 
 
+#: Screenings per page of the client page's list: the page costs the same for a client
+#: screened 200 times as for one screened once (docs/performance.md).
+CLIENT_PAGE_SCREENINGS = 10
+
+
 @register.simple_tag
-def client_screenings(client: Client) -> list[Screening]:
-    """The client's screenings, newest first."""
-    return list(screening_selectors.screening_list(clinic=client.clinic, client=client))
+def client_screenings(client: Client, page: str | int | None = 1) -> Page[Screening]:
+    """One page of the client's screenings, newest first (``?screenings=<page>``)."""
+    screenings = (
+        screening_selectors.screening_list(clinic=client.clinic, client=client)
+        .select_related(None)
+        .select_related("taken_by", "review__reviewed_by")
+        .defer("answers", "missing", "findings")
+    )
+    return Paginator(screenings, CLIENT_PAGE_SCREENINGS).get_page(page)
