@@ -58,15 +58,20 @@ def pdf_filename(schedule: AftercareSchedule) -> str:
     return f"aftercare-{local:%Y-%m-%d}.pdf"
 
 
-def aftercare_pdf(*, schedule_id: int, now: datetime | None = None) -> bytes:
+def aftercare_pdf(
+    *, schedule_id: int, now: datetime | None = None, schedule: AftercareSchedule | None = None
+) -> bytes:
     """The schedule's PDF: the cached file if its content is current, else rendered now.
 
     Safe to call concurrently (the PDF task and a send that could not wait): both
-    render the same bytes to the same name; the first file written wins.
+    render the same bytes to the same name; the first file written wins. A caller that
+    has just read the schedule (with its template, clinic, client and session's plan)
+    passes it in, so the send path does not read it again.
     """
-    schedule = AftercareSchedule.objects.select_related(
-        "template", "clinic", "client", "session__plan__protocol_set"
-    ).get(pk=schedule_id)
+    if schedule is None or schedule.pk != schedule_id:
+        schedule = AftercareSchedule.objects.select_related(
+            "template", "clinic", "client", "session__plan__protocol_set"
+        ).get(pk=schedule_id)
     html = render_to_string(TEMPLATE, pdf_context(schedule))
     digest = hashlib.sha256(html.encode()).hexdigest()[:24]
     key = f"v{schedule.template.version}-{digest}"
