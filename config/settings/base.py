@@ -374,3 +374,15 @@ CELERY_TASK_ROUTES = {
     **CELERY_TASK_ROUTES,
     "aftercare.tasks.render_aftercare_pdf": {"queue": "pdf"},
 }
+# The PDF is rendered when the session is signed; beat also looks this far ahead for
+# e-mails whose PDF was never rendered (the task lost), so the send finds it cached.
+AFTERCARE_PDF_AHEAD_MINUTES = 120
+AFTERCARE_PDF_AHEAD_EVERY_SECONDS = 600
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "render-pdfs-ahead": {
+        "task": "aftercare.tasks.render_pdfs_ahead",
+        "schedule": float(AFTERCARE_PDF_AHEAD_EVERY_SECONDS),
+        "options": {"expires": AFTERCARE_PDF_AHEAD_EVERY_SECONDS - 5},
+    },
+}
