@@ -5,7 +5,7 @@
   cold start; alternating (target <= 0.33).
 - ``pdf_rss_500_vs_20``: a fresh process renders the same aftercare PDF again and again
   through the product's render path; its resident memory after 500 renders over that
-  after 20 (target <= 1.25). The quick run stops at 120.
+  after 20 (target <= 1.25). The quick run stops at 60.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def benchmarks(quick: bool) -> Iterator[Result]:
         schedule_id = _build()
         render_once(schedule_id)  # warm: templates, fonts, WeasyPrint's imports
         yield pdf_warm_vs_cold(schedule_id, 3 if quick else 9)
-        yield pdf_rss(schedule_id, 20, 120 if quick else 500)
+        yield pdf_rss(schedule_id, 20, 60 if quick else 500)
 
 
 if __name__ == "__main__":

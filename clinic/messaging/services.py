@@ -305,15 +305,20 @@ def _build_email(
 def _record_sent(
     message: OutgoingMessage, attempt: MessageAttempt, smtp_message_id: str, at: datetime
 ) -> None:
-    with transaction.atomic(durable=True):
-        updated = OutgoingMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
-            status=Status.SENT,
-            sent_at=at,
-            smtp_message_id=smtp_message_id,
-            last_error="",
-            updated_at=at,
-        )
-        MessageAttempt.objects.filter(pk=attempt.pk).update(outcome=Outcome.SENT, finished_at=at)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        updated = _record_sent_in_one_statement(message, attempt, smtp_message_id, at)
+    else:
+        with transaction.atomic(durable=True):
+            updated = OutgoingMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
+                status=Status.SENT,
+                sent_at=at,
+                smtp_message_id=smtp_message_id,
+                last_error="",
+                updated_at=at,
+            )
+            MessageAttempt.objects.filter(pk=attempt.pk).update(
+                outcome=Outcome.SENT, finished_at=at
+            )
     if updated != 1:
         # Only possible if the sending timeout is shorter than this send took.
         logger.error(
@@ -321,6 +326,44 @@ def _record_sent(
             "check MESSAGE_SENDING_TIMEOUT against CELERY_TASK_TIME_LIMIT.",
             message.pk,
         )
+
+
+def _record_sent_in_one_statement(
+    message: OutgoingMessage, attempt: MessageAttempt, smtp_message_id: str, at: datetime
+) -> int:
+    """``_record_sent`` as one autocommitted statement: one round trip instead of four.
+
+    This is the write every sent message waits for before the next one goes out
+    (BEGIN, two UPDATEs and COMMIT were a third of a send on a busy database); a
+    data-modifying CTE updates both rows atomically all the same.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH attempt AS (
+                UPDATE {MessageAttempt._meta.db_table}
+                SET outcome = %s, finished_at = %s
+                WHERE id = %s
+                RETURNING id
+            )
+            UPDATE {OutgoingMessage._meta.db_table}
+            SET status = %s, sent_at = %s, smtp_message_id = %s, last_error = '',
+                updated_at = %s
+            WHERE id = %s AND status = %s
+            """,  # noqa: S608  (table names from the models, values as parameters)
+            [
+                Outcome.SENT,
+                at,
+                attempt.pk,
+                Status.SENT,
+                at,
+                smtp_message_id,
+                at,
+                message.pk,
+                Status.SENDING,
+            ],
+        )
+        return int(cursor.rowcount)
 
 
 def _record_cancelled(
