@@ -28,6 +28,7 @@ from datetime import datetime
 from django.conf import settings
 
 from clinic.messaging.models import OutgoingMessage, Unsubscription
+from clinic.models import Client
 
 Attachment = tuple[str, bytes, str]  # (filename, content, MIME type)
 
@@ -88,16 +89,25 @@ def default_cancel_reason(
         return "The client has no e-mail address."
     if not client.email_consent:
         return "The client withdrew consent to e-mail."
-    if (
-        kind.optional
-        and Unsubscription.objects.filter(client_id=client.pk, kind=kind.name).exists()
-    ):
+    if kind.optional and _unsubscribed(client, kind.name):
         return f"The client unsubscribed from {kind.label or kind.name}."
     late_by = now - message.due_at
     if late_by > settings.MESSAGE_MAX_LATENESS:
         hours = late_by.total_seconds() / 3600
         return f"Too late: it was due {hours:.1f} hours ago."
     return None
+
+
+# Set by the sender when it re-reads the client at send time (one query for the client
+# and whether they unsubscribed from the message's kind).
+UNSUBSCRIBED_ANNOTATION = "unsubscribed_from_message_kind"
+
+
+def _unsubscribed(client: Client, kind: str) -> bool:
+    known: bool | None = getattr(client, UNSUBSCRIBED_ANNOTATION, None)
+    if known is not None:
+        return known
+    return Unsubscription.objects.filter(client_id=client.pk, kind=kind).exists()
 
 
 def cancel_reason(message: OutgoingMessage, *, now: datetime) -> str | None:

@@ -48,7 +48,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from clinic.messaging import kinds as messaging
@@ -235,6 +235,7 @@ def _deliver(
         return now if now is not None else timezone.now()
 
     try:
+        message.client = _client_now(message)
         reason = messaging.cancel_reason(message, now=clock())
         if reason is not None:
             _record_cancelled(message, attempt, reason, clock())
@@ -250,6 +251,22 @@ def _deliver(
     # one UPDATE.
     _record_sent(message, attempt, email.extra_headers["Message-ID"], clock())
     return SENT
+
+
+def _client_now(message: OutgoingMessage) -> Client:
+    """The client as they are at send time, with whether they left this kind of message.
+
+    A batch is claimed (and its clients read) before its first message goes out; the
+    e-mail address, the consent and the unsubscription are re-read just before each
+    send, in one query, so a change made meanwhile is honoured.
+    """
+    return Client.objects.annotate(
+        **{
+            messaging.UNSUBSCRIBED_ANNOTATION: Exists(
+                Unsubscription.objects.filter(client_id=OuterRef("pk"), kind=message.kind)
+            )
+        }
+    ).get(pk=message.client_id)
 
 
 def message_id_for(message: OutgoingMessage) -> str:
@@ -527,7 +544,7 @@ def _claim_batch(size: int, at: datetime) -> list[tuple[OutgoingMessage, Message
             status=Status.SENDING, claimed_at=at, attempts=F("attempts") + 1, updated_at=at
         )
         messages = list(
-            OutgoingMessage.objects.select_related("client", "clinic")
+            OutgoingMessage.objects.select_related("clinic")  # the client: at send time
             .filter(pk__in=ids)
             .order_by("due_at", "id")
         )

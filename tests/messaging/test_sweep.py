@@ -285,10 +285,34 @@ def test_sending_costs_the_same_queries_per_message_for_5_or_10(clock, smtp_serv
 
     five, ten = queries_to_send(5), queries_to_send(10)
     per_message = (ten - five) / 5
-    # One batch's claim is shared; each message is then re-checked and recorded "sent"
-    # (message and attempt): nothing more for a kind that reads nothing itself.
-    assert per_message == 2
+    # One batch's claim is shared; each message then re-reads its client (with the
+    # unsubscription) and is recorded "sent" (message and attempt): nothing more for a
+    # kind that reads nothing itself.
+    assert per_message == 3
     assert five - 5 * per_message <= 5  # the claim: lock, mark, read, open the attempts
+
+
+def test_consent_withdrawn_or_an_unsubscription_after_the_batch_was_claimed_is_honoured(
+    clock, smtp_server, client_record
+):
+    from clinic.messaging.models import Unsubscription
+
+    note = schedule(client_record, key="note", due_at=NOW - timedelta(minutes=2))
+    tip = schedule(client_record, key="tip", kind="test_tip", due_at=NOW - timedelta(minutes=1))
+    batch = services._claim_batch(10, NOW)
+    assert [m.pk for m, _ in batch] == [note.pk, tip.pk]
+
+    # While the batch waits its turn, the client unsubscribes from tips...
+    Unsubscription.objects.create(client=client_record, kind="test_tip")
+    services._send_batch(batch[1:], deadline=float("inf"), clock=lambda: NOW)
+    # ...and withdraws consent to e-mail.
+    client_record.email_consent = False
+    client_record.save()
+    services._send_batch(batch[:1], deadline=float("inf"), clock=lambda: NOW)
+
+    assert smtp_server.messages == []
+    assert reload(tip).cancelled_reason == "The client unsubscribed from Test tip."
+    assert reload(note).cancelled_reason == "The client withdrew consent to e-mail."
 
 
 @pytest.mark.postgres
