@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -425,6 +425,7 @@ def _worker_env(sink: SmtpSink) -> dict[str, str]:
 
 def _remove_pdfs(data: SweepData) -> None:
     """The PDFs this module rendered (MEDIA_ROOT is shared with the workers)."""
+    from django.conf import settings
     from django.core.files.storage import default_storage
 
     from aftercare.models import AftercareSchedule
@@ -435,6 +436,8 @@ def _remove_pdfs(data: SweepData) -> None:
     for name in names:
         if name:
             default_storage.delete(name)
+    with suppress(OSError):  # the clinic's folder, if nothing else is in it
+        (Path(settings.MEDIA_ROOT) / "aftercare" / str(data.clinic_id)).rmdir()
 
 
 def sweep_2_vs_1(
