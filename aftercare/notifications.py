@@ -19,15 +19,24 @@ from clinic.messaging.models import OutgoingMessage
 from treatments.plans.models import PlanStatus
 from treatments.records.models import SessionStatus
 
+# The schedule as read at send time, kept on the message being sent: the send-time
+# checks and the renderer all need it, and one send should read it once.
+_SCHEDULE_ATTRIBUTE = "_aftercare_schedule"
+
 
 def _schedule(message: OutgoingMessage) -> AftercareSchedule | None:
-    return (
+    if _SCHEDULE_ATTRIBUTE in message.__dict__:
+        cached: AftercareSchedule | None = message.__dict__[_SCHEDULE_ATTRIBUTE]
+        return cached
+    schedule = (
         AftercareSchedule.objects.select_related(
             "template", "clinic", "client", "session__plan__protocol_set"
         )
         .filter(pk=message.context.get("schedule_id"), clinic_id=message.clinic_id)
         .first()
     )
+    message.__dict__[_SCHEDULE_ATTRIBUTE] = schedule
+    return schedule
 
 
 def _entry(schedule: AftercareSchedule, code: str) -> timeline.Entry | None:
@@ -105,7 +114,7 @@ def render_aftercare(message: OutgoingMessage) -> messaging.EmailContent:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
     # Cached by the PDF task; rendered here if that has not run yet (docs/decisions/0006).
-    pdf = aftercare_pdf(schedule_id=schedule.pk)
+    pdf = aftercare_pdf(schedule_id=schedule.pk, schedule=schedule)
     return messaging.EmailContent(
         subject=subject,
         text=render_to_string("emails/aftercare.txt", context),

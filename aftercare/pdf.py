@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -19,13 +19,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from aftercare.models import AftercareSchedule
-from aftercare.timeline import Entry
+from aftercare.timeline import AFTERCARE_KINDS, Entry
+from clinic.messaging.models import OutgoingMessage
 from common.pdf import html_to_pdf
 from treatments.records.models import TreatmentSession
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE = "pdf/aftercare.html"
+# Renders one pass of ``render_pdfs_ahead`` enqueues at most (the rest wait a pass).
+PDFS_AHEAD_LIMIT = 500
 
 
 def area_labels(session: TreatmentSession) -> list[str]:
@@ -58,15 +61,20 @@ def pdf_filename(schedule: AftercareSchedule) -> str:
     return f"aftercare-{local:%Y-%m-%d}.pdf"
 
 
-def aftercare_pdf(*, schedule_id: int, now: datetime | None = None) -> bytes:
+def aftercare_pdf(
+    *, schedule_id: int, now: datetime | None = None, schedule: AftercareSchedule | None = None
+) -> bytes:
     """The schedule's PDF: the cached file if its content is current, else rendered now.
 
     Safe to call concurrently (the PDF task and a send that could not wait): both
-    render the same bytes to the same name; the first file written wins.
+    render the same bytes to the same name; the first file written wins. A caller that
+    has just read the schedule (with its template, clinic, client and session's plan)
+    passes it in, so the send path does not read it again.
     """
-    schedule = AftercareSchedule.objects.select_related(
-        "template", "clinic", "client", "session__plan__protocol_set"
-    ).get(pk=schedule_id)
+    if schedule is None or schedule.pk != schedule_id:
+        schedule = AftercareSchedule.objects.select_related(
+            "template", "clinic", "client", "session__plan__protocol_set"
+        ).get(pk=schedule_id)
     html = render_to_string(TEMPLATE, pdf_context(schedule))
     digest = hashlib.sha256(html.encode()).hexdigest()[:24]
     key = f"v{schedule.template.version}-{digest}"
@@ -87,4 +95,28 @@ def aftercare_pdf(*, schedule_id: int, now: datetime | None = None) -> bytes:
 def _record(schedule_id: int, name: str, key: str, now: datetime | None) -> None:
     AftercareSchedule.objects.filter(pk=schedule_id).update(
         pdf_file=name, pdf_key=key, pdf_rendered_at=now or timezone.now()
+    )
+
+
+def aftercare_pdfs_missing(*, within: timedelta, now: datetime | None = None) -> list[int]:
+    """Schedules with an e-mail due within ``within`` whose PDF has not been rendered.
+
+    The PDF task enqueued at signing normally renders it long before; this finds the
+    ones whose task was lost (a flushed broker, no worker on the ``pdf`` queue then).
+    """
+    at = now or timezone.now()
+    sessions_due_soon = OutgoingMessage.objects.filter(
+        status=OutgoingMessage.Status.PENDING,
+        due_at__lte=at + within,
+        kind__in=list(AFTERCARE_KINDS),
+        session_id__isnull=False,
+    ).values("session_id")
+    return list(
+        AftercareSchedule.objects.filter(
+            session_id__in=sessions_due_soon,
+            cancelled_at__isnull=True,
+            pdf_rendered_at__isnull=True,
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)[:PDFS_AHEAD_LIMIT]
     )

@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from clinic.messaging.models import OutgoingMessage, Unsubscription
+from clinic.models import Client
 
 Attachment = tuple[str, bytes, str]  # (filename, content, MIME type)
 
@@ -98,10 +99,7 @@ def default_cancel_reason(
         return "The client has no e-mail address."
     if not client.email_consent:
         return "The client withdrew consent to e-mail."
-    if (
-        kind.optional
-        and Unsubscription.objects.filter(client_id=client.pk, kind=kind.name).exists()
-    ):
+    if kind.optional and _unsubscribed(client, kind.name):
         return f"The client unsubscribed from {kind.label or kind.name}."
     return None
 
@@ -128,6 +126,18 @@ def too_late_reason(*, kind: str, due_at: datetime, now: datetime) -> str | None
         f"Too late: it was due {_duration(late_by)} ago; this kind goes out at most "
         f"{_duration(allowed)} after its time."
     )
+
+
+# Set by the sender when it re-reads the client at send time (one query for the client
+# and whether they unsubscribed from the message's kind).
+UNSUBSCRIBED_ANNOTATION = "unsubscribed_from_message_kind"
+
+
+def _unsubscribed(client: Client, kind: str) -> bool:
+    known: bool | None = getattr(client, UNSUBSCRIBED_ANNOTATION, None)
+    if known is not None:
+        return known
+    return Unsubscription.objects.filter(client_id=client.pk, kind=kind).exists()
 
 
 def cancel_reason(message: OutgoingMessage, *, now: datetime) -> str | None:

@@ -1,7 +1,8 @@
 """Outgoing messages: every e-mail to a client is a row with a due time and a status.
 
-Beat's sweep hands due rows to the ``email`` queue; one task sends one row. See
-``aftercare/services.py`` for the life of a row and ``docs/decisions/0003`` for why.
+Beat's sweep starts senders on the ``email`` queue; they claim due rows in batches and
+send them. See ``clinic/messaging/services.py`` for the life of a row and
+``docs/decisions/0003`` and ``0015`` for why.
 """
 
 from __future__ import annotations

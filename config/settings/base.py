@@ -215,6 +215,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
+# A pool process is replaced after this many tasks: what a long-lived renderer keeps
+# (WeasyPrint's and fontconfig's caches, fragmentation) is handed back to the system.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=100)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -326,6 +329,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Failed sign-ins and lockouts are warnings; the rest is chatter.
         "axes": {"level": "WARNING"},
+        # WeasyPrint reports every layout step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
     },
 }
 
@@ -355,9 +360,22 @@ if MESSAGE_MAX_ATTEMPTS < 1 or MESSAGE_MAX_LATENESS.total_seconds() <= 0:
     )
 if MESSAGE_SENDING_TIMEOUT.total_seconds() <= 0:
     raise environ.ImproperlyConfigured("MESSAGE_SENDING_TIMEOUT_SECONDS must be positive.")
+# Beat's sweep starts this many sender tasks when messages are due; each claims and
+# sends batch after batch until nothing is due, so set it to the number of worker
+# processes that consume the "email" queue (more only wait; fewer leave some idle).
+MESSAGE_SEND_TASKS = env.int("MESSAGE_SEND_TASKS", default=2)
+# A sender task still queued this long after the sweep started it is dropped (the next
+# sweep starts fresh ones), so a busy queue never piles them up.
+MESSAGE_SEND_TASK_EXPIRES = 55
+# A message a sender claimed but had not reached by then is released unsent, so a batch
+# behind a slow mail server never runs into the task's time limit.
+MESSAGE_SEND_DEADLINE_SECONDS = CELERY_TASK_SOFT_TIME_LIMIT - 60
+if MESSAGE_SEND_TASKS < 1:
+    raise environ.ImproperlyConfigured("MESSAGE_SEND_TASKS must be positive.")
 CELERY_TASK_ROUTES = {
     **globals().get("CELERY_TASK_ROUTES", {}),
     "aftercare.tasks.send_message": {"queue": "email"},
+    "aftercare.tasks.send_due_messages": {"queue": "email"},
 }
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
@@ -413,5 +431,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "common.tasks.beat_heartbeat",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+}
+
+# The PDF is rendered when the session is signed; beat also looks this far ahead for
+# e-mails whose PDF was never rendered (the task lost), so the send finds it cached.
+AFTERCARE_PDF_AHEAD_MINUTES = 120
+AFTERCARE_PDF_AHEAD_EVERY_SECONDS = 600
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "render-pdfs-ahead": {
+        "task": "aftercare.tasks.render_pdfs_ahead",
+        "schedule": float(AFTERCARE_PDF_AHEAD_EVERY_SECONDS),
+        "options": {"expires": AFTERCARE_PDF_AHEAD_EVERY_SECONDS - 5},
     },
 }

@@ -5,6 +5,7 @@ from tests.messaging.fixtures import (  # noqa: F401  (pytest finds fixtures by 
     enqueued,
     make_message,
     private_media,
+    senders,
     signed_session,
     test_kinds,
 )

@@ -1,8 +1,8 @@
 """Aftercare e-mails end to end: a real SMTP server in the test process, frozen time.
 
 The signing transaction schedules the messages; beat's sweep (called here at the frozen
-times) hands them out and Celery, eager in tests, sends them through Django's SMTP
-backend to the aiosmtpd server of the ``smtp_server`` fixture.
+times) starts the senders, which Celery, eager in tests, runs inline: they send through
+Django's SMTP backend to the aiosmtpd server of the ``smtp_server`` fixture.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from aftercare.models import AftercareSchedule
 from aftercare.schedules import aftercare_cancel_session, aftercare_schedule_session
 from clinic.booking.models import Appointment
-from clinic.messaging import tasks
+from clinic.messaging import services
 from clinic.messaging.models import OutgoingMessage
 from clinic.messaging.services import messages_cancel, messages_sweep
 from tests.factories import ClientFactory, appointment_for, plan_for
@@ -162,21 +163,18 @@ def test_cancelling_the_appointment_before_a_reminder_is_due_sends_nothing(
     assert len(smtp_server.messages) == 1
 
 
-def test_cancelling_the_session_stops_even_a_message_already_handed_out(
-    clock, smtp_server, sign, client_record, monkeypatch
+def test_cancelling_the_session_stops_even_a_message_already_claimed(
+    clock, smtp_server, sign, client_record, senders
 ):
     session = sign(client_record)
-    handed_out: list[int] = []
-    monkeypatch.setattr(tasks.send_message, "delay", handed_out.append)
     clock.move_to(datetime(2026, 3, 29, 8, 0, tzinfo=UTC))
     assert messages_sweep() == 4  # +24 h (too late by now), days 2 and 3, day-3 check-in
-    # Claimed by a worker before the cancellation: the send-time check stops it.
-    OutgoingMessage.objects.filter(pk__in=handed_out).update(status="sending")
+    # A sender claimed them before the cancellation: the send-time check stops them.
+    batch = services._claim_batch(10, timezone.now())
+    assert len(batch) == 4
 
     aftercare_cancel_session(session=session, reason="Recorded against the wrong client.")
-    OutgoingMessage.objects.filter(pk__in=handed_out).update(status="pending")
-    for pk in handed_out:
-        tasks.send_message(pk)
+    services._send_batch(batch, deadline=float("inf"), clock=timezone.now)
 
     assert len(smtp_server.messages) == 1
     day3 = message(session, "day3")
@@ -327,11 +325,8 @@ def test_withdrawn_email_consent_stops_aftercare(clock, smtp_server, sign, clien
 
 
 def test_one_sweep_runs_the_same_number_of_queries_for_few_or_many_aftercare_sessions(
-    clock, signed_session, clinic, monkeypatch
+    clock, signed_session, clinic, senders
 ):
-    handed_out: list[int] = []
-    monkeypatch.setattr(tasks.send_message, "delay", handed_out.append)
-
     hours = iter(range(100))  # one practitioner: the appointments must not overlap
 
     def queries_for(sessions: int) -> int:
@@ -342,11 +337,31 @@ def test_one_sweep_runs_the_same_number_of_queries_for_few_or_many_aftercare_ses
             ended = ENDED + timedelta(hours=2 * next(hours))
             aftercare_schedule_session(session=signed_session(client, ended_at=ended))
         clock.move_to(datetime(2026, 4, 30, tzinfo=UTC))  # everything is due
-        handed_out.clear()
         with CaptureQueriesContext(connection) as queries:
-            messages_sweep(batch_size=500)
-        assert len(handed_out) == sessions * 12
+            assert messages_sweep() == sessions * 12
         clock.move_to(ENDED + timedelta(minutes=5))
         return len(queries)
 
     assert queries_for(1) == queries_for(6)
+
+
+def test_a_next_session_invitation_reads_its_schedule_once_when_sent(
+    clock, smtp_server, sign, client_record
+):
+    session = sign(client_record)
+    invitation = message(session, "next_session")
+    clock.move_to(invitation.due_at)
+    OutgoingMessage.objects.exclude(pk=invitation.pk).filter(status="pending").update(
+        status="cancelled"
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        assert services.messages_send_due().sent == 1
+
+    assert message(session, "next_session").status == "sent"
+    schedule_reads = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith("SELECT") and ' FROM "aftercare_aftercareschedule"' in q["sql"]
+    ]
+    assert len(schedule_reads) == 1, schedule_reads

@@ -73,3 +73,32 @@ def test_base_template_embeds_the_shipped_font(tmp_path, caplog):
     assert "DejaVu" not in fonts
     problems = [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")]
     assert not [m for m in problems if "cannot be loaded" in m or "Failed to load" in m]
+
+
+def test_a_process_renders_every_pdf_with_one_font_configuration(tmp_path, monkeypatch):
+    import threading
+
+    import weasyprint.text.fonts
+
+    from common import pdf as pdf_module
+
+    created = []
+
+    class CountingFontConfiguration(weasyprint.text.fonts.FontConfiguration):
+        def __init__(self) -> None:
+            super().__init__()
+            created.append(self)
+
+    monkeypatch.setattr(weasyprint.text.fonts, "FontConfiguration", CountingFontConfiguration)
+    monkeypatch.setattr(pdf_module, "_fonts", threading.local())  # a fresh process
+    template = engines["django"].from_string(
+        '{% extends "pdf/_base.html" %}{% block body %}<p>{{ name }}</p>{% endblock %}'
+    )
+
+    pdfs = [html_to_pdf(template.render({"name": f"Client {n}"})) for n in range(3)]
+
+    assert len(created) == 1
+    # Reused, the configuration still embeds the shipped font in every document.
+    for n, pdf in enumerate(pdfs):
+        assert f"Client {n}" in _text(pdf, tmp_path)
+        assert "Needlework-Sans" in _fonts(pdf, tmp_path)

@@ -88,9 +88,27 @@ def outcomes(message: OutgoingMessage) -> list[str]:
     )
 
 
+class Senders(list):
+    """The sender tasks the sweep started (their ``apply_async`` options), not yet run."""
+
+    def run(self) -> None:
+        """Run one sender, as a worker would."""
+        tasks.send_due_messages.run()
+
+
+@pytest.fixture
+def senders(monkeypatch) -> Senders:
+    """Stand in for the broker: the sweep's sender tasks are recorded, not run."""
+    started = Senders()
+    monkeypatch.setattr(
+        tasks.send_due_messages, "apply_async", lambda *args, **options: started.append(options)
+    )
+    return started
+
+
 @pytest.fixture
 def enqueued(monkeypatch):
-    """Stand in for the broker: the ids the sweep enqueues, in order (nothing is sent)."""
+    """Stand in for the broker: the ids sent at once (``send_now``), in order; nothing sent."""
     calls: list[int] = []
     monkeypatch.setattr(tasks.send_message, "delay", calls.append)
     return calls

@@ -175,6 +175,7 @@ def test_times_name_the_zone_when_the_client_lives_in_another(every_message, cli
     client_record.timezone = ""
     client_record.save()
     AftercareSchedule.objects.filter(client=client_record).update(timezone="Europe/London")
+    day3 = OutgoingMessage.objects.get(pk=day3.pk)  # a send reads its schedule afresh
     assert "time)" not in kinds.get("aftercare_day3").render(day3).text
     assert "(Europe/London)" not in kinds.get("appointment_booked").render(booked).subject
 

@@ -177,7 +177,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_sends_nothing_twice(
     log = tmp_path / "worker.log"
 
     with celery_worker("first", worker_env, log) as first:
-        assert messages_sweep(batch_size=100) == total
+        assert messages_sweep() == total
         wait_until(lambda: statuses()[Status.SENT] >= 3, timeout=60, what="3 sends", log=log)
         kill_group(first)
     after_kill = statuses()
@@ -186,7 +186,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_sends_nothing_twice(
     with celery_worker("second", worker_env, log):
         deadline = time.monotonic() + 90
         while statuses()[Status.SENT] < total:
-            messages_sweep(batch_size=100)
+            messages_sweep()
             assert time.monotonic() < deadline, (statuses(), log.read_text()[-4000:])
             time.sleep(0.5)
         # Beat restarting, or running twice: nothing is due, nothing more goes out.
