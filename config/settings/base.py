@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "common",
     "clinic",
     "treatments",
+    "precare",
     "aftercare",
 ]
 
