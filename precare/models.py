@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import datetime
 
 from django.db import models
 
@@ -59,7 +60,7 @@ class PrecareSchedule(TimeStampedModel):
         return zoneinfo.ZoneInfo(self.timezone)
 
     @property
-    def local_start(self):  # type: ignore[no-untyped-def]
+    def local_start(self) -> datetime:
         return self.start.astimezone(self.zone)
 
     def entries(self) -> list[timeline.Entry]:

@@ -255,7 +255,7 @@ class Command(BaseCommand):
         if client.appointments.exists():
             return
         practitioner = Practitioner.objects.filter(clinic=clinic).earliest("id")
-        room = Room.objects.filter(clinic=clinic).order_by("-id").first()
+        room = Room.objects.filter(clinic=clinic).latest("id")
         start = (timezone.now() + timedelta(days=2, minutes=10)).replace(second=0, microsecond=0)
         screening = screening_take(
             client=client,
