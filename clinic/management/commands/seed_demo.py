@@ -256,6 +256,7 @@ class Command(BaseCommand):
             return
         practitioner = Practitioner.objects.filter(clinic=clinic).earliest("id")
         room = Room.objects.filter(clinic=clinic).latest("id")
+        device = Device.objects.filter(clinic=clinic).latest("id")
         start = (timezone.now() + timedelta(days=2, minutes=10)).replace(second=0, microsecond=0)
         screening = screening_take(
             client=client,
@@ -268,8 +269,10 @@ class Command(BaseCommand):
             client=client,
             practitioner=practitioner,
             room=room,
+            device=device,
             start=start,
             end=start + timedelta(hours=1),
+            device_free_at=start + timedelta(hours=1, minutes=device.cleanup_minutes),
             kind="treatment",
             screening=screening,
         )
