@@ -257,7 +257,9 @@ class Command(BaseCommand):
         practitioner = Practitioner.objects.filter(clinic=clinic).earliest("id")
         room = Room.objects.filter(clinic=clinic).latest("id")
         device = Device.objects.filter(clinic=clinic).latest("id")
-        start = (timezone.now() + timedelta(days=2, minutes=10)).replace(second=0, microsecond=0)
+        soon = timezone.now() + timedelta(days=2, minutes=10)
+        # on the next five-minute mark, as reception would book it
+        start = soon.replace(second=0, microsecond=0) + timedelta(minutes=-soon.minute % 5)
         screening = screening_take(
             client=client,
             actor=practitioner.membership.user,
