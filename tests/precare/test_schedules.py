@@ -210,7 +210,7 @@ def test_each_moment_goes_out_once_at_its_time_with_its_text(book, clock, smtp_s
     assert readiness["Subject"].startswith("Has anything changed?:")
     text = body(readiness)
     assert "confirm that nothing has changed since your screening" in text
-    assert "call us on" in text
+    assert "To confirm, or to tell us what has changed, reply to this e-mail or call us" in text
     assert "http" not in text  # no readiness page yet, and never a placeholder link
     assert "List-Unsubscribe" not in readiness
     sweep_at(clock, utc(2026, 3, 29, 17, 0))
