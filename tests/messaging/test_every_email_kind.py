@@ -13,12 +13,14 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from aftercare.defaults import DEFAULT_AFTERCARE
 from aftercare.schedules import aftercare_schedule_session, aftercare_template_publish
 from clinic.booking.notifications import appointment_notify
 from clinic.messaging import kinds
 from clinic.messaging.models import OutgoingMessage
+from precare.services import precare_plan
 from tests.factories import appointment_for
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +81,17 @@ def every_message(clinic, client_record, manager, signed_session):
     appointment.cancel_reason = "The client asked to move to another week."
     appointment.save()
     appointment_notify(appointment=appointment, event="cancelled")
+
+    # a treatment a month ahead: every preparation moment is still to come
+    ahead = appointment_for(
+        client_record,
+        practitioner=session.appointment.practitioner,
+        room=session.appointment.room,
+        device=session.appointment.device,
+        start=timezone.now() + timedelta(days=30),
+        status="booked",
+    )
+    precare_plan(appointment=ahead)
     return OutgoingMessage.objects.filter(client=client_record).order_by("due_at", "id")
 
 
