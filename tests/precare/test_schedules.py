@@ -285,3 +285,31 @@ def test_the_clients_own_zone_sets_the_times(book, screened):
     assert messages["precare_7d"].due_at == utc(2026, 3, 2, 14, 0)  # 09:00 EST
     assert messages["readiness_check"].due_at == utc(2026, 3, 7, 14, 30)  # 09:30 EST
     assert messages["precare_day_before"].due_at == utc(2026, 3, 8, 22, 0)  # 18:00 EDT
+
+
+def test_changing_a_treatment_into_a_consultation_cancels_its_preparation(
+    reception, book, django_capture_on_commit_callbacks
+):
+    from clinic.booking.models import Appointment
+    from clinic.booking.services import appointment_reschedule
+
+    appointment = book(START, END)
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_reschedule(
+            appointment=Appointment.objects.get(pk=appointment["id"]),
+            actor=reception.user,
+            changes={"kind": "consultation"},
+        )
+    assert precare_messages(appointment["id"], status="pending") == {}
+    schedule = PrecareSchedule.objects.get(appointment_id=appointment["id"])
+    assert schedule.cancelled_reason == "The appointment is not a treatment."
+
+
+def test_booking_without_a_registered_preparation_handler_is_an_error(monkeypatch, book):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from clinic.booking import hooks
+
+    monkeypatch.setattr(hooks, "_handler", None)
+    with pytest.raises(ImproperlyConfigured):
+        book(START, END)
