@@ -63,6 +63,7 @@ api_urlpatterns = [
     ),
     path("", include("clinic.messaging.urls_api")),
     path("", include("aftercare.urls_api")),
+    path("", include("precare.urls_api")),
     path("", include("treatments.plans.urls_api")),
     path("", include("treatments.records.urls_api")),
     path("", include("treatments.consent.urls_api")),
@@ -81,6 +82,7 @@ urlpatterns = [
     path("", include("treatments.consent.urls")),
     path("", include("clinic.messaging.urls")),
     path("", include("aftercare.urls")),
+    path("", include("precare.urls")),
 ]
 
 handler400 = "common.views.bad_request"

@@ -25,6 +25,7 @@ LAYERS: list[str] = [
     "plans",
     "consent",
     "booking",
+    "precare",
     "records",
     "aftercare",
 ]
@@ -47,6 +48,7 @@ PACKAGES: dict[str, str] = {
     "treatments.templatetags.plan_tags": "plans",
     "treatments.templatetags.consent_tags": "consent",
     "treatments.templatetags.session_tags": "records",
+    "precare": "precare",
     "aftercare": "aftercare",
 }
 

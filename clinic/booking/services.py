@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from clinic.booking import availability
+from clinic.booking import availability, hooks
 from clinic.booking.decision import IntervalTooShort as IntervalTooShort  # re-exported
 from clinic.booking.decision import treatment_decision
 from clinic.booking.models import (
@@ -353,6 +353,8 @@ def _notify(appointment: Appointment, event: str) -> None:
     """Hook for client notifications (booking confirmations); see clinic/notifications.py."""
 
     appointment_notify(appointment=appointment, event=event)
+    # Preparation before the visit (a higher package, registered: clinic/booking/hooks.py).
+    hooks.appointment_changed(appointment, event)
 
 
 def appointments_for_calendar(

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "common",
     "clinic",
     "treatments",
+    "precare",
     "aftercare",
 ]
 

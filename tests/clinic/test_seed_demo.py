@@ -45,3 +45,27 @@ def test_seed_demo_has_a_course_under_way_with_a_signed_session(smtp_server):
     assert session.areas.count() == 2
     assert OutgoingMessage.objects.filter(session_id=session.pk).exists()
     assert plan.appointments.filter(status="booked").count() == 1
+
+
+def test_seed_demo_books_a_treatment_two_days_ahead_with_its_preparation(
+    smtp_server, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    from clinic.booking.models import Appointment
+    from clinic.messaging.models import OutgoingMessage
+
+    settings.MEDIA_ROOT = tmp_path / "private"
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    (appointment,) = Appointment.objects.filter(client__first_name="Hannah")
+    assert appointment.kind == "treatment"
+    kinds = dict(
+        OutgoingMessage.objects.filter(appointment_id=appointment.pk).values_list("kind", "status")
+    )
+    assert kinds == {
+        "precare_booking": "sent",
+        "readiness_check": "pending",
+        "precare_day_before": "pending",
+    }
+    (sheet,) = [m for m in smtp_server.messages if "precare" in m["Message-ID"]]
+    assert sheet["Subject"].startswith("Preparing for your treatment")

@@ -18,6 +18,7 @@ from email.utils import getaddresses, parseaddr
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from aftercare.defaults import DEFAULT_AFTERCARE
 from aftercare.models import AftercareSchedule
@@ -26,6 +27,7 @@ from clinic.booking.notifications import appointment_notify
 from clinic.messaging import kinds
 from clinic.messaging.models import OutgoingMessage
 from clinic.messaging.services import _build_email
+from precare.services import precare_plan
 from tests.factories import appointment_for
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +97,17 @@ def _make_every_message(clinic, client_record, manager, signed_session):
     appointment.cancel_reason = "The client asked to move to another week."
     appointment.save()
     appointment_notify(appointment=appointment, event="cancelled")
+
+    # a treatment a month ahead: every preparation moment is still to come
+    ahead = appointment_for(
+        client_record,
+        practitioner=session.appointment.practitioner,
+        room=session.appointment.room,
+        device=session.appointment.device,
+        start=timezone.now() + timedelta(days=30),
+        status="booked",
+    )
+    precare_plan(appointment=ahead)
     return OutgoingMessage.objects.filter(client=client_record).order_by("due_at", "id")
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from clinic.booking.models import Appointment, Device, Practitioner, Room, WorkingHours
 from clinic.models import Client, Clinic, Membership, Role, User
@@ -29,6 +30,9 @@ CLINICS = [
         # A course under way: screened, consented, one signed session three weeks ago and
         # the next one booked for today.
         "course_for": ("Amelia", "Hughes"),
+        # A first treatment booked two days ahead: its preparation e-mails (the sheet at
+        # once, the readiness check within minutes) land in var/mail/.
+        "preparing": ("Hannah", "Clarke"),
         "devices": [("SkinPen Precision", "SP-HB-0001"), ("Dr. Pen A6", "DP-HB-0002")],
         "clients": [
             ("Amelia", "Hughes", date(1988, 4, 12), 2, ["fine_lines_wrinkles"], ""),
@@ -103,6 +107,8 @@ class Command(BaseCommand):
         self._seed_clients(clinic, spec)
         if spec.get("course_for"):
             self._seed_course(clinic, *spec["course_for"])
+        if spec.get("preparing"):
+            self._seed_preparation(clinic, *spec["preparing"])
 
     def _seed_clients(self, clinic: Clinic, spec: dict) -> None:
         for first, last, born, fitz, concerns, tz in spec["clients"]:
@@ -243,6 +249,48 @@ class Command(BaseCommand):
             kind="treatment",
             screening=screening,
             treatment_plan=plan,
+        )
+
+    def _seed_preparation(self, clinic: Clinic, first: str, last: str) -> None:
+        """A treatment two days (and ten minutes) from now, with its preparation planned.
+
+        Booked as of now: the preparation sheet goes out at once; the readiness check,
+        48 hours before the start, follows about ten minutes later (beat's sweep).
+        """
+        from precare.services import precare_plan
+        from treatments.screening.services import screening_take
+
+        client = Client.objects.get(clinic=clinic, first_name=first, last_name=last)
+        if client.appointments.exists():
+            return
+        practitioner = Practitioner.objects.filter(clinic=clinic).earliest("id")
+        room = Room.objects.filter(clinic=clinic).latest("id")
+        device = Device.objects.filter(clinic=clinic).latest("id")
+        soon = timezone.now() + timedelta(days=2, minutes=10)
+        # on the next five-minute mark, as reception would book it
+        start = soon.replace(second=0, microsecond=0) + timedelta(minutes=-soon.minute % 5)
+        screening = screening_take(
+            client=client,
+            actor=practitioner.membership.user,
+            planned_date=start.astimezone(clinic.zone).date(),
+            raw_answers=_no_answers(),
+        )
+        appointment = Appointment.objects.create(
+            clinic=clinic,
+            client=client,
+            practitioner=practitioner,
+            room=room,
+            device=device,
+            start=start,
+            end=start + timedelta(hours=1),
+            device_free_at=start + timedelta(hours=1, minutes=device.cleanup_minutes),
+            kind="treatment",
+            screening=screening,
+        )
+        precare_plan(appointment=appointment)
+        self.stdout.write(
+            f"Preparation e-mails for {client.full_name}'s treatment on "
+            f"{start.astimezone(clinic.zone):%a %d %b %H:%M}: see var/mail/."
         )
 
 

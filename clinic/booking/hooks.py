@@ -1,0 +1,40 @@
+"""The one call from booking up to a higher package: a changed appointment plans its preparation.
+
+Booking, rescheduling or cancelling a treatment must plan (or cancel) the client's
+preparation messages in the same transaction. The preparation package sits above
+booking, so booking cannot import it. Instead ``PrecareConfig.ready`` hands its handler
+to :func:`on_appointment_changed`, and booking's services call
+:func:`appointment_changed` inside their transaction. There is exactly one handler;
+changing an appointment with none registered is an error, never a silent skip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from clinic.booking.models import Appointment
+
+#: Called with the saved appointment and the event (``booked``, ``rescheduled``,
+#: ``cancelled``), inside the booking transaction.
+AppointmentChangedHandler = Callable[["Appointment", str], None]
+
+_handler: AppointmentChangedHandler | None = None
+
+
+def on_appointment_changed(handler: AppointmentChangedHandler) -> None:
+    """Register what a changed appointment starts (the preparation app does, once)."""
+    global _handler
+    _handler = handler
+
+
+def appointment_changed(appointment: Appointment, event: str) -> None:
+    """Run the registered handler; raise if there is none."""
+    if _handler is None:
+        raise ImproperlyConfigured(
+            "Nothing handles changed appointments: is the precare app installed and loaded?"
+        )
+    _handler(appointment, event)

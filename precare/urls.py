@@ -1,0 +1,15 @@
+"""Preparation pages for staff."""
+
+from django.urls import path
+
+from precare import views
+
+urlpatterns = [
+    path("precare/", views.PrecareTemplateView.as_view(), name="precare-template"),
+    path("precare/publish/", views.PrecarePublishView.as_view(), name="precare-publish"),
+    path(
+        "precare/appointments/<int:pk>/pdf/",
+        views.staff_appointment_pdf,
+        name="precare-appointment-pdf",
+    ),
+]

@@ -1,0 +1,116 @@
+"""Staff pages: the preparation template (and publishing it) and the appointment's PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.views import View
+from django.views.decorators.http import require_GET
+
+from clinic.access import request_membership
+from clinic.messaging.views import private_response
+from clinic.publish import VersionPublishView
+from clinic.views import ClinicStaffMixin
+from common.audit import audit_record
+from common.errors import NotFound
+from common.typing import AuthenticatedHttpRequest
+from precare import selectors, services, timeline
+from precare.forms import PrecarePublishForm
+from precare.models import PrecareTemplate
+from precare.pdf import pdf_filename, precare_pdf
+from treatments.screening.services import rule_set_current
+
+
+class PrecareTemplateView(ClinicStaffMixin, View):
+    """The clinic's current preparation: moments, texts, lists and the dated rules."""
+
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        current = services.precare_template_current(clinic=self.clinic)
+        parsed = current.parsed()
+        rule_set = rule_set_current(clinic=self.clinic)
+        dated_rules = [
+            {
+                "code": item.rule_code,
+                "thing": item.thing,
+                "period": item.period,
+            }
+            for item in timeline.dated_items(
+                rule_set.engine(),
+                things=parsed.things,
+                appointment_date=self.clinic.local_today(),
+                planned_on=self.clinic.local_today(),
+            )
+        ]
+        versions = PrecareTemplate.objects.filter(clinic=self.clinic).order_by("-version")[:20]
+        return render(
+            request,
+            "precare/template_detail.html",
+            {
+                "current": current,
+                "template": parsed,
+                "rule_set": rule_set,
+                "dated_rules": dated_rules,
+                "versions": versions,
+            },
+        )
+
+
+class PrecarePublishView(VersionPublishView):
+    """A manager publishes a new preparation-template version built from the current one."""
+
+    request: AuthenticatedHttpRequest
+
+    template_name = "precare/template_publish.html"
+    success_url_name = "precare-template"
+    success_note = "Appointments booked or moved from now on use it."
+
+    def current(self) -> PrecareTemplate:
+        return services.precare_template_current(clinic=self.clinic)
+
+    def make_form(
+        self, current: PrecareTemplate, data: QueryDict | None = None, note: str = ""
+    ) -> PrecarePublishForm:
+        initial = {**PrecarePublishForm.initial_from(current), "note": note}
+        return PrecarePublishForm(data, initial=initial, current=current)
+
+    def publish(self, form: PrecarePublishForm) -> PrecareTemplate:
+        return services.precare_template_publish(
+            clinic=self.clinic,
+            actor=self.request.user,
+            data=form.data_for_publishing(),
+            note=form.cleaned_data.get("note", ""),
+        )
+
+    def extra_context(self, current: Any, form: Any) -> dict[str, Any]:
+        return {"item_fields": form.item_fields()}
+
+
+@login_required
+@require_GET
+def staff_appointment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """An appointment's preparation PDF for the clinic's staff; another clinic's is 404."""
+    membership = request_membership(request)
+    if membership is None:
+        raise Http404("No such appointment.")
+    try:
+        _appointment, schedule = selectors.precare_for_appointment(
+            clinic=membership.clinic, appointment_id=pk
+        )
+    except NotFound:
+        raise Http404("No such appointment.") from None
+    if schedule is None:
+        raise Http404("This appointment has no preparation (it is not a treatment).")
+    audit_record(
+        actor=request.user,
+        action="export",
+        object_type="precare_pdf",
+        object_id=schedule.pk,
+        clinic_id=schedule.clinic_id,
+        client_id=schedule.client_id,
+    )
+    response = HttpResponse(precare_pdf(schedule_id=schedule.pk), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(schedule)}"'
+    return private_response(response)
