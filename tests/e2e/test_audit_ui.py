@@ -65,7 +65,7 @@ def test_a_manager_filters_the_trail_to_one_client_and_downloads_it(
 
     page.goto("/audit/?date_from=2026-02-30")
     alert = page.get_by_role("alert")
-    assert "correct the highlighted" in alert.inner_text()
+    assert "From: Enter a valid date." in alert.inner_text()
     assert_accessible(page)
     if os.environ.get("SCREENSHOTS"):
         page.screenshot(path=os.path.join(os.environ["SCREENSHOTS"], "audit-error.png"))

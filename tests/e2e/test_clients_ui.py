@@ -23,7 +23,10 @@ def test_reception_adds_a_client_and_sees_errors_first(signed_in, reception):
     page.get_by_label("First name").fill("Priya")
     page.get_by_role("button", name="Add client").click()
     alert = page.get_by_role("alert")
-    assert "correct the highlighted" in alert.inner_text()
+    summary = alert.inner_text()
+    assert "Please correct these 2 things" in summary
+    assert "Last name: This field is required." in summary
+    assert "Date of birth: This field is required." in summary
     assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
     assert_accessible(page)
 

@@ -51,6 +51,7 @@ def test_a_manager_edits_the_clinic_with_the_keyboard_and_uploads_a_logo(
     expect(page.get_by_text("The new logo is saved.")).to_be_visible()
     header_logo = page.locator("header img.clinic-logo")
     expect(header_logo).to_be_visible()
+    page.wait_for_function("document.querySelector('header img.clinic-logo').complete")
     assert page.evaluate("document.querySelector('header img.clinic-logo').naturalWidth") == 240
     if SCREENSHOTS:
         page.screenshot(path=os.path.join(SCREENSHOTS, "clinic-settings.png"), full_page=True)
@@ -70,8 +71,9 @@ def test_bad_input_shows_errors_at_the_fields(signed_in, manager):
     page.get_by_label("Time zone").fill("Mars/Olympus")
     page.get_by_role("button", name="Save settings").click()
     alert = page.get_by_role("alert")
-    expect(alert).to_contain_text(re.compile("correct the highlighted fields"))
-    expect(page.get_by_text("Not a known time zone")).to_be_visible()
+    expect(alert).to_contain_text(re.compile("Please correct these 2 things"))
+    expect(alert.get_by_role("link", name=re.compile("Contact e-mail"))).to_be_visible()
+    expect(page.locator("#id_timezone_error")).to_contain_text("Not a known time zone")
     assert_accessible(page)
     assert Clinic.objects.get(pk=manager.clinic.pk).timezone == "Europe/London"
 

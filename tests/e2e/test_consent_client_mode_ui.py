@@ -77,7 +77,9 @@ def test_the_tablet_shows_only_the_consent_until_staff_type_their_password(
     alert = page.get_by_role("alert")
     expect(alert).to_be_visible()
     expect(alert).to_be_focused()
-    expect(page.get_by_text("That is not your password. Nothing was done.")).to_be_visible()
+    # in the summary at the top (a link to the field) and at the field itself
+    expect(page.get_by_text("That is not your password. Nothing was done.")).to_have_count(2)
+    expect(page.get_by_role("alert")).to_contain_text("That is not your password.")
     expect(page.get_by_label("Staff password")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_role("navigation", name="Main")).to_have_count(0)
     assert_accessible(page)

@@ -181,7 +181,9 @@ def test_practitioner_records_and_signs_a_session(signed_in, practitioner, clini
     password = page.get_by_label("Your password")
     password.fill("not-my-password")
     page.get_by_role("button", name="Sign record").click()
-    expect(page.get_by_text("That is not your password. Nothing was done.")).to_be_visible()
+    # in the summary at the top (a link to the field) and at the field itself
+    expect(page.get_by_text("That is not your password. Nothing was done.")).to_have_count(2)
+    expect(page.get_by_role("alert")).to_contain_text("That is not your password.")
     expect(page.get_by_label("Your password")).to_have_attribute("aria-invalid", "true")
     session.refresh_from_db()
     assert session.status == SessionStatus.IN_PROGRESS
