@@ -1,4 +1,4 @@
-"""Remembers where the current request came from, for the audit log."""
+"""Request-wide middleware: the audit context, health checks, refused input."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ from collections.abc import Callable
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 from common.audit import request_context
+from common.exceptions import error_body
+from common.validation import NUL, NUL_MESSAGE, nul_fields
 
 
 class RequestContextMiddleware:
@@ -39,3 +42,54 @@ def healthz_response() -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class RejectNulMiddleware:
+    """Refuses a NUL character in the path, the query string or a form field (decision 0009).
+
+    The API answers 400 in its error format, naming the fields; a page answers the 400
+    page naming them. JSON bodies are checked by their parser (``common.parsers``), where
+    the document is decoded.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        fields = self.nul_fields(request)
+        if fields:
+            return nul_refused(request, fields)
+        return self.get_response(request)
+
+    @staticmethod
+    def nul_fields(request: HttpRequest) -> list[str]:
+        if NUL in request.path:
+            return ["path"]
+        fields = nul_fields((k, v) for k, values in request.GET.lists() for v in values)
+        if request.method in ("POST", "PUT", "PATCH") and request.content_type in _FORM_TYPES:
+            try:
+                posted = [(k, v) for k, values in request.POST.lists() for v in values]
+                files = [(k, f.name or "") for k, items in request.FILES.lists() for f in items]
+            except Exception:  # a body Django cannot read is answered by the view, as before
+                return fields
+            fields += [f for f in nul_fields([*posted, *files]) if f not in fields]
+        return fields
+
+
+def nul_refused(request: HttpRequest, fields: list[str]) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body(
+                "invalid", "The request has invalid fields.", {f: [NUL_MESSAGE] for f in fields}
+            ),
+            status=400,
+        )
+    message = (
+        "The address or form contained a null character, which cannot be stored ("
+        + ", ".join(fields)
+        + "). Remove it and try again."
+    )
+    return render(request, "400.html", {"message": message}, status=400)
