@@ -58,6 +58,28 @@ def error_body(
     return body
 
 
+#: The answer to an error no view explained (routing, Django's own refusals, a crash).
+STATUS_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "The request could not be read."),
+    401: ("not_authenticated", "Authentication credentials were not provided."),
+    403: ("permission_denied", "You may not do that."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    413: ("request_too_large", "The request body is too large."),
+    429: ("throttled", "Too many requests; try again later."),
+    500: ("server_error", "Something went wrong; it was recorded."),
+}
+
+
+def status_error_body(status_code: int) -> dict[str, Any]:
+    """The API's error body for a bare HTTP status (``error`` for one not listed)."""
+    code, detail = STATUS_ERRORS.get(
+        status_code,
+        ("error", "The request failed." if status_code < 500 else STATUS_ERRORS[500][1]),
+    )
+    return error_body(code, detail)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         return Response(

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from common.audit import request_context
-from common.exceptions import error_body
+from common.exceptions import error_body, status_error_body
 from common.validation import NUL, NUL_MESSAGE, nul_fields
 
 
@@ -20,6 +20,35 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with request_context(request):
             return self.get_response(request)
+
+
+class ApiErrorFormatMiddleware:
+    """Every error answer under ``/api/`` is JSON in the API's format, DEBUG or not.
+
+    Views and the handlers in ``common.views`` already answer JSON; what is left are the
+    answers Django writes itself: under DEBUG its technical 404 and 500 pages (which
+    bypass the handlers), and the refusals of middleware (``APPEND_SLASH`` on a POST).
+    The exception was already logged by Django; only the body changes.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith("/api/")
+            and response.get("Content-Type", "").split(";")[0] in ("text/html", "text/plain")
+        ):
+            replaced = JsonResponse(
+                status_error_body(response.status_code), status=response.status_code
+            )
+            for header in ("Allow", "Retry-After", "WWW-Authenticate", "Cache-Control"):
+                if header in response:
+                    replaced[header] = response[header]
+            return replaced
+        return response
 
 
 class HealthCheckMiddleware:

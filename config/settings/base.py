@@ -43,6 +43,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "common.middleware.HealthCheckMiddleware",
+    # Outermost after that: any non-JSON error under /api/ (DEBUG pages) becomes JSON.
+    "common.middleware.ApiErrorFormatMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise: static files keep their own caching; every other answer is no-store.

@@ -95,3 +95,60 @@ def test_nul_in_a_json_key_is_a_400(api, reception, client_record):
 
     assert response.status_code == 400
     assert response.json()["fields"] == {"answers.preg\\u0000nant": [NUL_MESSAGE]}
+
+
+# --- Errors under /api/ are JSON, DEBUG or not ----------------------------------------
+
+
+@pytest.fixture
+def debug(settings):
+    settings.DEBUG = True
+    return settings
+
+
+@pytest.mark.parametrize("path", ["/api/nothing-here/", "/api/clients/abc/", "/api/x"])
+def test_unroutable_api_paths_answer_json_under_debug(debug, api, reception, path):
+    response = api(reception).get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_crash_in_an_api_view_answers_json_under_debug(debug, api, reception, monkeypatch):
+    from clinic import selectors
+
+    def crash(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(selectors, "client_list", crash)
+    client = api(reception)
+    client.raise_request_exception = False
+
+    response = client.get("/api/clients/")
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "code": "server_error",
+        "detail": "Something went wrong; it was recorded.",
+    }
+    assert b"boom" not in response.content
+
+
+def test_a_post_without_the_trailing_slash_answers_json_under_debug(debug, api, reception):
+    client = api(reception)
+    client.raise_request_exception = False
+
+    response = client.post("/api/clients", {}, format="json")
+
+    assert response.status_code >= 400
+    assert response["Content-Type"] == "application/json"
+    assert set(response.json()) == {"code", "detail"}
+
+
+def test_pages_keep_their_html_error_pages(web, reception):
+    response = web(reception).get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "text/html" in response["Content-Type"]
