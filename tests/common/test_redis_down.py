@@ -7,6 +7,7 @@ production cache backend pointed at a port where nothing listens.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import subprocess
 import sys
@@ -46,9 +47,7 @@ def redis_down(settings):
 
 def test_production_uses_the_cache_backend_that_survives_redis_being_down():
     clean = {
-        k: v
-        for k, v in __import__("os").environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))
     }
     result = subprocess.run(
         [
@@ -135,8 +134,6 @@ def test_the_cache_reads_miss_and_writes_are_dropped_while_redis_is_down(redis_d
 
 @pytest.mark.redis
 def test_the_cache_works_normally_when_redis_answers(settings):
-    import os
-
     settings.CACHES = {
         "default": {
             "BACKEND": "common.cache.ResilientRedisCache",
