@@ -15,11 +15,14 @@ from clinic.booking.models import (
     TimeOff,
     WorkingHours,
 )
-from common.fields import BoundedDateField, BoundedDateTimeField, ObjectIdField
+from common.fields import BoundedDateField, BoundedDateTimeField, ClockTimeField, ObjectIdField
 from treatments.plans.models import PlanStatus, TreatmentPlan
 
 
 class WorkingHoursSerializer(serializers.ModelSerializer):
+    start = ClockTimeField()
+    end = ClockTimeField()
+
     class Meta:
         model = WorkingHours
         fields = ["weekday", "start", "end"]
