@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -81,6 +82,14 @@ def status_error_body(status_code: int) -> dict[str, Any]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, IntegrityError):
+        from common.integrity import constraint_refusal
+
+        refusal = constraint_refusal(exc)
+        if refusal is None:
+            return None  # not caused by input we can name: a 500, logged
+        logger.info("Constraint refused the input: %s", exc)
+        exc = refusal
     if isinstance(exc, ApplicationError):
         return Response(
             error_body(exc.code, exc.detail, exc.fields, **exc.extra), status=exc.status_code

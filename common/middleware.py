@@ -51,6 +51,39 @@ class ApiErrorFormatMiddleware:
         return response
 
 
+class ConstraintRefusalMiddleware:
+    """Pages: a database constraint that refused the input is a 400/409 page naming the
+    field, never a 500 (the API's exception handler does the same for the API).
+
+    Views show what services check on their forms; this is for what only the database
+    caught (two people saving the same name at once).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.db import IntegrityError
+
+        from common.integrity import constraint_refusal
+
+        if not isinstance(exception, IntegrityError) or request.path.startswith("/api/"):
+            return None
+        refusal = constraint_refusal(exception)
+        if refusal is None:
+            return None
+        named = sorted(refusal.fields or {})
+        message = refusal.detail
+        if named:
+            message += " (" + ", ".join(f.replace("_", " ") for f in named) + ")"
+        message += " Nothing was saved. Go back, change it and save again."
+        context = {"title": "Not saved", "message": message}
+        return render(request, "400.html", context, status=refusal.status_code)
+
+
 class HealthCheckMiddleware:
     """Answers ``/healthz/`` before host validation, for container health checks.
 

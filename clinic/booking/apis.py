@@ -33,10 +33,11 @@ from clinic.booking.serializers import (
     SlotSerializer,
     TimeOffSerializer,
 )
-from clinic.models import Clinic, Membership
+from clinic.models import Client, Clinic, Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
 from common.errors import NotFound
+from treatments.plans import selectors as plan_selectors
 
 _M = TypeVar("_M", bound=Model)
 _Resource = TypeVar("_Resource", Room, Device)
@@ -260,11 +261,22 @@ class AppointmentViewSet(
             clinic=self.clinic, appointment_id=self.kwargs["pk"]
         )
 
-    def _resolve(self, values: dict) -> dict:
+    def _resolve(self, values: dict, *, client: Client | None = None) -> dict:
+        """Ids to this clinic's objects; ``client``: the appointment's, for a reschedule."""
         clinic = self.clinic
         resolved = dict(values)
         if "client" in values:
             resolved["client"] = selectors.client_get(clinic=clinic, client_id=values["client"])
+        if values.get("treatment_plan") is not None:
+            owner = resolved.get("client") or client
+            try:
+                resolved["treatment_plan"] = plan_selectors.plan_get(
+                    clinic=clinic, pk=values["treatment_plan"]
+                )
+            except NotFound:
+                # Another clinic's plan and no plan at all: the answer booking gives for
+                # another client's plan, word for word.
+                raise booking.no_such_plan(owner) from None
         if "practitioner" in values:
             resolved["practitioner"] = booking_selectors.practitioner_get(
                 clinic=clinic, practitioner_id=values["practitioner"]
@@ -310,7 +322,7 @@ class AppointmentViewSet(
         appointment = self.get_object()
         data = AppointmentUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        changes = self._resolve(data.validated_data)
+        changes = self._resolve(data.validated_data, client=appointment.client)
         booking.appointment_reschedule(
             appointment=appointment, actor=acting_user(request), changes=changes
         )

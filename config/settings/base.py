@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "common.middleware.RejectNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "common.middleware.RequestContextMiddleware",
+    # A constraint violation caused by a page's input: its page, not a 500.
+    "common.middleware.ConstraintRefusalMiddleware",
     "clinic.middleware.IdleTimeoutMiddleware",
     "clinic.middleware.ClinicTimezoneMiddleware",
     # Last: turns a sign-in refused by the lockout into its answer (clinic/lockout.py).

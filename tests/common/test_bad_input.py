@@ -152,3 +152,192 @@ def test_pages_keep_their_html_error_pages(web, reception):
 
     assert response.status_code == 404
     assert "text/html" in response["Content-Type"]
+
+
+# --- Constraint violations caused by input: mapped in one place ------------------------
+
+
+def _integrity_error(save):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        save()
+    return caught.value
+
+
+def test_a_unique_constraint_names_its_field_with_its_own_message(clinic):
+    from clinic.booking.models import ROOM_NAME_TAKEN, Room
+    from common.integrity import constraint_refusal
+
+    Room.objects.create(clinic=clinic, name="Room 1")
+    exc = _integrity_error(lambda: Room.objects.create(clinic=clinic, name="room 1"))
+
+    refusal = constraint_refusal(exc)
+
+    assert refusal is not None
+    assert refusal.status_code == 400
+    assert refusal.fields == {"name": [ROOM_NAME_TAKEN]}
+
+
+def test_a_unique_column_names_its_field(clinic):
+    from clinic.models import User
+    from common.integrity import constraint_refusal
+
+    User.objects.create_user("ada@example.com", "a-long-password-1")
+    exc = _integrity_error(lambda: User.objects.create(email="ada@example.com"))
+
+    refusal = constraint_refusal(exc)
+
+    assert refusal is not None
+    assert list(refusal.fields) == ["email"]
+    assert refusal.fields["email"][0].endswith("with this e-mail address already exists.")
+
+
+def test_a_check_constraint_is_a_400_not_a_500(clinic, practitioner):
+    from datetime import time
+
+    from clinic.booking.models import WorkingHours
+    from common.integrity import constraint_refusal
+    from tests.factories import practitioner_for
+
+    profile = practitioner_for(practitioner.membership)
+    exc = _integrity_error(
+        lambda: WorkingHours.objects.create(
+            practitioner=profile, weekday=1, start=time(12), end=time(9)
+        )
+    )
+
+    refusal = constraint_refusal(exc)
+
+    assert refusal is not None
+    assert refusal.status_code == 400
+    assert set(refusal.fields or {}) <= {"start", "end"}
+
+
+@pytest.fixture
+def no_precheck(monkeypatch):
+    """The room service without its own duplicate check: as when two managers save the same
+    name at the same moment, only the database notices."""
+    from clinic.booking import resource_services
+
+    def save_only(obj, **kwargs):
+        obj.save()
+
+    monkeypatch.setattr(resource_services, "_save_unique", save_only)
+
+
+def test_api_patch_to_a_name_already_used_is_a_400_naming_the_field(
+    api, manager, clinic, no_precheck
+):
+    from clinic.booking.models import ROOM_NAME_TAKEN, Room
+
+    Room.objects.create(clinic=clinic, name="Room 1")
+    second = Room.objects.create(clinic=clinic, name="Room 2")
+
+    response = api(manager).patch(f"/api/rooms/{second.pk}/", {"name": "ROOM 1"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "invalid",
+        "detail": ROOM_NAME_TAKEN,
+        "fields": {"name": [ROOM_NAME_TAKEN]},
+    }
+    second.refresh_from_db()
+    assert second.name == "Room 2"
+
+
+def test_a_page_save_the_database_refuses_is_a_page_naming_the_field(
+    web, manager, clinic, no_precheck
+):
+    from clinic.booking.models import ROOM_NAME_TAKEN, Room
+
+    Room.objects.create(clinic=clinic, name="Room 1")
+    second = Room.objects.create(clinic=clinic, name="Room 2")
+    client = web(manager)
+    client.raise_request_exception = False
+
+    response = client.post(
+        f"/settings/resources/rooms/{second.pk}/", {"name": "Room 1", "is_active": "on"}
+    )
+
+    assert response.status_code == 400
+    assert "text/html" in response["Content-Type"]
+    assert ROOM_NAME_TAKEN.encode() in response.content
+    assert b"Nothing was saved" in response.content
+    second.refresh_from_db()
+    assert second.name == "Room 2"
+
+
+# --- Another clinic's id answers exactly like a missing one ----------------------------
+
+
+@pytest.fixture
+def booking_scene(clinic, practitioner, client_record, other_client_record):
+    from datetime import UTC, datetime
+
+    from tests.factories import DeviceFactory, RoomFactory, plan_for
+
+    profile = practitioner_for_scene(practitioner)
+    room, device = RoomFactory(clinic=clinic), DeviceFactory(clinic=clinic)
+    start = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # a Monday
+    theirs = plan_for(other_client_record)
+    return {
+        "client": client_record.pk,
+        "practitioner": profile.pk,
+        "room": room.pk,
+        "device": device.pk,
+        "start": start.isoformat(),
+        "end": start.replace(hour=11).isoformat(),
+        "kind": "consultation",
+        "other_plan": theirs.pk,
+        "missing_plan": theirs.pk + 1000,
+    }
+
+
+def practitioner_for_scene(persona):
+    from tests.factories import practitioner_for
+
+    return practitioner_for(persona.membership)
+
+
+def _without(scene, *names):
+    return {k: v for k, v in scene.items() if k not in names}
+
+
+def test_booking_with_another_clinics_plan_answers_like_a_missing_plan(
+    api, reception, booking_scene
+):
+    body = _without(booking_scene, "other_plan", "missing_plan")
+    client = api(reception)
+
+    theirs = client.post(
+        "/api/appointments/", {**body, "treatment_plan": booking_scene["other_plan"]}
+    )
+    nobodys = client.post(
+        "/api/appointments/", {**body, "treatment_plan": booking_scene["missing_plan"]}
+    )
+
+    assert theirs.status_code == nobodys.status_code == 400
+    assert theirs.json() == nobodys.json()
+    assert theirs.json()["fields"] == {
+        "treatment_plan": ["No such treatment plan for Amelia Hughes."]
+    }
+
+
+def test_rescheduling_onto_another_clinics_plan_answers_like_a_missing_plan(
+    api, reception, booking_scene
+):
+    body = _without(booking_scene, "other_plan", "missing_plan")
+    client = api(reception)
+    booked = client.post("/api/appointments/", body)
+    assert booked.status_code == 201, booked.json()
+    url = f"/api/appointments/{booked.json()['id']}/"
+
+    theirs = client.patch(url, {"treatment_plan": booking_scene["other_plan"]})
+    nobodys = client.patch(url, {"treatment_plan": booking_scene["missing_plan"]})
+
+    assert theirs.status_code == nobodys.status_code == 400
+    assert theirs.json() == nobodys.json()
+    assert theirs.json()["fields"] == {
+        "treatment_plan": ["No such treatment plan for Amelia Hughes."]
+    }
