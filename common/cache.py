@@ -118,5 +118,5 @@ class ResilientRedisCache(RedisCache):
             self._degrade("incr", exc, None)
             raise ValueError(f"Key '{key}' not found (the cache is unavailable).") from exc
 
-    def clear(self) -> bool:
-        return self._safely("clear", lambda: super(ResilientRedisCache, self).clear(), False)
+    def clear(self) -> None:
+        self._safely("clear", lambda: super(ResilientRedisCache, self).clear(), None)

@@ -48,7 +48,7 @@ def _field_names(constraint: models.BaseConstraint) -> list[str]:
 
 def _refs(expression: Any) -> list[str]:
     if isinstance(expression, F):
-        return [expression.name]
+        return [str(getattr(expression, "name", ""))]
     if isinstance(expression, str):
         return [expression]
     out: list[str] = []
@@ -59,7 +59,7 @@ def _refs(expression: Any) -> list[str]:
 
 def _label(model: type[models.Model], name: str) -> str:
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        return str(getattr(model._meta.get_field(name), "verbose_name", name))
     except Exception:  # an expression that is not a field
         return name.replace("_", " ")
 

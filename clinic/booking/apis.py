@@ -269,6 +269,8 @@ class AppointmentViewSet(
             resolved["client"] = selectors.client_get(clinic=clinic, client_id=values["client"])
         if values.get("treatment_plan") is not None:
             owner = resolved.get("client") or client
+            if owner is None:  # a booking names its client; a reschedule passes its own
+                raise ValueError("A plan is resolved for a client.")
             try:
                 resolved["treatment_plan"] = plan_selectors.plan_get(
                     clinic=clinic, pk=values["treatment_plan"]
