@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -58,7 +59,37 @@ def error_body(
     return body
 
 
+#: The answer to an error no view explained (routing, Django's own refusals, a crash).
+STATUS_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "The request could not be read."),
+    401: ("not_authenticated", "Authentication credentials were not provided."),
+    403: ("permission_denied", "You may not do that."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    413: ("request_too_large", "The request body is too large."),
+    429: ("throttled", "Too many requests; try again later."),
+    500: ("server_error", "Something went wrong; it was recorded."),
+}
+
+
+def status_error_body(status_code: int) -> dict[str, Any]:
+    """The API's error body for a bare HTTP status (``error`` for one not listed)."""
+    code, detail = STATUS_ERRORS.get(
+        status_code,
+        ("error", "The request failed." if status_code < 500 else STATUS_ERRORS[500][1]),
+    )
+    return error_body(code, detail)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, IntegrityError):
+        from common.integrity import constraint_refusal
+
+        refusal = constraint_refusal(exc)
+        if refusal is None:
+            return None  # not caused by input we can name: a 500, logged
+        logger.info("Constraint refused the input: %s", exc)
+        exc = refusal
     if isinstance(exc, ApplicationError):
         return Response(
             error_body(exc.code, exc.detail, exc.fields, **exc.extra), status=exc.status_code

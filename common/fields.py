@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 MAX_ID = 2**63 - 1  # bigint
@@ -37,6 +38,44 @@ class BoundedDateTimeField(serializers.DateTimeField):
         parsed = super().to_internal_value(value)
         if not EARLIEST <= parsed.date() <= LATEST:
             raise serializers.ValidationError("Enter a time between 1900 and 2199.")
+        return parsed
+
+
+#: A wall-clock time of day to the minute, as the API writes it (``09:00``).
+CLOCK_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": CLOCK_TIME_PATTERN,
+        "example": "09:00",
+        "description": "A time of day, HH:MM (24-hour clock); HH:MM:00 is read too.",
+    }
+)
+class ClockTimeField(serializers.TimeField):
+    """A time of day to the minute: answers ``HH:MM``, reads ``HH:MM`` (or ``HH:MM:00``).
+
+    Working hours have no seconds; the schema says exactly this (no ``format: time``,
+    which means an RFC 3339 time with seconds and an offset).
+    """
+
+    default_error_messages = {"invalid": "Enter a time of day as HH:MM, such as 09:00."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "%H:%M")
+        kwargs.setdefault("input_formats", ["%H:%M", "%H:%M:%S"])
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value: Any) -> time:
+        if isinstance(value, time):
+            parsed = value
+        elif isinstance(value, str) and len(value) in (5, 8):
+            parsed = super().to_internal_value(value)
+        else:
+            self.fail("invalid")
+        if parsed.second or parsed.microsecond:
+            self.fail("invalid")
         return parsed
 
 

@@ -2,6 +2,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
+from common.exceptions import status_error_body
 from common.middleware import healthz_response
 
 
@@ -18,16 +19,13 @@ def _wants_json(request: HttpRequest) -> bool:
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """404 in the API's JSON error shape under /api/, the HTML page elsewhere."""
     if _wants_json(request):
-        return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
+        return JsonResponse(status_error_body(404), status=404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse(
-            {"code": "server_error", "detail": "Something went wrong; it was recorded."},
-            status=500,
-        )
+        return JsonResponse(status_error_body(500), status=500)
     return defaults.server_error(request)
 
 
@@ -36,19 +34,12 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _wants_json(request):
         from django.core.exceptions import RequestDataTooBig
 
-        if isinstance(exception, RequestDataTooBig):
-            detail = "The request body is too large."
-            code = "request_too_large"
-        else:
-            detail = "The request could not be read."
-            code = "bad_request"
-        return JsonResponse({"code": code, "detail": detail}, status=400)
+        body = status_error_body(413 if isinstance(exception, RequestDataTooBig) else 400)
+        return JsonResponse(body, status=400)
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse(
-            {"code": "permission_denied", "detail": "You may not do that."}, status=403
-        )
+        return JsonResponse(status_error_body(403), status=403)
     return defaults.permission_denied(request, exception)

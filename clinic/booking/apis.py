@@ -41,12 +41,13 @@ from clinic.booking.serializers import (
     SlotSerializer,
     TimeOffSerializer,
 )
-from clinic.models import Clinic, Membership
+from clinic.models import Client, Clinic, Membership
 from clinic.permissions import allows
 from clinic.roles import Ability
 from common.audit import audit_listed, audit_record
 from common.errors import ApplicationError, NotFound
 from common.pagination import page_of
+from treatments.plans import selectors as plan_selectors
 from treatments.plans.selectors import plan_list
 
 _M = TypeVar("_M", bound=Model)
@@ -336,11 +337,24 @@ class AppointmentViewSet(
         )
         return Response(self.get_serializer(appointment).data)
 
-    def _resolve(self, values: dict) -> dict:
+    def _resolve(self, values: dict, *, client: Client | None = None) -> dict:
+        """Ids to this clinic's objects; ``client``: the appointment's, for a reschedule."""
         clinic = self.clinic
         resolved = dict(values)
         if "client" in values:
             resolved["client"] = selectors.client_get(clinic=clinic, client_id=values["client"])
+        if values.get("treatment_plan") is not None:
+            owner = resolved.get("client") or client
+            if owner is None:  # a booking names its client; a reschedule passes its own
+                raise ValueError("A plan is resolved for a client.")
+            try:
+                resolved["treatment_plan"] = plan_selectors.plan_get(
+                    clinic=clinic, pk=values["treatment_plan"]
+                )
+            except NotFound:
+                # Another clinic's plan and no plan at all: the answer booking gives for
+                # another client's plan, word for word.
+                raise booking.no_such_plan(owner) from None
         if "practitioner" in values:
             resolved["practitioner"] = booking_selectors.practitioner_get(
                 clinic=clinic, practitioner_id=values["practitioner"]
@@ -386,7 +400,7 @@ class AppointmentViewSet(
         appointment = self.get_object()
         data = AppointmentUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        changes = self._resolve(data.validated_data)
+        changes = self._resolve(data.validated_data, client=appointment.client)
         booking.appointment_reschedule(
             appointment=appointment, actor=acting_user(request), changes=changes
         )

@@ -17,11 +17,19 @@ from clinic.booking.models import (
     TimeOff,
     WorkingHours,
 )
-from common.fields import BoundedDateField, BoundedDateTimeField, ObjectIdField, api_datetime
-from treatments.plans.models import PlanStatus, TreatmentPlan
+from common.fields import (
+    BoundedDateField,
+    BoundedDateTimeField,
+    ClockTimeField,
+    ObjectIdField,
+    api_datetime,
+)
 
 
 class WorkingHoursSerializer(serializers.ModelSerializer):
+    start = ClockTimeField()
+    end = ClockTimeField()
+
     class Meta:
         model = WorkingHours
         fields = ["weekday", "start", "end"]
@@ -194,28 +202,6 @@ def _plan_field() -> ObjectIdField:
     )
 
 
-def _resolve_plan(plan_id: int | None, *, client_id: int | None):
-    """The plan object for ``plan_id`` (None stays None).
-
-    With ``client_id``: 400 unless it is that client's and active (another clinic's plan
-    is never the client's, so it reads as unknown). Without (a reschedule), booking.py
-    checks the appointment's client and the status.
-    """
-    if plan_id is None:
-        return None
-
-    plan = TreatmentPlan.objects.filter(pk=plan_id).first()
-    if plan is None or (client_id is not None and plan.client_id != client_id):
-        raise serializers.ValidationError(
-            {"treatment_plan": ["No such treatment plan for this client."]}
-        )
-    if client_id is not None and plan.status != PlanStatus.ACTIVE:
-        raise serializers.ValidationError(
-            {"treatment_plan": [f"This plan is {plan.status}; choose an active plan."]}
-        )
-    return plan
-
-
 class AppointmentCreateSerializer(serializers.Serializer):
     client = ObjectIdField()
     practitioner = ObjectIdField()
@@ -230,10 +216,6 @@ class AppointmentCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
             raise serializers.ValidationError({"end": ["The end must be after the start."]})
-        if "treatment_plan" in attrs:
-            attrs["treatment_plan"] = _resolve_plan(
-                attrs["treatment_plan"], client_id=attrs["client"]
-            )
         return attrs
 
 
@@ -245,12 +227,6 @@ class AppointmentUpdateSerializer(serializers.Serializer):
     end = BoundedDateTimeField(required=False)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     treatment_plan = _plan_field()
-
-    def validate(self, attrs):
-        # The appointment's client is checked by booking.appointment_reschedule.
-        if attrs.get("treatment_plan") is not None:
-            attrs["treatment_plan"] = _resolve_plan(attrs["treatment_plan"], client_id=None)
-        return attrs
 
 
 class CancelSerializer(serializers.Serializer):

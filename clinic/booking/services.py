@@ -158,6 +158,15 @@ def _slot_unavailable(req: BookingRequest, taken: list[str]) -> SlotUnavailable:
     return SlotUnavailable(f"That time is taken: {what} is already booked.", extra={"taken": taken})
 
 
+def no_such_plan(client: Client) -> ApplicationError:
+    """The one answer for a plan id that is not this client's: another client's, another
+    clinic's or nobody's (decision 0009: it must not tell them apart)."""
+    return ApplicationError(
+        "The treatment plan is not valid.",
+        fields={"treatment_plan": [f"No such treatment plan for {client.full_name}."]},
+    )
+
+
 def _check_plan(clinic: Clinic, req: BookingRequest, *, newly_chosen: bool) -> None:
     """The plan must be one of this client's courses, and active when it is chosen."""
     plan = req.treatment_plan
@@ -165,10 +174,7 @@ def _check_plan(clinic: Clinic, req: BookingRequest, *, newly_chosen: bool) -> N
         return
     # Another clinic's plan reads like one that does not exist.
     if plan.clinic_id != clinic.pk or plan.client_id != req.client.pk:
-        raise ApplicationError(
-            "The treatment plan is not valid.",
-            fields={"treatment_plan": [f"No such treatment plan for {req.client.full_name}."]},
-        )
+        raise no_such_plan(req.client)
     if newly_chosen and plan.status != "active":
         raise ApplicationError(
             "The treatment plan is not valid.",

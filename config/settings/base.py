@@ -46,6 +46,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "common.middleware.HealthCheckMiddleware",
+    # Outermost after that: any non-JSON error under /api/ (DEBUG pages) becomes JSON.
+    "common.middleware.ApiErrorFormatMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise: static files keep their own caching; every other answer is no-store.
@@ -57,10 +59,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before anything reads the query or form (the audit context, the views): NUL refused.
+    "common.middleware.RejectNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "common.middleware.RequestContextMiddleware",
     # Inside the request context: a refused request (403/404) is audited (decision 0010).
     "clinic.audit.middleware.DeniedAuditMiddleware",
+    # A constraint violation caused by a page's input: its page, not a 500.
+    "common.middleware.ConstraintRefusalMiddleware",
     "clinic.middleware.IdleTimeoutMiddleware",
     "clinic.middleware.ClinicTimezoneMiddleware",
     # A tablet handed to a client reaches only their consent (decision 0011).
@@ -272,7 +278,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "common.schema.AutoSchema",
     "EXCEPTION_HANDLER": "common.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [],
     "DEFAULT_THROTTLE_RATES": {"login": env.str("DJANGO_LOGIN_THROTTLE", default="20/min")},
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,

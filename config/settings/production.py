@@ -36,9 +36,11 @@ EMAIL_BACKEND = env.str(
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL")
 SERVER_EMAIL = env.str("DJANGO_SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
+# What the cache holds may be lost (the API's login throttle): with Redis down, reads miss
+# and writes are dropped with a logged warning; sign-in and pages keep working (0009).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "common.cache.ResilientRedisCache",
         "LOCATION": env.str("REDIS_URL"),
     }
 }
