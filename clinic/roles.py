@@ -24,6 +24,8 @@ class Ability(StrEnum):
     #: Publish a new version of clinical data: screening rules, protocols, consent text,
     #: aftercare templates.
     PUBLISH = "publish"
+    #: Accept the clinical data in force as the clinic's medical director (decision 0019).
+    SIGN_OFF = "sign_off"
     #: Create and change treatment plans (courses).
     PLAN = "plan"
     #: Start, record, sign and amend treatment sessions.
@@ -48,6 +50,7 @@ ABILITIES: dict[Ability, frozenset[str]] = {
     Ability.MANAGE_CLINIC: frozenset({Role.MANAGER}),
     Ability.MANAGE_RESOURCES: frozenset({Role.MANAGER}),
     Ability.PUBLISH: frozenset({Role.MANAGER}),
+    Ability.SIGN_OFF: frozenset({Role.PRACTITIONER, Role.MANAGER}),
     Ability.PLAN: frozenset({Role.PRACTITIONER, Role.MANAGER}),
     Ability.RECORD: frozenset({Role.PRACTITIONER, Role.MANAGER}),
     Ability.REVIEW_SCREENING: frozenset({Role.PRACTITIONER}),
