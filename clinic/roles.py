@@ -19,6 +19,8 @@ class Ability(StrEnum):
     MANAGE_STAFF = "manage_staff"
     #: Change the clinic's settings: details, sender, logo, time zone, idle sign-out.
     MANAGE_CLINIC = "manage_clinic"
+    #: Bring the client list over from a CSV file (decision 0019).
+    IMPORT_CLIENTS = "import_clients"
     #: Set up rooms, devices, practitioners and their working hours.
     MANAGE_RESOURCES = "manage_resources"
     #: Publish a new version of clinical data: screening rules, protocols, consent text,
@@ -48,6 +50,7 @@ ABILITIES: dict[Ability, frozenset[str]] = {
     Ability.BOOK: _EVERYONE,
     Ability.MANAGE_STAFF: frozenset({Role.MANAGER}),
     Ability.MANAGE_CLINIC: frozenset({Role.MANAGER}),
+    Ability.IMPORT_CLIENTS: frozenset({Role.MANAGER}),
     Ability.MANAGE_RESOURCES: frozenset({Role.MANAGER}),
     Ability.PUBLISH: frozenset({Role.MANAGER}),
     Ability.SIGN_OFF: frozenset({Role.PRACTITIONER, Role.MANAGER}),
