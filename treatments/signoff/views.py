@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -30,6 +32,16 @@ def _rows(status: selectors.SignOffStatus) -> list[dict]:
     ]
 
 
+def _history(clinic) -> list[Any]:
+    labels = {d.key: d.label for d in data_sets()}
+    history = selectors.sign_off_history(clinic=clinic)
+    for item in history:
+        item.labelled = [  # type: ignore[attr-defined]
+            (labels.get(key, key), version) for key, version in item.versions.items()
+        ]
+    return history
+
+
 class SignOffView(ClinicStaffMixin, View):
     """Every staff member sees the state; practitioners and managers sign."""
 
@@ -41,7 +53,7 @@ class SignOffView(ClinicStaffMixin, View):
             {
                 "state": state,
                 "rows": _rows(state),
-                "history": selectors.sign_off_history(clinic=self.clinic),
+                "history": _history(self.clinic),
                 "may_sign": can(self.membership, Ability.SIGN_OFF),
                 "error": error,
             },
