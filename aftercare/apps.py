@@ -11,5 +11,9 @@ class AftercareConfig(AppConfig):
         from treatments.records.signing import on_session_signed
 
         register_kinds()
+        from aftercare.models import AftercareTemplate
+        from treatments.signoff.datasets import register
+
+        register("aftercare", "Aftercare template", AftercareTemplate)
         # The one upward call: signing a session (records) schedules its aftercare.
         on_session_signed(aftercare_on_session_signed)

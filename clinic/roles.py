@@ -19,11 +19,15 @@ class Ability(StrEnum):
     MANAGE_STAFF = "manage_staff"
     #: Change the clinic's settings: details, sender, logo, time zone, idle sign-out.
     MANAGE_CLINIC = "manage_clinic"
+    #: Bring the client list over from a CSV file (decision 0019).
+    IMPORT_CLIENTS = "import_clients"
     #: Set up rooms, devices, practitioners and their working hours.
     MANAGE_RESOURCES = "manage_resources"
     #: Publish a new version of clinical data: screening rules, protocols, consent text,
     #: aftercare templates.
     PUBLISH = "publish"
+    #: Accept the clinical data in force as the clinic's medical director (decision 0019).
+    SIGN_OFF = "sign_off"
     #: Create and change treatment plans (courses).
     PLAN = "plan"
     #: Start, record, sign and amend treatment sessions.
@@ -46,8 +50,10 @@ ABILITIES: dict[Ability, frozenset[str]] = {
     Ability.BOOK: _EVERYONE,
     Ability.MANAGE_STAFF: frozenset({Role.MANAGER}),
     Ability.MANAGE_CLINIC: frozenset({Role.MANAGER}),
+    Ability.IMPORT_CLIENTS: frozenset({Role.MANAGER}),
     Ability.MANAGE_RESOURCES: frozenset({Role.MANAGER}),
     Ability.PUBLISH: frozenset({Role.MANAGER}),
+    Ability.SIGN_OFF: frozenset({Role.PRACTITIONER, Role.MANAGER}),
     Ability.PLAN: frozenset({Role.PRACTITIONER, Role.MANAGER}),
     Ability.RECORD: frozenset({Role.PRACTITIONER, Role.MANAGER}),
     Ability.REVIEW_SCREENING: frozenset({Role.PRACTITIONER}),

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from clinic import clinic_views, views
+from clinic import clinic_views, import_views, views
 from clinic.audit import views as audit_views
 from clinic.forms import EmailAuthenticationForm, StaffPasswordResetForm
 
@@ -38,6 +38,7 @@ urlpatterns = [
     path("clinic/switch/", views.SwitchClinicView.as_view(), name="switch-clinic"),
     path("clients/", views.ClientListView.as_view(), name="client-list"),
     path("clients/new/", views.ClientCreateView.as_view(), name="client-create"),
+    path("clients/import/", import_views.ClientImportView.as_view(), name="client-import"),
     path("clients/<int:pk>/", views.ClientDetailView.as_view(), name="client-detail"),
     path("clients/<int:pk>/edit/", views.ClientEditView.as_view(), name="client-edit"),
     path("clinic/settings/", clinic_views.ClinicSettingsView.as_view(), name="clinic-settings"),

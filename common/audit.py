@@ -91,6 +91,8 @@ OBJECT_TYPES: dict[str, str] = {
     "protocol_set": "Protocols",
     "consent_text": "Consent text",
     "aftercare_template": "Aftercare template",
+    "clinical_sign_off": "Clinical sign-off",
+    "client_import": "Client import (CSV)",
     "dashboard": "Today (dashboard)",
     "clinic": "Clinic settings",
     "consent_client_mode": "Consent client mode",

@@ -8,6 +8,7 @@ from clinic.audit import apis as audit_apis
 from clinic.booking import apis as booking_apis
 from common.views import healthz
 from treatments.screening import apis as screening_apis
+from treatments.signoff import apis as signoff_apis
 
 router = SimpleRouter()
 router.register("clients", clinic_apis.ClientViewSet, basename="client")
@@ -27,6 +28,7 @@ api_urlpatterns = [
         name="api-invitation-accept",
     ),
     path("clinic/", clinic_apis.ClinicSettingsApi.as_view(), name="api-clinic"),
+    path("clinic/sign-off/", signoff_apis.SignOffApi.as_view(), name="api-clinical-sign-off"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -83,6 +85,7 @@ urlpatterns = [
     path("", include("clinic.messaging.urls")),
     path("", include("aftercare.urls")),
     path("", include("precare.urls")),
+    path("", include("treatments.signoff.urls")),
 ]
 
 handler400 = "common.views.bad_request"

@@ -11,5 +11,9 @@ class PrecareConfig(AppConfig):
         from precare.services import precare_on_appointment_changed
 
         register_kinds()
+        from precare.models import PrecareTemplate
+        from treatments.signoff.datasets import register
+
+        register("preparation", "Preparation template", PrecareTemplate, "precare-template")
         # Booking (below) plans the preparation through one registered hook.
         on_appointment_changed(precare_on_appointment_changed)

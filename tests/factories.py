@@ -15,12 +15,38 @@ PASSWORD = "correct-horse-battery-staple"
 class ClinicFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Clinic
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Clinic {n}")
     timezone = "Europe/London"
     email = factory.Sequence(lambda n: f"clinic{n}@clinic.example")
     phone = "+44 20 7946 0000"
     address = "1 High Street\nLondon"
+
+    @factory.post_generation
+    def signed_off(obj, create, extracted, **kwargs):
+        """Signed off by its medical director for version 1 of every clinical data set
+        (decision 0019), without creating those rows; ``signed_off=False`` for none."""
+        if create and extracted is not False:
+            sign_off_for(obj)
+
+
+def sign_off_for(clinic, **versions):
+    """A clinical sign-off of ``clinic`` covering version 1 (or ``versions``) of every
+    registered data set."""
+    from django.utils import timezone
+
+    from treatments.signoff.datasets import data_sets
+    from treatments.signoff.models import ClinicalSignOff
+
+    return ClinicalSignOff.objects.create(
+        clinic=clinic,
+        signed_by=None,
+        signed_by_name="Dr Test Director",
+        role="practitioner",
+        signed_at=timezone.now(),
+        versions={d.key: versions.get(d.key, 1) for d in data_sets()},
+    )
 
 
 class UserFactory(factory.django.DjangoModelFactory):

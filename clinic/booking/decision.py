@@ -43,10 +43,15 @@ from treatments.plans.models import TreatmentPlan
 from treatments.plans.selectors import plan_for_treatment
 from treatments.screening.rules import OUTCOME_DEFER
 from treatments.screening.selectors import Eligibility, eligibility_on, screening_latest_valid
+from treatments.signoff.selectors import SIGN_OFF_PATH, sign_off_status
 
 
 class IntervalTooShort(Conflict):
     code = "interval_too_short"
+
+
+class SignOffMissing(Conflict):
+    code = "clinical_sign_off_missing"
 
 
 @dataclass(frozen=True)
@@ -94,14 +99,20 @@ class TreatmentDecision:
     interval_days: int
     clash: IntervalClash | None
     to_do: tuple[ToDo, ...] = field(default_factory=tuple)
+    #: Why the clinic may not book treatments at all yet (no clinical sign-off covering
+    #: the data in force, decision 0019); empty when it may.
+    sign_off_missing: str = ""
 
     @property
     def bookable(self) -> bool:
-        return self.eligibility.allowed and self.clash is None
+        return not self.sign_off_missing and self.eligibility.allowed and self.clash is None
 
     @property
     def reason(self) -> str:
-        """Why the booking is refused (the screening first), else the screening's verdict."""
+        """Why the booking is refused (the sign-off, then the screening), else the
+        screening's verdict."""
+        if self.sign_off_missing:
+            return self.sign_off_missing
         if not self.eligibility.allowed:
             return self.eligibility.reason
         if self.clash is not None:
@@ -111,6 +122,8 @@ class TreatmentDecision:
     @property
     def label(self) -> str:
         """A badge's words for a refusal (Today); empty when bookable."""
+        if self.sign_off_missing:
+            return "No clinical sign-off"
         if not self.eligibility.allowed:
             if self.eligibility.screening is None:
                 return "No valid screening"
@@ -123,6 +136,8 @@ class TreatmentDecision:
     def refusal(self) -> str:
         """Why the booking is refused, in words that do not name ``on_date`` (for a list of
         days refused for the same reason); empty when bookable."""
+        if self.sign_off_missing:
+            return self.sign_off_missing
         eligibility = self.eligibility
         if not eligibility.allowed:
             if eligibility.outcome == OUTCOME_DEFER:
@@ -139,7 +154,9 @@ class TreatmentDecision:
 
     def require_bookable(self) -> TreatmentDecision:
         """Raise the refusal booking answers: 409 ``screening_blocks_treatment`` or
-        ``interval_too_short``."""
+        ``interval_too_short``, or ``clinical_sign_off_missing``."""
+        if self.sign_off_missing:
+            raise SignOffMissing(self.sign_off_missing, extra={"sign_off_url": SIGN_OFF_PATH})
         self.eligibility.require_allowed()
         return self.require_interval()
 
@@ -254,6 +271,7 @@ def treatment_decisions(
         nearby = nearby.exclude(pk=exclude_appointment_id)
     others = [(a, a.start.astimezone(zone).date()) for a in nearby]
     consent = consent_status_for(client=client)
+    sign_off_missing = sign_off_status(clinic=client.clinic_id).reason
     decisions: dict[date, TreatmentDecision] = {}
     for day in days:
         eligibility = eligibility_on(client=client, screening=screening, on_date=day)
@@ -273,6 +291,7 @@ def treatment_decisions(
             interval_days=interval_days,
             clash=clash,
             to_do=_to_do(client, eligibility, course, consent),
+            sign_off_missing=sign_off_missing,
         )
     return decisions
 

@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from clinic.booking.views import appointment, booking_form, calendar, client_picker, resources
+from clinic.booking.views import (
+    appointment,
+    booking_form,
+    calendar,
+    client_picker,
+    resources,
+    setup,
+)
 
 urlpatterns = [
     path("calendar/", calendar.CalendarView.as_view(), name="calendar"),
@@ -49,6 +56,7 @@ urlpatterns = [
         name="appointment-cancel",
     ),
     path("settings/resources/", resources.ResourcesView.as_view(), name="resources"),
+    path("setup/", setup.SetupView.as_view(), name="setup"),
     path(
         "settings/resources/rooms/new/",
         resources.RoomEditView.as_view(),

@@ -19,6 +19,14 @@ from common.audit import audit_listed
 register = template.Library()
 
 
+@register.simple_tag
+def setup_remaining(clinic: Any) -> int:
+    """How many first-run setup items the clinic still has to do (the banner on Today)."""
+    from clinic.booking.setup import setup_remaining as remaining
+
+    return remaining(clinic=clinic)
+
+
 @register.simple_tag(takes_context=True)
 def today_appointments(context: Context, clinic: Any) -> list[Appointment]:
     """Today's appointments at the clinic (local day), cancelled ones left out.

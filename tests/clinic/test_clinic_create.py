@@ -13,6 +13,7 @@ from aftercare.models import AftercareTemplate
 from clinic.management.commands.clinic_create import CLINICAL_DATA_SETS
 from clinic.models import Clinic, Invitation, Membership, Role, User
 from common.models import AuditEvent
+from precare.models import PrecareTemplate
 from treatments.consent.models import ConsentText
 from treatments.plans.models import ProtocolSet
 from treatments.screening.models import RuleSet
@@ -55,11 +56,28 @@ def test_it_creates_the_clinic_with_version_1_of_every_clinical_data_set(
         "IE",
     )
     assert clinic.email == "owner@liffeyskin.example"  # until the manager sets the clinic's
-    for model in (RuleSet, ProtocolSet, ConsentText, AftercareTemplate):
+    for model in (RuleSet, ProtocolSet, ConsentText, AftercareTemplate, PrecareTemplate):
         assert list(model.objects.filter(clinic=clinic).values_list("version", flat=True)) == [1]
-    assert len(CLINICAL_DATA_SETS) == 4
-    for label in ("screening rules", "treatment protocols", "consent text", "aftercare template"):
+    assert len(CLINICAL_DATA_SETS) == 5
+    for label in (
+        "screening rules",
+        "treatment protocols",
+        "consent text",
+        "aftercare template",
+        "preparation template",
+    ):
         assert f"{label}: version 1" in output
+
+
+def test_the_new_clinic_is_not_signed_off_so_treatments_wait_for_its_director(
+    django_capture_on_commit_callbacks,
+):
+    from treatments.signoff.selectors import sign_off_status
+
+    _create(*LIFFEY, capture=django_capture_on_commit_callbacks)
+    status = sign_off_status(clinic=Clinic.objects.get())
+    assert status.latest is None
+    assert not status.covered
 
 
 def test_it_invites_the_first_manager_by_email_and_prints_the_same_link(

@@ -69,3 +69,16 @@ def test_seed_demo_books_a_treatment_two_days_ahead_with_its_preparation(
     }
     (sheet,) = [m for m in smtp_server.messages if "precare" in m["Message-ID"]]
     assert sheet["Subject"].startswith("Preparing for your treatment")
+
+
+def test_the_demo_clinics_come_signed_off_once_whatever_the_reruns():
+    from treatments.signoff.models import ClinicalSignOff
+    from treatments.signoff.selectors import sign_off_status
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    for clinic in Clinic.objects.all():
+        status = sign_off_status(clinic=clinic)
+        assert status.covered
+        assert status.latest.signed_by.email.startswith("manager@")
+    assert ClinicalSignOff.objects.count() == Clinic.objects.count()

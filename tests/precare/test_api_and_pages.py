@@ -7,6 +7,7 @@ import pytest
 from common.models import AuditEvent
 from precare.models import PrecareTemplate
 from precare.services import precare_template_current
+from tests.factories import sign_off_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
@@ -105,6 +106,7 @@ def test_a_manager_publishes_a_new_version_used_by_later_bookings(
     latest = PrecareTemplate.objects.filter(clinic=clinic).latest("version")
     assert latest.version == 2
     assert latest.parsed().bring == ["Your sunscreen", "A hat"]
+    sign_off_for(clinic, preparation=2)  # a new version needs the director's sign-off
     book(START, END)
     sheet = next(m for m in smtp_server.messages if "precare" in m["Message-ID"])
     assert "Welcome! Please prepare as below." in sheet.get_body(("plain",)).get_content()

@@ -15,6 +15,7 @@ import pytest
 from clinic.messaging.services import client_unsubscribe, messages_sweep
 from common.errors import ApplicationError
 from precare.models import PrecareSchedule
+from tests.factories import sign_off_for
 from tests.precare.conftest import body, pdf_text, precare_messages, preparation_mails
 from treatments.screening.defaults import DEFAULT_RULE_SET
 from treatments.screening.services import rule_set_publish
@@ -237,6 +238,7 @@ def test_publishing_retinoids_at_14_days_changes_the_next_preparation_sheet(
     book, manager, smtp_server
 ):
     publish_retinoids_at(14, manager)
+    sign_off_for(manager.clinic, screening_rules=2)  # a new version needs a new sign-off
     book(START, END)
     (sheet,) = preparation_mails(smtp_server)
     (attachment,) = list(sheet.iter_attachments())

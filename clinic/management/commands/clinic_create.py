@@ -16,18 +16,19 @@ from clinic.clinic_services import clinic_create
 from clinic.models import Clinic, Invitation
 from clinic.services import invitation_link
 from common.errors import ApplicationError
+from precare.services import precare_template_current
 from treatments.consent.services import consent_text_current
 from treatments.plans.protocol_services import protocol_set_current
 from treatments.screening.services import rule_set_current
 
 #: Every clinical data set a new clinic starts with, as version 1 of the shipped
 #: defaults: (what the command reports, the package's "current version" function).
-#: Preparation templates (DOMAIN.md §6) add their ``…_current`` here when they exist.
 CLINICAL_DATA_SETS: list[tuple[str, Callable[..., object]]] = [
     ("screening rules", rule_set_current),
     ("treatment protocols", protocol_set_current),
     ("consent text", consent_text_current),
     ("aftercare template", aftercare_template_current),
+    ("preparation template", precare_template_current),
 ]
 
 

@@ -104,11 +104,33 @@ class Command(BaseCommand):
         for name, serial in spec["devices"]:
             if not Device.objects.filter(clinic=clinic, serial_number__iexact=serial).exists():
                 Device.objects.create(clinic=clinic, serial_number=serial, name=name, kind="pen")
+        self._seed_sign_off(clinic)
         self._seed_clients(clinic, spec)
         if spec.get("course_for"):
             self._seed_course(clinic, *spec["course_for"])
         if spec.get("preparing"):
             self._seed_preparation(clinic, *spec["preparing"])
+
+    def _seed_sign_off(self, clinic: Clinic) -> None:
+        """The demo clinic comes signed off by its manager (decision 0019), so treatments
+        book as before; re-running signs again only if a newer version is in force."""
+        from treatments.signoff.selectors import sign_off_status
+        from treatments.signoff.services import clinical_sign_off
+
+        if sign_off_status(clinic=clinic).covered:
+            return
+        director = (
+            Membership.objects.filter(clinic=clinic, role=Role.MANAGER, is_active=True)
+            .select_related("user")
+            .order_by("id")
+            .first()
+        )
+        clinical_sign_off(
+            clinic=clinic,
+            actor=director.user if director else None,
+            role=Role.MANAGER,
+            accepted=True,
+        )
 
     def _seed_clients(self, clinic: Clinic, spec: dict) -> None:
         for first, last, born, fitz, concerns, tz in spec["clients"]:
