@@ -22,6 +22,7 @@ from pathlib import Path
 from bench.result import Result, alternate, ratio_result
 
 ROOT = Path(__file__).resolve().parents[1]
+NAMES = ("pdf_warm_vs_cold", "pdf_rss_500_vs_20")
 TRIVIAL_HTML = "<!doctype html><html><body><h1>Hello</h1><p>A trivial page.</p></body></html>"
 
 
@@ -159,14 +160,16 @@ def pdf_rss(schedule_id: int, early: int, late: int) -> Result:
     )
 
 
-def benchmarks(quick: bool) -> Iterator[Result]:
+def benchmarks(quick: bool, only: str | None = None) -> Iterator[Result]:
     from django.test.utils import override_settings
 
     with override_settings(DEBUG=False):
         schedule_id = _build()
         render_once(schedule_id)  # warm: templates, fonts, WeasyPrint's imports
-        yield pdf_warm_vs_cold(schedule_id, 3 if quick else 9)
-        yield pdf_rss(schedule_id, 20, 60 if quick else 500)
+        if only in (None, "pdf_warm_vs_cold"):
+            yield pdf_warm_vs_cold(schedule_id, 3 if quick else 9)
+        if only in (None, "pdf_rss_500_vs_20"):
+            yield pdf_rss(schedule_id, 20, 60 if quick else 500)
 
 
 if __name__ == "__main__":

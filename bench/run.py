@@ -21,6 +21,7 @@ import argparse
 import importlib
 import inspect
 import os
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -175,6 +176,10 @@ def run(*, quick: bool, only: str | None) -> int:
     return 0 if ok == len(results) else 1
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller data sets (CI)")
@@ -195,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "false")
 
+    # A ``kill`` (SIGTERM) stops the run as Ctrl-C does: the Celery workers the sweep
+    # module started are stopped and the database is dropped.
+    signal.signal(signal.SIGTERM, _interrupt)
     progress(f"creating database {name}; Redis {redis_url}")
     _create_database(server_url, name)
     _flush_redis(redis_url)

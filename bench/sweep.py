@@ -36,6 +36,7 @@ from bench.smtp_sink import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIX = "bench-sweep"
+NAMES = ("sweep_vs_raw", "sweep_2_vs_1", "sweep_burst_20k")
 # One pool process per worker, on every queue, as deployed but for the concurrency.
 WORKER_COMMAND = [
     sys.executable, "-m", "celery", "-A", "config", "worker",
@@ -505,10 +506,13 @@ def sweep_burst(
 # --- the module's entry point ------------------------------------------------------------------
 
 
-def benchmarks(quick: bool) -> Iterator[Result]:
+def benchmarks(quick: bool, only: str | None = None) -> Iterator[Result]:
     from django.test.utils import override_settings
 
     from config.celery_app import app
+
+    def wanted(name: str) -> bool:
+        return only is None or only == name
 
     sessions = 4 if quick else 12
     raw_count, raw_repeats = (150, 2) if quick else (400, 3)
@@ -536,11 +540,14 @@ def benchmarks(quick: bool) -> Iterator[Result]:
         finally:
             app.conf.task_always_eager = was_eager
         try:
-            yield sweep_vs_raw(data, sink, raw_count, raw_repeats)
+            if wanted("sweep_vs_raw"):
+                yield sweep_vs_raw(data, sink, raw_count, raw_repeats)
             env = _worker_env(sink)
             app.conf.task_always_eager = False
-            yield sweep_2_vs_1(data, sink, env, Path(logdir), workers_count, workers_repeats)
-            yield sweep_burst(data, sink, env, Path(logdir), burst)
+            if wanted("sweep_2_vs_1"):
+                yield sweep_2_vs_1(data, sink, env, Path(logdir), workers_count, workers_repeats)
+            if wanted("sweep_burst_20k"):
+                yield sweep_burst(data, sink, env, Path(logdir), burst)
         finally:
             app.conf.task_always_eager = was_eager
             _clear(data)

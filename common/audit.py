@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import router
+from django.db import connections, router
 from django.http import HttpRequest
 
 from common.models import AuditEvent
@@ -221,12 +221,16 @@ def audit_reads(
         "detail": detail or {},
     }
     pairs = list(objects) or [("", None)]
+    using = router.db_for_write(AuditEvent)
+    if connections[using].vendor == "postgresql":
+        _insert_reads_postgresql(AuditEvent(object_id="", client_id=None, **common), pairs, using)
+        return len(pairs)
     events = [
         AuditEvent(object_id=str(object_id), client_id=client_id, **common)
         for object_id, client_id in pairs
     ]
     fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    manager = AuditEvent._base_manager.using(router.db_for_write(AuditEvent))
+    manager = AuditEvent._base_manager.using(using)
     for start in range(0, len(events), READS_PER_STATEMENT):
         # bulk_create() splits 200 rows into several statements on SQLite (it assumes
         # SQLite's old limit of 999 parameters); its insert compiler, called directly,
@@ -235,6 +239,40 @@ def audit_reads(
             events[start : start + READS_PER_STATEMENT], fields=fields
         )
     return len(events)
+
+
+_PER_OBJECT = ("object_id", "client_id")
+
+
+def _insert_reads_postgresql(
+    template: AuditEvent, pairs: list[tuple[object, int | None]], using: str
+) -> None:
+    """One ``INSERT … SELECT … FROM unnest(ids, clients)``: the values every event of
+    the request shares are sent and converted once, not once per object (a list of 200
+    rows spent more time building the per-row INSERT than the list itself took)."""
+    connection = connections[using]
+    shared = [
+        f
+        for f in AuditEvent._meta.concrete_fields
+        if not f.primary_key and f.attname not in _PER_OBJECT
+    ]
+    values = [f.get_db_prep_save(f.pre_save(template, True), connection) for f in shared]
+    quote = connection.ops.quote_name
+    columns = ", ".join([*(quote(str(f.column)) for f in shared), *map(quote, _PER_OBJECT)])
+    casts = ", ".join(f"%s::{f.db_type(connection) or 'text'}" for f in shared)
+    for start in range(0, len(pairs), READS_PER_STATEMENT):
+        chunk = pairs[start : start + READS_PER_STATEMENT]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) "  # noqa: S608
+                f"SELECT {casts}, r.object_id, r.client_id "
+                "FROM unnest(%s::varchar[], %s::bigint[]) AS r(object_id, client_id)",
+                [
+                    *values,
+                    [str(object_id) for object_id, _ in chunk],
+                    [client_id for _, client_id in chunk],
+                ],
+            )
 
 
 def audit_listed(

@@ -68,3 +68,28 @@ def test_every_database_benchmark_is_named_for_its_progress_line():
         "search_100k_vs_2k",
         "exclusion_insert_vs_none",
     )
+
+
+@pytest.mark.parametrize(
+    ("only", "module", "name"),
+    [
+        ("queries_200_vs_10", "bench.db", "queries_200_vs_10"),
+        ("sweep_vs_raw", "bench.sweep", "sweep_vs_raw"),
+        ("sweep_burst_20k", "bench.sweep", "sweep_burst_20k"),
+        ("pdf_rss_500_vs_20", "bench.pdf", "pdf_rss_500_vs_20"),
+        ("sweep", "bench.sweep", None),
+    ],
+)
+def test_only_runs_the_one_module_that_has_the_benchmark(only, module, name):
+    # A name from one module must not start the others (the sweep's burst alone is
+    # minutes long).
+    chosen = [(m.__name__, n) for m, n in run._selected(only)]
+    assert chosen == [(module, name)]
+
+
+def test_every_benchmark_of_the_issue_has_a_module():
+    from bench import db, pdf, sweep
+
+    assert sweep.NAMES == ("sweep_vs_raw", "sweep_2_vs_1", "sweep_burst_20k")
+    assert pdf.NAMES == ("pdf_warm_vs_cold", "pdf_rss_500_vs_20")
+    assert len({*db.NAMES, *sweep.NAMES, *pdf.NAMES}) == 11

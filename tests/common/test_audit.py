@@ -132,3 +132,22 @@ def test_very_long_lists_are_written_in_bounded_statements(reception):
         )
     assert len(captured) == 2
     assert AuditEvent.objects.count() == READS_PER_STATEMENT + 1
+
+
+def test_a_list_read_keeps_the_order_shown_and_the_shared_fields_on_every_event(reception):
+    # On PostgreSQL the shared values are sent once and the ids as arrays: every row
+    # must still carry the actor and the clinic, and the ids in the order shown.
+    shown = [(f"{index * 7 % 50}", None if index % 3 else 500 + index) for index in range(50)]
+    audit_reads(
+        actor=reception.user,
+        object_type="appointment",
+        objects=shown,
+        clinic_id=reception.clinic.pk,
+        detail={"date": "2027-01-01"},
+    )
+    events = list(AuditEvent.objects.order_by("pk"))
+    assert [(e.object_id, e.client_id) for e in events] == shown
+    assert {(e.actor_id, e.actor_email, e.clinic_id) for e in events} == {
+        (reception.user.pk, reception.user.email, reception.clinic.pk)
+    }
+    assert all(e.detail == {"date": "2027-01-01"} and e.action == "list" for e in events)
