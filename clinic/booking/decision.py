@@ -42,7 +42,7 @@ from treatments.plans import protocols
 from treatments.plans.models import TreatmentPlan
 from treatments.plans.selectors import plan_for_treatment
 from treatments.screening.rules import OUTCOME_DEFER
-from treatments.screening.selectors import Eligibility, eligibility_on, screening_latest_valid
+from treatments.screening.selectors import Eligibility, eligibility_on, screenings_in_force
 
 
 class IntervalTooShort(Conflict):
@@ -113,6 +113,8 @@ class TreatmentDecision:
         """A badge's words for a refusal (Today); empty when bookable."""
         if not self.eligibility.allowed:
             if self.eligibility.screening is None:
+                if self.eligibility.awaiting_confirmation is not None:
+                    return "Client's answers to confirm"
                 return "No valid screening"
             return "Screening blocks treatment"
         if self.clash is not None:
@@ -237,7 +239,7 @@ def treatment_decisions(
     clinic = client.clinic
     zone = clinic.zone
     today = today or clinic.local_today()
-    screening = screening_latest_valid(client=client, today=today)
+    screening, pending = screenings_in_force(client=client, today=today)
     course = plan_for_treatment(client=client, plan=plan)
     interval_days = course.interval_days if course else protocols.DEFAULT_INTERVAL_DAYS
     first, last = protocols.interval_window(
@@ -256,7 +258,9 @@ def treatment_decisions(
     consent = consent_status_for(client=client)
     decisions: dict[date, TreatmentDecision] = {}
     for day in days:
-        eligibility = eligibility_on(client=client, screening=screening, on_date=day)
+        eligibility = eligibility_on(
+            client=client, screening=screening, on_date=day, pending=pending
+        )
         clash = next(
             (
                 IntervalClash(other, other_on, interval_days, course)
