@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
@@ -80,17 +81,21 @@ def screening_latest_valid(*, client: Client, today: date) -> Screening | None:
 
 def screenings_in_force(
     *, client: Client, today: date
-) -> tuple[Screening | None, Screening | None]:
-    """``(confirmed, client_pending)``: the latest valid screening staff stand behind, and a
-    newer client-submitted one still awaiting confirmation (None if there is none).
+) -> tuple[Screening | None, tuple[Screening, ...]]:
+    """``(confirmed, client_pending)``: the latest valid screening staff stand behind, and
+    every valid client-submitted one newer than it still awaiting confirmation (newest
+    first; empty if none).
 
-    The pending one may block a treatment on its own; it never clears one.
+    The pending ones may block a treatment on their own; they never clear one (a second
+    set of client answers does not undo the first).
     """
-    screenings = list(_valid_on(client=client, today=today)[:1])
-    latest = screenings[0] if screenings else None
-    if latest is None or latest.confirmed:
-        return latest, None
-    return screening_latest_valid(client=client, today=today), latest
+    confirmed = screening_latest_valid(client=client, today=today)
+    pending = _valid_on(client=client, today=today).exclude(CONFIRMED)
+    if confirmed is not None:
+        pending = pending.filter(
+            Q(taken_at__gt=confirmed.taken_at) | Q(taken_at=confirmed.taken_at, pk__gt=confirmed.pk)
+        )
+    return confirmed, tuple(pending)
 
 
 @dataclass(frozen=True)
@@ -157,30 +162,34 @@ def eligibility_on(
     client: Client,
     screening: Screening | None,
     on_date: date,
-    pending: Screening | None = None,
+    pending: Sequence[Screening] = (),
 ) -> Eligibility:
     """:func:`treatment_eligibility` for screenings already chosen (no query).
 
     For callers that ask about many dates at once (the slot finder): they look up the
     screenings in force once (:func:`screenings_in_force`) and evaluate them for each
-    date. ``pending`` (a newer client-submitted screening awaiting confirmation) blocks
-    when it evaluates to defer or contraindicated at ``on_date``; it never clears: with
-    no confirmed screening the client is not bookable, and a caution in it needs a
-    practitioner before the session.
+    date. ``pending`` (newer client-submitted screenings awaiting confirmation, newest
+    first) block when any evaluates to defer or contraindicated at ``on_date``; they
+    never clear: with no confirmed screening the client is not bookable, and a caution
+    in the newest needs a practitioner before the session.
     """
-    if pending is None:
+    if not pending:
         return _eligibility(client=client, screening=screening, on_date=on_date)
-    submitted = f"{pending.taken_on:%-d %B %Y}"
-    own = _eligibility(client=client, screening=pending, on_date=on_date)
-    if own.outcome in BLOCKING:
-        return replace(
-            own,
-            reason=(
-                f"{own.reason} (From answers the client submitted on {submitted}; staff "
-                "take a new screening to clear it.)"
-            ),
-            awaiting_confirmation=pending,
-        )
+    for submitted_screening in pending:
+        own = _eligibility(client=client, screening=submitted_screening, on_date=on_date)
+        if own.outcome in BLOCKING:
+            return replace(
+                own,
+                reason=(
+                    f"{own.reason} (From answers the client submitted on "
+                    f"{submitted_screening.taken_on:%-d %B %Y}; staff take a new screening to "
+                    "clear it.)"
+                ),
+                awaiting_confirmation=submitted_screening,
+            )
+    newest = pending[0]
+    submitted = f"{newest.taken_on:%-d %B %Y}"
+    own = _eligibility(client=client, screening=newest, on_date=on_date)
     base = _eligibility(client=client, screening=screening, on_date=on_date)
     if screening is None:
         return replace(
@@ -189,7 +198,7 @@ def eligibility_on(
                 f"{client.full_name} submitted screening answers on {submitted} that staff have "
                 "not confirmed yet. Confirm them (or screen the client) first."
             ),
-            awaiting_confirmation=pending,
+            awaiting_confirmation=newest,
         )
     if base.allowed and own.outcome == rules.OUTCOME_CAUTION:
         return replace(
@@ -200,9 +209,9 @@ def eligibility_on(
                 "confirms and reviews them before the session."
             ),
             findings=own.findings,
-            awaiting_confirmation=pending,
+            awaiting_confirmation=newest,
         )
-    return replace(base, awaiting_confirmation=pending)
+    return replace(base, awaiting_confirmation=newest)
 
 
 def _eligibility(*, client: Client, screening: Screening | None, on_date: date) -> Eligibility:
