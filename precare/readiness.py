@@ -212,6 +212,11 @@ def readiness_of(appointment: Appointment, *, now: datetime | None = None) -> Re
     return Readiness(status, screening, response.outcome or None, findings, response)
 
 
+def readiness_for_api(appointment: Appointment) -> dict[str, Any]:
+    """``readiness`` on ``GET /api/appointments/{id}/`` (booking's registered reader)."""
+    return readiness_of(appointment).to_dict()
+
+
 @dataclass(frozen=True)
 class Answered:
     readiness: Readiness

@@ -28,6 +28,7 @@ from clinic.booking.models import (
 )
 from clinic.booking.serializers import (
     AppointmentCreateSerializer,
+    AppointmentDetailSerializer,
     AppointmentListQuerySerializer,
     AppointmentSerializer,
     AppointmentUpdateSerializer,
@@ -324,6 +325,7 @@ class AppointmentViewSet(
         )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @extend_schema(responses={200: AppointmentDetailSerializer})
     def retrieve(self, request, *args, **kwargs):
         appointment = self.get_object()
         audit_record(
@@ -334,7 +336,7 @@ class AppointmentViewSet(
             clinic_id=appointment.clinic_id,
             client_id=appointment.client_id,
         )
-        return Response(self.get_serializer(appointment).data)
+        return Response(AppointmentDetailSerializer(appointment).data)
 
     def _resolve(self, values: dict) -> dict:
         clinic = self.clinic

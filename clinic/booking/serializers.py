@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from clinic.booking import hooks
 from clinic.booking.models import (
     Appointment,
     AppointmentKind,
@@ -19,6 +20,7 @@ from clinic.booking.models import (
 )
 from common.fields import BoundedDateField, BoundedDateTimeField, ObjectIdField, api_datetime
 from treatments.plans.models import PlanStatus, TreatmentPlan
+from treatments.screening.serializers import FindingSerializer
 
 
 class WorkingHoursSerializer(serializers.ModelSerializer):
@@ -214,6 +216,33 @@ def _resolve_plan(plan_id: int | None, *, client_id: int | None):
             {"treatment_plan": [f"This plan is {plan.status}; choose an active plan."]}
         )
     return plan
+
+
+class AppointmentReadinessSerializer(serializers.Serializer):
+    """The readiness check 48 hours before a treatment (decision 0018)."""
+
+    status = serializers.ChoiceField(
+        choices=["not_due", "pending", "confirmed", "changed", "blocked"]
+    )
+    screening = serializers.IntegerField(allow_null=True)
+    outcome = serializers.CharField(allow_null=True)
+    findings = FindingSerializer(many=True)
+
+
+class AppointmentDetailSerializer(AppointmentSerializer):
+    """One appointment: the list row plus its readiness check."""
+
+    readiness = AppointmentReadinessSerializer(read_only=True)
+
+    class Meta(AppointmentSerializer.Meta):
+        fields = [*AppointmentSerializer.Meta.fields, "readiness"]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Appointment) -> dict[str, Any]:
+        return {
+            **super().to_representation(instance),
+            "readiness": hooks.appointment_readiness(instance),
+        }
 
 
 class AppointmentCreateSerializer(serializers.Serializer):

@@ -301,3 +301,23 @@ def test_the_page_refuses_a_half_answered_questionnaire(client, booked):
 def test_the_page_of_a_tampered_link_is_404(client, booked):
     assert client.get("/readiness/1:nope/").status_code == 404
     assert denied_events().count() == 1
+
+
+def test_the_appointment_shows_its_readiness(api, reception, anonymous, booked, clock):
+    detail = api(reception).get(f"/api/appointments/{booked.pk}/").json()
+    assert detail["readiness"] == {
+        "status": "not_due",
+        "screening": None,
+        "outcome": None,
+        "findings": [],
+    }
+    anonymous.post(
+        portal(anonymous, token_of(booked)),
+        {"answers": all_no_answers(pregnant_or_breastfeeding=True)},
+        format="json",
+    )
+    readiness_now = api(reception).get(f"/api/appointments/{booked.pk}/").json()["readiness"]
+    assert readiness_now["status"] == "blocked"
+    assert readiness_now["outcome"] == "defer"
+    assert readiness_now["screening"] == Screening.objects.order_by("-id").first().pk
+    assert [f["rule"] for f in readiness_now["findings"]] == ["PREGNANCY"]
