@@ -69,3 +69,18 @@ def test_seed_demo_books_a_treatment_two_days_ahead_with_its_preparation(
     }
     (sheet,) = [m for m in smtp_server.messages if "precare" in m["Message-ID"]]
     assert sheet["Subject"].startswith("Preparing for your treatment")
+
+
+def test_seed_demo_prints_the_readiness_link_of_the_treatment_in_two_days(client):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    again = StringIO()
+    call_command("seed_demo", stdout=again)  # a re-run prints it too
+    for text in (out.getvalue(), again.getvalue()):
+        line = next(x for x in text.splitlines() if x.startswith("Readiness check for"))
+        assert "Hannah Clarke" in line
+        url = line.split(": ", 1)[1]
+        assert "/readiness/" in url
+        assert client.get("/" + url.split("/", 3)[-1]).status_code == 200
