@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic.access import request_membership
@@ -121,6 +122,10 @@ def staff_appointment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the client's readiness page (signed link, no login; decision 0018) ------------------
 
 
+# The signed token in the path is the permission, not a session cookie: a page that
+# does not hold the token cannot post here. And the page sends no Referer (its address is
+# secret), so browsers post with ``Origin: null``, which CSRF's origin check refuses.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def readiness_page(request: HttpRequest, token: str) -> HttpResponse:
     """Mobile-first, no JavaScript: "Nothing has changed", or the questions with the
