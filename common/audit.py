@@ -71,6 +71,7 @@ OBJECT_TYPES: dict[str, str] = {
     "consent": "Signed consent",
     "appointment": "Appointment",
     "appointment_readiness": "Appointment readiness",
+    "readiness_link": "Readiness link",
     "session_start_check": "Session start check",
     "treatment_session": "Session record",
     "session_photo": "Session photo",

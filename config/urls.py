@@ -54,6 +54,11 @@ api_urlpatterns = [
         name="api-screening-review",
     ),
     path(
+        "screenings/<int:pk>/confirm/",
+        screening_apis.ScreeningConfirmApi.as_view(),
+        name="api-screening-confirm",
+    ),
+    path(
         "clients/<int:client_id>/screenings/",
         screening_apis.ClientScreeningListApi.as_view(),
         name="api-client-screenings",

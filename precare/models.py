@@ -70,3 +70,63 @@ class PrecareSchedule(TimeStampedModel):
             planned_at=self.planned_at,
             zone=self.zone,
         )
+
+
+class ReadinessLink(TimeStampedModel):
+    """The client's readiness page for one appointment (DOMAIN.md §6, decision 0018).
+
+    The signed token names only this row's id; the row says what it opens and until when.
+    It opens while the appointment is booked or checked in, has not started, still has
+    the ``sequence`` it had when the link was made (a reschedule makes a new link), and
+    ``revoked_at`` is empty.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    appointment = models.ForeignKey(
+        "clinic.Appointment", on_delete=models.PROTECT, related_name="readiness_links"
+    )
+    sequence = models.PositiveIntegerField(help_text="The appointment's sequence when made.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Readiness link {self.pk} for appointment {self.appointment_id}"
+
+
+class ReadinessStatus(models.TextChoices):
+    NOT_DUE = "not_due", "Not due yet"
+    PENDING = "pending", "Awaiting the client"
+    CONFIRMED = "confirmed", "Nothing has changed"
+    CHANGED = "changed", "Answers changed"
+    BLOCKED = "blocked", "Answers block the treatment"
+
+
+class ReadinessResponse(models.Model):
+    """What the client answered on the readiness page: unchanged, or a new screening."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    appointment = models.ForeignKey(
+        "clinic.Appointment", on_delete=models.PROTECT, related_name="readiness_responses"
+    )
+    link = models.ForeignKey(ReadinessLink, on_delete=models.PROTECT, related_name="responses")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=ReadinessStatus.choices)
+    screening = models.ForeignKey(
+        "treatments.Screening", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["confirmed", "changed", "blocked"]),
+                name="readiness_response_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Readiness {self.status} for appointment {self.appointment_id}"

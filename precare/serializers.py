@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from clinic.messaging.models import OutgoingMessage
 from precare.selectors import NOT_SENT_PAST, PrecareRow
+from treatments.screening.serializers import FindingSerializer, QuestionSerializer
 
 
 class PrecareItemSerializer(serializers.Serializer):
@@ -51,3 +54,47 @@ class PrecareScheduleSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The staff download of the preparation PDF (none for consultations).",
     )
+
+
+class ReadinessSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["not_due", "pending", "confirmed", "changed", "blocked"]
+    )
+    screening = serializers.IntegerField(allow_null=True)
+    outcome = serializers.CharField(allow_null=True)
+    findings = FindingSerializer(many=True)
+
+
+class ReadinessAnsweredSerializer(ReadinessSerializer):
+    message = serializers.CharField()
+
+
+class ReadinessLinkSerializer(serializers.Serializer):
+    url = serializers.URLField()
+
+
+class PortalAppointmentSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    clinic = serializers.CharField()
+    clinic_phone = serializers.CharField(allow_blank=True)
+
+
+class PortalReadinessSerializer(serializers.Serializer):
+    client_first_name = serializers.CharField()
+    appointment = PortalAppointmentSerializer()
+    rule_set_version = serializers.IntegerField()
+    questions = QuestionSerializer(many=True)
+    answers = serializers.DictField(child=serializers.JSONField(allow_null=True))
+    readiness = ReadinessSerializer()
+
+
+class PortalReadinessInputSerializer(serializers.Serializer):
+    unchanged = serializers.BooleanField(required=False, default=False)
+    answers = serializers.DictField(child=serializers.JSONField(allow_null=True), required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("unchanged") == ("answers" in attrs):
+            raise serializers.ValidationError(
+                {"answers": ['Send either "unchanged": true or the answers.']}
+            )
+        return attrs

@@ -12,4 +12,5 @@ urlpatterns = [
         views.staff_appointment_pdf,
         name="precare-appointment-pdf",
     ),
+    path("readiness/<str:token>/", views.readiness_page, name="readiness-page"),
 ]

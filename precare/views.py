@@ -8,19 +8,22 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views import View
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic.access import request_membership
-from clinic.messaging.views import private_response
+from clinic.messaging.links import BadLink
+from clinic.messaging.views import private_response, refuse_link
 from clinic.publish import VersionPublishView
 from clinic.views import ClinicStaffMixin
 from common.audit import audit_record
-from common.errors import NotFound
+from common.errors import ApplicationError, NotFound
 from common.typing import AuthenticatedHttpRequest
-from precare import selectors, services, timeline
+from precare import readiness, selectors, services, timeline
 from precare.forms import PrecarePublishForm
 from precare.models import PrecareTemplate
 from precare.pdf import pdf_filename, precare_pdf
+from treatments.screening.forms import NEVER_LABEL, AnswersOnlyForm, initial_from_answers
 from treatments.screening.services import rule_set_current
 
 
@@ -113,4 +116,68 @@ def staff_appointment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response = HttpResponse(precare_pdf(schedule_id=schedule.pk), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf_filename(schedule)}"'
+    return private_response(response)
+
+
+# --- the client's readiness page (signed link, no login; decision 0018) ------------------
+
+
+# The signed token in the path is the permission, not a session cookie: a page that
+# does not hold the token cannot post here. And the page sends no Referer (its address is
+# secret), so browsers post with ``Origin: null``, which CSRF's origin check refuses.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def readiness_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Mobile-first, no JavaScript: "Nothing has changed", or the questions with the
+    client's last answers. Never cancels the appointment."""
+    try:
+        link = readiness.link_from_token(token)
+    except BadLink as error:
+        refuse_link(request, "readiness_link", error, getattr(error, "link_id", ""))
+    appointment = link.appointment
+    rule_set = rule_set_current(clinic=link.clinic)
+    questions = rule_set.data["questions"]
+    last = readiness.last_screening(appointment)
+    message = ""
+    status = 200
+    if request.method == "POST":
+        form = AnswersOnlyForm(request.POST, questions=questions)
+        try:
+            if request.POST.get("choice") == "unchanged":
+                message = readiness.readiness_respond(link=link, unchanged=True).message
+            elif form.is_valid():
+                message = readiness.readiness_respond(
+                    link=link, unchanged=False, raw_answers=form.answers()
+                ).message
+            else:
+                status = 400
+        except ApplicationError as exc:
+            form.add_service_errors(exc.fields, exc.detail)
+            status = 400
+    else:
+        readiness.readiness_viewed(link=link)
+    if status == 200:  # show the answers on record now (the client's new ones, if sent)
+        last = readiness.last_screening(appointment)
+        form = AnswersOnlyForm(
+            questions=questions,
+            initial=initial_from_answers(questions, last.answers if last is not None else {}),
+        )
+    response = render(
+        request,
+        "precare/readiness_page.html",
+        {
+            "link": link,
+            "clinic": link.clinic,
+            "client": link.client,
+            "appointment": appointment,
+            "local_start": appointment.start.astimezone(link.clinic.zone),
+            "zone": link.clinic.timezone,
+            "form": form,
+            "never_label": NEVER_LABEL,
+            "has_answers": last is not None,
+            "readiness": readiness.readiness_of(appointment),
+            "message": message,
+        },
+        status=status,
+    )
     return private_response(response)

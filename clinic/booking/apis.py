@@ -28,6 +28,7 @@ from clinic.booking.models import (
 )
 from clinic.booking.serializers import (
     AppointmentCreateSerializer,
+    AppointmentDetailSerializer,
     AppointmentListQuerySerializer,
     AppointmentSerializer,
     AppointmentUpdateSerializer,
@@ -325,6 +326,7 @@ class AppointmentViewSet(
         )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @extend_schema(responses={200: AppointmentDetailSerializer})
     def retrieve(self, request, *args, **kwargs):
         appointment = self.get_object()
         audit_record(
@@ -335,7 +337,7 @@ class AppointmentViewSet(
             clinic_id=appointment.clinic_id,
             client_id=appointment.client_id,
         )
-        return Response(self.get_serializer(appointment).data)
+        return Response(AppointmentDetailSerializer(appointment).data)
 
     def _resolve(self, values: dict, *, client: Client | None = None) -> dict:
         """Ids to this clinic's objects; ``client``: the appointment's, for a reschedule."""

@@ -42,7 +42,11 @@ from treatments.plans import protocols
 from treatments.plans.models import TreatmentPlan
 from treatments.plans.selectors import plan_for_treatment
 from treatments.screening.rules import OUTCOME_DEFER
-from treatments.screening.selectors import Eligibility, eligibility_on, screening_latest_valid
+from treatments.screening.selectors import (
+    Eligibility,
+    eligibility_on,
+    screenings_in_force,
+)
 from treatments.signoff.selectors import SIGN_OFF_PATH, sign_off_status
 
 
@@ -126,6 +130,8 @@ class TreatmentDecision:
             return "No clinical sign-off"
         if not self.eligibility.allowed:
             if self.eligibility.screening is None:
+                if self.eligibility.awaiting_confirmation is not None:
+                    return "Client's answers to confirm"
                 return "No valid screening"
             return "Screening blocks treatment"
         if self.clash is not None:
@@ -254,7 +260,7 @@ def treatment_decisions(
     clinic = client.clinic
     zone = clinic.zone
     today = today or clinic.local_today()
-    screening = screening_latest_valid(client=client, today=today)
+    screening, pending = screenings_in_force(client=client, today=today)
     course = plan_for_treatment(client=client, plan=plan)
     interval_days = course.interval_days if course else protocols.DEFAULT_INTERVAL_DAYS
     first, last = protocols.interval_window(
@@ -274,7 +280,9 @@ def treatment_decisions(
     sign_off_missing = sign_off_status(clinic=client.clinic_id).reason
     decisions: dict[date, TreatmentDecision] = {}
     for day in days:
-        eligibility = eligibility_on(client=client, screening=screening, on_date=day)
+        eligibility = eligibility_on(
+            client=client, screening=screening, on_date=day, pending=pending
+        )
         clash = next(
             (
                 IntervalClash(other, other_on, interval_days, course)

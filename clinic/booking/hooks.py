@@ -11,7 +11,7 @@ changing an appointment with none registered is an error, never a silent skip.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -38,3 +38,25 @@ def appointment_changed(appointment: Appointment, event: str) -> None:
             "Nothing handles changed appointments: is the precare app installed and loaded?"
         )
     _handler(appointment, event)
+
+
+#: The appointment's readiness check as ``/api/appointments/{id}/`` shows it
+#: (``{"status", "screening", "outcome", "findings"}``), read from the preparation app.
+AppointmentReadinessReader = Callable[["Appointment"], dict[str, Any]]
+
+_readiness_reader: AppointmentReadinessReader | None = None
+
+
+def on_appointment_readiness(reader: AppointmentReadinessReader) -> None:
+    """Register where an appointment's readiness comes from (the preparation app, once)."""
+    global _readiness_reader
+    _readiness_reader = reader
+
+
+def appointment_readiness(appointment: Appointment) -> dict[str, Any]:
+    """The registered reader's answer; raise if there is none."""
+    if _readiness_reader is None:
+        raise ImproperlyConfigured(
+            "Nothing reads an appointment's readiness: is the precare app installed and loaded?"
+        )
+    return _readiness_reader(appointment)

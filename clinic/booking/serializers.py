@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from clinic.booking import hooks
 from clinic.booking.models import (
     Appointment,
     AppointmentKind,
@@ -24,6 +25,7 @@ from common.fields import (
     ObjectIdField,
     api_datetime,
 )
+from treatments.screening.serializers import FindingSerializer
 
 
 class WorkingHoursSerializer(serializers.ModelSerializer):
@@ -200,6 +202,33 @@ def _plan_field() -> ObjectIdField:
         help_text="An active treatment plan of the client: the course this treatment belongs "
         "to. Its interval applies; without one, the client's newest active plan's.",
     )
+
+
+class AppointmentReadinessSerializer(serializers.Serializer):
+    """The readiness check 48 hours before a treatment (decision 0018)."""
+
+    status = serializers.ChoiceField(
+        choices=["not_due", "pending", "confirmed", "changed", "blocked"]
+    )
+    screening = serializers.IntegerField(allow_null=True)
+    outcome = serializers.CharField(allow_null=True)
+    findings = FindingSerializer(many=True)
+
+
+class AppointmentDetailSerializer(AppointmentSerializer):
+    """One appointment: the list row plus its readiness check."""
+
+    readiness = AppointmentReadinessSerializer(read_only=True)
+
+    class Meta(AppointmentSerializer.Meta):
+        fields = [*AppointmentSerializer.Meta.fields, "readiness"]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Appointment) -> dict[str, Any]:
+        return {
+            **super().to_representation(instance),
+            "readiness": hooks.appointment_readiness(instance),
+        }
 
 
 class AppointmentCreateSerializer(serializers.Serializer):

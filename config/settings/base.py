@@ -321,6 +321,8 @@ SPECTACULAR_SETTINGS = {
         "OutcomeEnum": "treatments.screening.models.Outcome",
         "AuditOutcomeEnum": "common.models.AuditEvent.Outcome",
         "AuditActionEnum": "common.models.AuditEvent.Action",
+        # The readiness check's status (decision 0018), on the appointment and the portal.
+        "ReadinessStatusEnum": ["not_due", "pending", "confirmed", "changed", "blocked"],
     },
 }
 

@@ -10,6 +10,7 @@ from clinic.booking.models import Appointment
 from precare import selectors
 from precare.content import preparation_for
 from precare.models import PrecareSchedule
+from precare.readiness import readiness_of
 
 register = template.Library()
 
@@ -32,4 +33,5 @@ def appointment_precare(appointment: Appointment) -> dict[str, Any]:
         "dated": preparation.sentences(on=preparation.planned_on),
         "rule_set_version": preparation.rule_set_version,
         "zone": schedule.zone,
+        "readiness": readiness_of(appointment),
     }

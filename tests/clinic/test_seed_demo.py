@@ -82,3 +82,18 @@ def test_the_demo_clinics_come_signed_off_once_whatever_the_reruns():
         assert status.covered
         assert status.latest.signed_by.email.startswith("manager@")
     assert ClinicalSignOff.objects.count() == Clinic.objects.count()
+
+
+def test_seed_demo_prints_the_readiness_link_of_the_treatment_in_two_days(client):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    again = StringIO()
+    call_command("seed_demo", stdout=again)  # a re-run prints it too
+    for text in (out.getvalue(), again.getvalue()):
+        line = next(x for x in text.splitlines() if x.startswith("Readiness check for"))
+        assert "Hannah Clarke" in line
+        url = line.split(": ", 1)[1]
+        assert "/readiness/" in url
+        assert client.get("/" + url.split("/", 3)[-1]).status_code == 200

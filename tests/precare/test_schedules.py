@@ -7,6 +7,7 @@ times) hands them out; Celery, eager in tests, sends them through Django's SMTP 
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 from datetime import UTC, datetime
 
@@ -211,8 +212,10 @@ def test_each_moment_goes_out_once_at_its_time_with_its_text(book, clock, smtp_s
     assert readiness["Subject"].startswith("Has anything changed?:")
     text = body(readiness)
     assert "confirm that nothing has changed since your screening" in text
-    assert "To confirm, or to tell us what has changed, reply to this e-mail or call us" in text
-    assert "http" not in text  # no readiness page yet, and never a placeholder link
+    link = re.search(r"Check your answers here: (\S+)", text)
+    assert link is not None  # the readiness page (decision 0018)
+    assert "/readiness/" in link.group(1)
+    assert "reply to this e-mail or call us" not in text
     assert "List-Unsubscribe" not in readiness
     sweep_at(clock, utc(2026, 3, 29, 17, 0))
     day_before = preparation_mails(smtp_server)[-1]

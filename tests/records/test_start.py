@@ -249,3 +249,42 @@ def test_next_session_copies_the_last_signed_session_of_the_plan(ready):
         ("cheeks_chin", "thick", Decimal("0.75"), 4)
     ]
     assert session_selectors.session_previous(session=session) == previous
+
+
+# --- client-submitted answers (DOMAIN.md §6) ------------------------------------------
+
+
+def _client_submits(scene, **answers):
+    from tests.screening.answers import all_no_answers
+    from treatments.screening.models import ScreeningSource
+    from treatments.screening.services import screening_take
+
+    return screening_take(
+        client=scene.client,
+        actor=None,
+        planned_date=scene.appointment.start.date(),
+        raw_answers=all_no_answers(**answers),
+        source=ScreeningSource.CLIENT,
+    )
+
+
+def test_a_blocking_client_answer_refuses_the_start(ready):
+    _client_submits(ready, pregnant_or_breastfeeding=True)
+    blockers = ready.check()
+    assert codes(blockers) == ["screening_blocks_treatment"]
+    assert [f["rule"] for f in blockers[0].findings] == ["PREGNANCY"]
+
+
+def test_unconfirmed_client_answers_alone_do_not_let_a_session_start(scene):
+    _client_submits(scene)
+    scene.consent()
+    blockers = scene.check()
+    assert codes(blockers) == ["screening_unconfirmed"]
+    assert "not confirmed" in blockers[0].detail
+
+
+def test_a_new_staff_screening_after_the_client_answer_lets_it_start(ready, clock):
+    _client_submits(ready, pregnant_or_breastfeeding=True)
+    clock.shift(timedelta(minutes=5))
+    ready.screen()
+    assert ready.check() == []

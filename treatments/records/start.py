@@ -161,7 +161,16 @@ def _start_gates(
 
     eligibility = treatment_eligibility(client=client, on_date=today, today=today)
     screening = eligibility.screening
-    if screening is None:
+    if screening is None and eligibility.awaiting_confirmation is not None:
+        blockers.append(
+            StartBlocker(
+                "screening_unconfirmed",
+                f"{eligibility.reason} A screening staff stand behind is needed on the day of "
+                "treatment.",
+                action="screen_client",
+            )
+        )
+    elif screening is None:
         blockers.append(
             StartBlocker(
                 "screening_missing",

@@ -12,7 +12,12 @@ from django.http import HttpRequest
 
 from common.errors import ApplicationError
 from treatments.screening import rules, services
-from treatments.screening.models import RuleSet, Screening, ScreeningReview
+from treatments.screening.models import (
+    RuleSet,
+    Screening,
+    ScreeningConfirmation,
+    ScreeningReview,
+)
 
 
 class PublishRuleSetForm(forms.ModelForm):
@@ -86,11 +91,21 @@ class ReviewInline(admin.StackedInline):
         return False
 
 
+class ConfirmationInline(admin.StackedInline):
+    model = ScreeningConfirmation
+    can_delete = False
+    extra = 0
+    readonly_fields = ("confirmed_by", "confirmed_at", "note")
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
 @admin.register(Screening)
 class ScreeningAdmin(admin.ModelAdmin):
-    list_display = ("client", "clinic", "taken_at", "planned_date", "outcome")
-    list_filter = ("clinic", "outcome")
-    inlines = [ReviewInline]
+    list_display = ("client", "clinic", "taken_at", "planned_date", "outcome", "source")
+    list_filter = ("clinic", "outcome", "source")
+    inlines = [ReviewInline, ConfirmationInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

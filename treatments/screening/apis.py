@@ -22,6 +22,7 @@ from common.typing import StaffRequest
 from treatments.screening import selectors, services
 from treatments.screening.models import RuleSet, Screening
 from treatments.screening.serializers import (
+    ConfirmInputSerializer,
     EligibilitySerializer,
     EvaluateInputSerializer,
     EvaluationSerializer,
@@ -145,6 +146,27 @@ class ScreeningReviewApi(APIView):
         )
         screening = selectors.screening_get(clinic=request.membership.clinic, screening_id=pk)
         return Response(ScreeningSerializer(screening).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["screening"])
+class ScreeningConfirmApi(APIView):
+    """Staff confirm a client-submitted screening (who and when recorded)."""
+
+    permission_classes = [allows(Ability.REVIEW_SCREENING)]
+
+    @extend_schema(request=ConfirmInputSerializer, responses={200: ScreeningSerializer})
+    def post(self, request: StaffRequest[Membership], pk: int) -> Response:
+        screening = selectors.screening_get(clinic=request.membership.clinic, screening_id=pk)
+        data = ConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.screening_confirm(
+            screening=screening,
+            actor=request.user,
+            role=request.membership.role,
+            note=data.validated_data.get("note", ""),
+        )
+        screening = selectors.screening_get(clinic=request.membership.clinic, screening_id=pk)
+        return Response(ScreeningSerializer(screening).data)
 
 
 @extend_schema(

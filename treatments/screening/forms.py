@@ -165,7 +165,7 @@ class QuestionGroup:
 class ScreeningForm(LinkedDescriptionsMixin):
     """The intake questionnaire of one rule-set version, plus the planned treatment date."""
 
-    linked_fields = ("planned_date",)
+    linked_fields: tuple[str, ...] = ("planned_date",)
 
     planned_date = forms.DateField(
         label="Planned treatment date",
@@ -243,7 +243,7 @@ class ScreeningForm(LinkedDescriptionsMixin):
         placed = False
         for key, messages in (fields or {}).items():
             target: str | None = None
-            if key == "planned_date":
+            if key == "planned_date" and "planned_date" in self.fields:
                 target = "planned_date"
             elif key.startswith("answers.") and key.removeprefix("answers.") in codes:
                 target = answer_field_name(key.removeprefix("answers."))
@@ -273,6 +273,40 @@ class ScreeningForm(LinkedDescriptionsMixin):
                 ids.append(row.error_id)
             _describe(self.fields[name].widget, ids, bool(errors))
         return row
+
+
+def initial_from_answers(
+    questions: list[dict[str, Any]], answers: dict[str, Any]
+) -> dict[str, Any]:
+    """A :class:`ScreeningForm`'s initial values from stored answers (the client's last)."""
+    initial: dict[str, Any] = {}
+    for question in questions:
+        code, kind = question["code"], question["type"]
+        if code not in answers:
+            continue
+        value = answers[code]
+        if kind == rules.QUESTION_BOOLEAN and isinstance(value, bool):
+            initial[answer_field_name(code)] = YES if value else NO
+        elif kind == rules.QUESTION_DATE:
+            if value is None:
+                initial[never_field_name(code)] = True
+            else:
+                initial[answer_field_name(code)] = value
+        elif value is not None:
+            initial[answer_field_name(code)] = value
+    return initial
+
+
+class AnswersOnlyForm(ScreeningForm):
+    """The questionnaire without the treatment date: the client's own pages, where the date
+    is the appointment's."""
+
+    linked_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, questions: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, questions=questions, **kwargs)
+        del self.fields["planned_date"]
+        del self.fields["rule_set_version"]
 
 
 class ReviewForm(LinkedDescriptionsMixin):

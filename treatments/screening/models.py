@@ -34,6 +34,11 @@ class Outcome(models.TextChoices):
     INCOMPLETE = rules.OUTCOME_INCOMPLETE, "Incomplete"
 
 
+class ScreeningSource(models.TextChoices):
+    STAFF = "staff", "Taken by staff"
+    CLIENT = "client", "Submitted by the client"
+
+
 class Screening(ImmutableModel):
     """A contraindication screening as it was taken: answers, rule-set version, result."""
 
@@ -53,6 +58,15 @@ class Screening(ImmutableModel):
     eligible_from = models.DateField(null=True, blank=True)
     missing = models.JSONField(default=list)
     findings = models.JSONField(default=list)
+    source = models.CharField(
+        max_length=8,
+        choices=ScreeningSource.choices,
+        default=ScreeningSource.STAFF,
+        help_text=(
+            "Who gave the answers: staff, or the client through a signed link (then unusable "
+            "for clearing a treatment until staff confirm it)."
+        ),
+    )
 
     class Meta:
         ordering = ["-taken_at", "-id"]
@@ -65,6 +79,10 @@ class Screening(ImmutableModel):
                 condition=models.Q(outcome__in=[o.value for o in Outcome]),
                 name="screening_outcome_valid",
             ),
+            models.CheckConstraint(
+                condition=models.Q(source__in=[s.value for s in ScreeningSource]),
+                name="screening_source_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -73,6 +91,15 @@ class Screening(ImmutableModel):
     @property
     def rule_set_version(self) -> int:
         return self.rule_set.version
+
+    @property
+    def client_submitted(self) -> bool:
+        return self.source == ScreeningSource.CLIENT
+
+    @property
+    def confirmed(self) -> bool:
+        """Staff stand behind these answers: taken by staff, or confirmed by staff."""
+        return not self.client_submitted or hasattr(self, "confirmation")
 
 
 class ScreeningReview(ImmutableModel):
@@ -87,3 +114,22 @@ class ScreeningReview(ImmutableModel):
 
     def __str__(self) -> str:
         return f"Review of screening {self.screening_id}"
+
+
+class ScreeningConfirmation(ImmutableModel):
+    """Staff confirm a client-submitted screening: who and when (DOMAIN.md §6).
+
+    Until then the client's answers may block a treatment but never clear one.
+    """
+
+    screening = models.OneToOneField(
+        Screening, on_delete=models.PROTECT, related_name="confirmation"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"Confirmation of screening {self.screening_id}"

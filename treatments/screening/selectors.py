@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from clinic.models import Client, Clinic
 from common.errors import NotFound
 from common.fields import parse_id
 from treatments.screening import rules
 from treatments.screening.errors import ScreeningBlocksTreatment
-from treatments.screening.models import RuleSet, Screening
+from treatments.screening.models import RuleSet, Screening, ScreeningSource
 
 
 def rule_set_list(*, clinic: Clinic) -> QuerySet[RuleSet]:
@@ -34,7 +35,13 @@ def rule_set_get(*, clinic: Clinic, version: object) -> RuleSet:
 
 def screening_list(*, clinic: Clinic, client: Client | None = None) -> QuerySet[Screening]:
     qs = Screening.objects.filter(clinic=clinic).select_related(
-        "rule_set", "taken_by", "review", "review__reviewed_by", "client"
+        "rule_set",
+        "taken_by",
+        "review",
+        "review__reviewed_by",
+        "confirmation",
+        "confirmation__confirmed_by",
+        "client",
     )
     if client is not None:
         qs = qs.filter(client=client)
@@ -56,13 +63,39 @@ def screening_valid_until(screening: Screening) -> date:
     return screening.taken_on + timedelta(days=settings.CLINIC_SCREENING_VALID_DAYS - 1)
 
 
-def screening_latest_valid(*, client: Client, today: date) -> Screening | None:
+#: Screenings staff stand behind: taken by staff, or client-submitted and confirmed.
+CONFIRMED = Q(source=ScreeningSource.STAFF) | Q(confirmation__isnull=False)
+
+
+def _valid_on(*, client: Client, today: date) -> QuerySet[Screening]:
     oldest = today - timedelta(days=settings.CLINIC_SCREENING_VALID_DAYS - 1)
-    return (
-        screening_list(clinic=client.clinic, client=client)
-        .filter(taken_on__gte=oldest, taken_on__lte=today)
-        .first()
+    return screening_list(clinic=client.clinic, client=client).filter(
+        taken_on__gte=oldest, taken_on__lte=today
     )
+
+
+def screening_latest_valid(*, client: Client, today: date) -> Screening | None:
+    """The latest screening valid today that staff stand behind (the one that may clear)."""
+    return _valid_on(client=client, today=today).filter(CONFIRMED).first()
+
+
+def screenings_in_force(
+    *, client: Client, today: date
+) -> tuple[Screening | None, tuple[Screening, ...]]:
+    """``(confirmed, client_pending)``: the latest valid screening staff stand behind, and
+    every valid client-submitted one newer than it still awaiting confirmation (newest
+    first; empty if none).
+
+    The pending ones may block a treatment on their own; they never clear one (a second
+    set of client answers does not undo the first).
+    """
+    confirmed = screening_latest_valid(client=client, today=today)
+    pending = _valid_on(client=client, today=today).exclude(CONFIRMED)
+    if confirmed is not None:
+        pending = pending.filter(
+            Q(taken_at__gt=confirmed.taken_at) | Q(taken_at=confirmed.taken_at, pk__gt=confirmed.pk)
+        )
+    return confirmed, tuple(pending)
 
 
 @dataclass(frozen=True)
@@ -77,6 +110,9 @@ class Eligibility:
     reason: str
     screening: Screening | None = None
     findings: tuple[rules.FindingData, ...] = field(default_factory=tuple)
+    #: A newer client-submitted screening awaiting staff confirmation, if any. When it
+    #: blocks it is ``screening`` itself; otherwise staff confirm it before it counts.
+    awaiting_confirmation: Screening | None = None
 
     @property
     def reviewed(self) -> bool:
@@ -93,6 +129,9 @@ class Eligibility:
             "screening": self.screening.pk if self.screening else None,
             "rule_set_version": self.screening.rule_set.version if self.screening else None,
             "findings": list(self.findings),
+            "awaiting_confirmation": (
+                self.awaiting_confirmation.pk if self.awaiting_confirmation else None
+            ),
         }
 
     def require_allowed(self) -> Eligibility:
@@ -110,16 +149,72 @@ def treatment_eligibility(
     its own rule-set version at ``on_date`` (deferrals end, a client turns 18).
     """
     today = today or client.clinic.local_today()
-    screening = screening_latest_valid(client=client, today=today)
-    return eligibility_on(client=client, screening=screening, on_date=on_date)
+    screening, pending = screenings_in_force(client=client, today=today)
+    return eligibility_on(client=client, screening=screening, on_date=on_date, pending=pending)
 
 
-def eligibility_on(*, client: Client, screening: Screening | None, on_date: date) -> Eligibility:
-    """:func:`treatment_eligibility` for a screening already chosen (no query).
+#: Outcomes of a client's own answers that block without anyone confirming them.
+BLOCKING = (rules.OUTCOME_DEFER, rules.OUTCOME_CONTRAINDICATED)
+
+
+def eligibility_on(
+    *,
+    client: Client,
+    screening: Screening | None,
+    on_date: date,
+    pending: Sequence[Screening] = (),
+) -> Eligibility:
+    """:func:`treatment_eligibility` for screenings already chosen (no query).
 
     For callers that ask about many dates at once (the slot finder): they look up the
-    latest valid screening once and evaluate it for each date.
+    screenings in force once (:func:`screenings_in_force`) and evaluate them for each
+    date. ``pending`` (newer client-submitted screenings awaiting confirmation, newest
+    first) block when any evaluates to defer or contraindicated at ``on_date``; they
+    never clear: with no confirmed screening the client is not bookable, and a caution
+    in the newest needs a practitioner before the session.
     """
+    if not pending:
+        return _eligibility(client=client, screening=screening, on_date=on_date)
+    for submitted_screening in pending:
+        own = _eligibility(client=client, screening=submitted_screening, on_date=on_date)
+        if own.outcome in BLOCKING:
+            return replace(
+                own,
+                reason=(
+                    f"{own.reason} (From answers the client submitted on "
+                    f"{submitted_screening.taken_on:%-d %B %Y}; staff take a new screening to "
+                    "clear it.)"
+                ),
+                awaiting_confirmation=submitted_screening,
+            )
+    newest = pending[0]
+    submitted = f"{newest.taken_on:%-d %B %Y}"
+    own = _eligibility(client=client, screening=newest, on_date=on_date)
+    base = _eligibility(client=client, screening=screening, on_date=on_date)
+    if screening is None:
+        return replace(
+            base,
+            reason=(
+                f"{client.full_name} submitted screening answers on {submitted} that staff have "
+                "not confirmed yet. Confirm them (or screen the client) first."
+            ),
+            awaiting_confirmation=newest,
+        )
+    if base.allowed and own.outcome == rules.OUTCOME_CAUTION:
+        return replace(
+            base,
+            needs_review=True,
+            reason=(
+                f"Caution in the answers the client submitted on {submitted}: a practitioner "
+                "confirms and reviews them before the session."
+            ),
+            findings=own.findings,
+            awaiting_confirmation=newest,
+        )
+    return replace(base, awaiting_confirmation=newest)
+
+
+def _eligibility(*, client: Client, screening: Screening | None, on_date: date) -> Eligibility:
     if screening is None:
         return Eligibility(
             on_date=on_date,
@@ -189,7 +284,8 @@ def eligibility_on(*, client: Client, screening: Screening | None, on_date: date
 class ScreeningStatus:
     """What the client page's badge shows."""
 
-    # none, expired, clear, caution_pending, caution_reviewed, defer, contraindicated, incomplete
+    # none, expired, awaiting_confirmation, clear, caution_pending, caution_reviewed, defer,
+    # contraindicated, incomplete
     kind: str
     label: str
     tone: str  # ok, warn, danger, neutral
@@ -208,6 +304,15 @@ def client_screening_status(*, client: Client, today: date | None = None) -> Scr
             "expired", f"Screening expired {valid_until:%-d %b %Y}", "neutral", latest, valid_until
         )
     outcome = latest.outcome
+    if not latest.confirmed:
+        blocking = outcome in BLOCKING
+        return ScreeningStatus(
+            "awaiting_confirmation",
+            f"Client's answers ({outcome}): awaiting confirmation",
+            "danger" if blocking else "warn",
+            latest,
+            valid_until,
+        )
     if outcome == rules.OUTCOME_CLEAR:
         return ScreeningStatus("clear", "Screening clear", "ok", latest, valid_until)
     if outcome == rules.OUTCOME_CAUTION:

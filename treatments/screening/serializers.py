@@ -71,6 +71,16 @@ class ReviewInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=4000)
 
 
+class ConfirmationSerializer(serializers.Serializer):
+    confirmed_by = serializers.CharField(source="confirmed_by.full_name")
+    confirmed_at = serializers.DateTimeField()
+    note = serializers.CharField()
+
+
+class ConfirmInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+
+
 class ScreeningSerializer(serializers.ModelSerializer):
     rule_set_version = serializers.IntegerField(source="rule_set.version")
     taken_by = serializers.CharField(source="taken_by.full_name", allow_null=True, default=None)
@@ -78,6 +88,7 @@ class ScreeningSerializer(serializers.ModelSerializer):
     missing = serializers.ListField(child=serializers.CharField())
     answers = serializers.DictField(child=serializers.JSONField(allow_null=True))
     review = serializers.SerializerMethodField()
+    confirmation = serializers.SerializerMethodField()
     valid_until = serializers.SerializerMethodField()
 
     class Meta:
@@ -97,6 +108,8 @@ class ScreeningSerializer(serializers.ModelSerializer):
             "missing",
             "findings",
             "review",
+            "source",
+            "confirmation",
         ]
         read_only_fields = fields
 
@@ -104,6 +117,11 @@ class ScreeningSerializer(serializers.ModelSerializer):
     def get_review(self, obj: Screening) -> dict | None:
         review = getattr(obj, "review", None)
         return ReviewSerializer(review).data if review else None
+
+    @extend_schema_field(ConfirmationSerializer(allow_null=True))
+    def get_confirmation(self, obj: Screening) -> dict | None:
+        confirmation = getattr(obj, "confirmation", None)
+        return ConfirmationSerializer(confirmation).data if confirmation else None
 
     @extend_schema_field(serializers.DateField())
     def get_valid_until(self, obj: Screening) -> date:

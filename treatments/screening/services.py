@@ -15,7 +15,14 @@ from common.errors import ApplicationError, Conflict, PermissionDenied
 from common.versions import version_current, version_lock
 from treatments.screening import rules
 from treatments.screening.defaults import DEFAULT_RULE_SET
-from treatments.screening.models import RuleSet, Screening, ScreeningReview
+from treatments.screening.models import (
+    RuleSet,
+    Screening,
+    ScreeningConfirmation,
+    ScreeningReview,
+    ScreeningSource,
+)
+from treatments.screening.selectors import screening_valid_until
 
 
 def rule_set_current(*, clinic: Clinic) -> RuleSet:
@@ -123,12 +130,16 @@ def screening_dry_run(
 def screening_take(
     *,
     client: Client,
-    actor: User,
+    actor: User | None,
     planned_date: date,
     raw_answers: object,
     rule_set: RuleSet | None = None,
+    source: str = ScreeningSource.STAFF,
 ) -> Screening:
     """Store a screening exactly as evaluated now. It is never edited afterwards.
+
+    ``source=client`` stores answers the client gave through a signed link (no actor):
+    they may block a treatment, and clear one only once staff confirm them.
 
     ``rule_set`` pins the version the questions were asked from (the form shows one
     version; a publish while it is open must not file the answers under another). If it
@@ -160,6 +171,7 @@ def screening_take(
         eligible_from=evaluation.eligible_from,
         missing=list(evaluation.missing),
         findings=[f.to_dict() for f in evaluation.findings],
+        source=source,
     )
     audit_record(
         actor=actor,
@@ -168,7 +180,12 @@ def screening_take(
         object_id=screening.pk,
         clinic_id=client.clinic_id,
         client_id=client.pk,
-        detail={"outcome": screening.outcome, "rule_set_version": prepared.rule_set.version},
+        detail={
+            "outcome": screening.outcome,
+            "rule_set_version": prepared.rule_set.version,
+            "source": source,
+        },
+        channel="link" if source == ScreeningSource.CLIENT else None,
     )
     return screening
 
@@ -204,6 +221,45 @@ def screening_review(*, screening: Screening, actor: User, role: str, note: str)
         detail={"review": review.pk},
     )
     return review
+
+
+@transaction.atomic
+def screening_confirm(
+    *, screening: Screening, actor: User, role: str, note: str = ""
+) -> ScreeningConfirmation:
+    """Staff confirm a client-submitted screening (who and when): from now on it counts like
+    one staff took, and may clear a treatment (DOMAIN.md §6)."""
+    if not role_can(role, Ability.REVIEW_SCREENING):
+        raise PermissionDenied("Only a practitioner can confirm a client's screening answers.")
+    if not screening.client_submitted:
+        raise Conflict(
+            "Only answers the client submitted are confirmed; staff took this screening.",
+            code="confirm_not_applicable",
+        )
+    today = screening.clinic.local_today()
+    if screening_valid_until(screening) < today:
+        raise Conflict(
+            f"This screening expired on {screening_valid_until(screening):%-d %B %Y}; screen "
+            "the client again instead.",
+            code="screening_expired",
+        )
+    # Lock the screening so two confirmations at once give one row and a 409.
+    Screening.objects.select_for_update().filter(pk=screening.pk).first()
+    if ScreeningConfirmation.objects.filter(screening=screening).exists():
+        raise Conflict("This screening has already been confirmed.", code="already_confirmed")
+    confirmation = ScreeningConfirmation.objects.create(
+        screening=screening, confirmed_by=actor, note=note.strip()
+    )
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="screening",
+        object_id=screening.pk,
+        clinic_id=screening.clinic_id,
+        client_id=screening.client_id,
+        detail={"confirmation": confirmation.pk},
+    )
+    return confirmation
 
 
 def screening_viewed(*, screening: Screening, actor: User) -> None:

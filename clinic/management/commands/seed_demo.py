@@ -284,6 +284,13 @@ class Command(BaseCommand):
 
         client = Client.objects.get(clinic=clinic, first_name=first, last_name=last)
         if client.appointments.exists():
+            upcoming = (
+                client.appointments.filter(kind="treatment", start__gt=timezone.now())
+                .order_by("start")
+                .first()
+            )
+            if upcoming is not None:
+                self._print_readiness_link(upcoming)
             return
         practitioner = Practitioner.objects.filter(clinic=clinic).earliest("id")
         room = Room.objects.filter(clinic=clinic).latest("id")
@@ -314,6 +321,16 @@ class Command(BaseCommand):
             f"Preparation e-mails for {client.full_name}'s treatment on "
             f"{start.astimezone(clinic.zone):%a %d %b %H:%M}: see var/mail/."
         )
+        self._print_readiness_link(appointment)
+
+    def _print_readiness_link(self, appointment: Appointment) -> None:
+        """The client's readiness page for the demo's treatment in two days (decision 0018)."""
+        from precare.readiness import page_url_for, readiness_link_for
+
+        if appointment.status not in ("booked", "checked_in"):
+            return
+        url = page_url_for(readiness_link_for(appointment))
+        self.stdout.write(f"Readiness check for {appointment.client.full_name}: {url}")
 
 
 def _demo_client(clinic: Clinic, first: str, last: str) -> Client | None:
