@@ -29,7 +29,7 @@ from knox.models import AuthToken
 
 from clinic.booking.models import Appointment, Device, Practitioner, Room
 from clinic.messaging.models import OutgoingMessage
-from clinic.models import Client, Membership, User
+from clinic.models import Client, Clinic, Membership, User
 from treatments.consent.models import Consent
 from treatments.plans.models import TreatmentPlan
 from treatments.records.models import SessionPhoto, TreatmentSession
@@ -363,11 +363,19 @@ def test_every_write_endpoint_survives_bad_input(world, operation):
 def _sibling_values(world: World, template: str, body_schema: dict[str, Any] | None) -> Any:
     """The writable values of another object of the same kind (to collide with it)."""
     segment = template.strip("/").split("/")[1]
-    model = RESOURCES[segment]
-    ids = world.ids(model)
-    if len(ids) < 2 or body_schema is None:
-        return world.sample(body_schema) if body_schema else None
-    other = model._default_manager.get(pk=ids[1])
+    if body_schema is None:
+        return None
+    if segment == "clinic":  # the acting clinic's own settings: collide with another clinic
+        other_clinic = Clinic.objects.exclude(pk=world.clinic.pk).order_by("pk").first()
+        if other_clinic is None:
+            return world.sample(body_schema)
+        other: Any = other_clinic
+    else:
+        model = RESOURCES[segment]
+        ids = world.ids(model)
+        if len(ids) < 2:
+            return world.sample(body_schema)
+        other = model._default_manager.get(pk=ids[1])
     names = [k for k, v in body_schema.get("properties", {}).items() if not v.get("readOnly")]
     values = {}
     for name in names:
