@@ -26,6 +26,7 @@ from aftercare.schedules import aftercare_schedule_session
 from clinic import services as clinic_services
 from clinic.messaging import links as messaging_links
 from clinic.models import Invitation
+from precare import readiness
 from tests.factories import (
     PASSWORD,
     DeviceFactory,
@@ -134,6 +135,16 @@ def course(clinic, reception, practitioner, manager, client_record) -> Course:
     current = treatment_session_for(
         today, plan=plan, screening=screening, consent=consent, ended_at=None
     )
+    tomorrow = appointment_for(
+        client_record,
+        practitioner=performer,
+        room=room,
+        device=device,
+        start=now + timedelta(days=1),
+        treatment_plan=plan,
+        status="booked",
+    )
+    readiness_token = readiness.token_for(readiness.readiness_link_for(tomorrow))
     invitation = clinic_services.invitation_create(
         clinic=clinic, actor=manager.user, email="new.colleague@example.com", role="reception"
     )
@@ -159,6 +170,7 @@ def course(clinic, reception, practitioner, manager, client_record) -> Course:
                 client_record.pk, "aftercare"
             ),
             ("aftercare", "token"): aftercare_links.page_token(schedule.pk),
+            ("readiness", "token"): readiness_token,
             ("set-password", "uidb64"): urlsafe_base64_encode(force_bytes(user.pk)),
             ("set-password", "token"): default_token_generator.make_token(user),
         }
