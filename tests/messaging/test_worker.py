@@ -256,18 +256,21 @@ def test_aftercare_messages_go_through_the_real_worker_with_their_pdf(
 ):
     from aftercare.schedules import aftercare_schedule_session
 
-    # Ended 25 hours ago: the sheet (due now) and the +24 h e-mail (due an hour ago).
+    # Ended 25 hours ago and signed only now: the straight-after sheet is too late
+    # (skipped at once, with its reason); the +24 h e-mail (due an hour ago) still goes.
     session = signed_session(client_record, ended_at=timezone.now() - timedelta(hours=25))
     aftercare_schedule_session(session=session)  # autocommit: the worker sees it
     log = tmp_path / "worker.log"
 
     with celery_worker("aftercare", worker_env, log):
-        assert messages_sweep() == 2
-        wait_until(lambda: statuses()[Status.SENT] == 2, timeout=90, what="2 sends", log=log)
+        assert messages_sweep() == 1
+        wait_until(lambda: statuses()[Status.SENT] == 1, timeout=90, what="1 send", log=log)
         assert messages_sweep() == 0
 
+    sheet = OutgoingMessage.objects.get(dedupe_key__endswith=":immediate")
+    assert sheet.status == Status.SKIPPED and "Too late" in sheet.cancelled_reason
     subjects = sorted(str(m["Subject"]).split(":")[0] for m in smtp_server.messages)
-    assert subjects == ["24 hours after", "Straight after your treatment"]
+    assert subjects == ["24 hours after"]
     for message in smtp_server.messages:
         (pdf,) = list(message.iter_attachments())
         assert pdf.get_content_type() == "application/pdf"
