@@ -51,7 +51,11 @@ def test_a_manager_edits_the_clinic_with_the_keyboard_and_uploads_a_logo(
     expect(page.get_by_text("The new logo is saved.")).to_be_visible()
     header_logo = page.locator("header img.clinic-logo")
     expect(header_logo).to_be_visible()
-    page.wait_for_function("document.querySelector('header img.clinic-logo').complete")
+    # (page.evaluate runs outside the page's policy; wait_for_function would need eval)
+    for _ in range(100):
+        if page.evaluate("document.querySelector('header img.clinic-logo').complete"):
+            break
+        page.wait_for_timeout(100)
     assert page.evaluate("document.querySelector('header img.clinic-logo').naturalWidth") == 240
     if SCREENSHOTS:
         page.screenshot(path=os.path.join(SCREENSHOTS, "clinic-settings.png"), full_page=True)
