@@ -195,11 +195,16 @@ def visit_every_page(page, course: Course) -> list[str]:
         path = course.path(route)
         answer = page.request.get(path, max_redirects=5)
         if answer.status == 405 or "text/html" not in answer.headers.get("content-type", ""):
-            continue  # a form's POST-only address; a PDF, a CSV or JSON
+            continue  # a form's POST-only address; a PDF, a CSV or JSON (/healthz/)
+        assert answer.status < 500, (path, answer.status, answer.text()[:500])
         if answer.url in seen_final:
             continue  # another route that lands on a page already opened (the login page)
         seen_final.add(answer.url)
         page.goto(path, wait_until="load")
+        # The page's own requests (htmx panels that load or post on arrival) finish
+        # before the next probe: on SQLite the live server shares one connection.
+        if page.locator('[hx-trigger*="load"]').count():
+            page.wait_for_load_state("networkidle")
         opened.append(path)
     return opened
 
