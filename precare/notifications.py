@@ -2,11 +2,16 @@
 
 The moment's text comes from the schedule's template version; the dated list from the
 screening rule set in force when the e-mail is made (precare.content).
+
+And one e-mail to the clinic itself: ``readiness_flag``, when a client's readiness
+answers block the treatment (DOMAIN.md §6: "reception ... is e-mailed"), one per
+blocking response.
 """
 
 from __future__ import annotations
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from clinic.booking.models import AppointmentKind, AppointmentStatus
@@ -15,8 +20,9 @@ from clinic.messaging import links as links_messaging
 from clinic.messaging.models import OutgoingMessage
 from precare import readiness, timeline
 from precare.content import local_today, preparation_for
-from precare.models import PrecareSchedule
+from precare.models import PrecareSchedule, ReadinessResponse, ReadinessStatus
 from precare.pdf import pdf_filename, precare_pdf
+from treatments.screening.selectors import BLOCKING
 
 #: Before the visit, a booking may still change: only these statuses still want preparation.
 WAITING = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
@@ -112,6 +118,71 @@ def render_precare(message: OutgoingMessage) -> messaging.EmailContent:
     )
 
 
+# --- the clinic's e-mail when readiness answers block the treatment ---------------------
+
+READINESS_FLAG = readiness.READINESS_FLAG
+
+
+def _flag_response(message: OutgoingMessage) -> ReadinessResponse | None:
+    return (
+        ReadinessResponse.objects.select_related(
+            "clinic",
+            "screening",
+            "appointment__client",
+            "appointment__practitioner",
+            "appointment__room",
+        )
+        .filter(pk=message.context.get("response_id"), clinic_id=message.clinic_id)
+        .first()
+    )
+
+
+def _flag_still_wanted(message: OutgoingMessage) -> str | None:
+    response = _flag_response(message)
+    if response is None or response.status != ReadinessStatus.BLOCKED:
+        return "The readiness answer no longer exists."
+    appointment = response.appointment
+    if appointment.status not in WAITING:
+        return f"The appointment is {appointment.get_status_display().lower()}."
+    return None
+
+
+def render_readiness_flag(message: OutgoingMessage) -> messaging.EmailContent:
+    """To the clinic's own address: who, when, what blocks, the appointment's page.
+
+    No answers beyond the findings that block: staff open the appointment for the rest.
+    """
+    response = _flag_response(message)
+    if response is None:  # _flag_still_wanted stops this first
+        raise LookupError("readiness response missing")
+    appointment = response.appointment
+    clinic = response.clinic
+    findings = [
+        f
+        for f in (response.screening.findings if response.screening is not None else [])
+        if f.get("severity") in BLOCKING
+    ]
+    context = {
+        "clinic": clinic,
+        "client": appointment.client,
+        "appointment": appointment,
+        "local_start": appointment.start.astimezone(clinic.zone),
+        "zone": clinic.timezone,
+        "outcome": response.outcome,
+        "findings": findings,
+        "answered_at": response.created_at.astimezone(clinic.zone),
+        "appointment_url": links_messaging.absolute(
+            reverse("appointment-detail", args=[appointment.pk])
+        ),
+    }
+    return messaging.EmailContent(
+        subject=" ".join(render_to_string("emails/readiness_flag_subject.txt", context).split()),
+        text=render_to_string("emails/readiness_flag.txt", context),
+        html=render_to_string("emails/readiness_flag.html", context),
+        to=[clinic.effective_reply_to],
+    )
+
+
 def register_kinds() -> None:
     for name, spec in timeline.PRECARE_KINDS.items():
         messaging.register(
@@ -123,3 +194,12 @@ def register_kinds() -> None:
                 label=spec["label"],
             )
         )
+    messaging.register(
+        messaging.MessageKind(
+            name=READINESS_FLAG,
+            render=render_readiness_flag,
+            still_wanted=_flag_still_wanted,
+            label="Readiness flag (to the clinic)",
+            audience="clinic",
+        )
+    )

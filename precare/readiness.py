@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from clinic.booking.models import Appointment, AppointmentKind, AppointmentStatus
 from clinic.messaging.links import BadLink, absolute
+from clinic.messaging.services import message_schedule
 from clinic.models import User
 from common.audit import audit_record
 from common.errors import ApplicationError
@@ -44,6 +45,13 @@ SALT = "precare.readiness"
 #: When the check falls due: the readiness e-mail's moment (DOMAIN.md §6).
 DUE_BEFORE = timedelta(hours=48)
 ACTIVE = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+#: The e-mail to the clinic when the client's answers block (precare.notifications).
+READINESS_FLAG = "readiness_flag"
+
+
+def readiness_flag_key(response_id: int) -> str:
+    """One e-mail per blocking response, whoever schedules it and however often."""
+    return f"readiness:response:{response_id}:clinic"
 
 
 # --- the link ---------------------------------------------------------------------------
@@ -273,6 +281,8 @@ def readiness_respond(
             screening=screening,
             outcome=screening.outcome,
         )
+        if blocked:
+            _flag_to_clinic(response, appointment)
     audit_record(
         actor=None,
         action="create",
@@ -285,6 +295,22 @@ def readiness_respond(
     )
     readiness = readiness_of(appointment)
     return Answered(readiness, client_message(readiness, appointment))
+
+
+def _flag_to_clinic(response: ReadinessResponse, appointment: Appointment) -> None:
+    """Reception is e-mailed (DOMAIN.md §6): once, through the outbox, after commit."""
+    message_schedule(
+        clinic=appointment.clinic,
+        client=appointment.client,
+        kind=READINESS_FLAG,
+        due_at=response.created_at,
+        dedupe_key=readiness_flag_key(response.pk),
+        context={"response_id": response.pk, "appointment_id": appointment.pk},
+        # No ``appointment_id`` column: booking cancels an appointment's pending
+        # confirmations when it is moved, and a move does not resolve the flag. The
+        # send-time check (the appointment still booked) covers cancelling.
+        send_now=True,
+    )
 
 
 def client_message(readiness: Readiness, appointment: Appointment) -> str:

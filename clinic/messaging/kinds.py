@@ -15,7 +15,9 @@ from the owning app's ``AppConfig.ready()``)::
 read the database; it runs in the worker, outside any transaction. ``still_wanted`` is
 asked at send time, after the default checks every kind gets
 (:func:`default_cancel_reason`): the client has an e-mail address, still consents to
-e-mail and has not unsubscribed from an optional kind.
+e-mail and has not unsubscribed from an optional kind. A kind whose ``audience`` is
+``clinic`` goes to the clinic's own address instead (the readiness flag): only that
+address is checked.
 
 "Too late" is the kind's own: ``max_lateness`` (None: the setting
 ``MESSAGE_MAX_LATENESS``) is how long after its ``due_at`` a message may still go out.
@@ -35,6 +37,7 @@ from clinic.messaging.models import OutgoingMessage, Unsubscription
 from clinic.models import Client
 
 Attachment = tuple[str, bytes, str]  # (filename, content, MIME type)
+AUDIENCES = ("client", "clinic")
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,16 @@ class MessageKind:
     label: str = ""
     #: How late it may still go out, counted from ``due_at``; None: MESSAGE_MAX_LATENESS.
     max_lateness: timedelta | None = None
+    #: Who receives it: ``client`` (their address, their consent) or ``clinic`` (the
+    #: clinic's own reply-to address: a note to staff about the client, so the client's
+    #: e-mail consent and unsubscriptions do not apply).
+    audience: str = "client"
+
+    def __post_init__(self) -> None:
+        if self.audience not in AUDIENCES:
+            raise ValueError(f"A message kind's audience is one of {AUDIENCES}.")
+        if self.audience == "clinic" and self.optional:
+            raise ValueError("A message to the clinic cannot be optional.")
 
     @property
     def lateness_allowed(self) -> timedelta:
@@ -94,6 +107,10 @@ def default_cancel_reason(
     message: OutgoingMessage, *, kind: MessageKind, now: datetime
 ) -> str | None:
     """The checks every kind gets at send time; a reason to cancel, or None."""
+    if kind.audience == "clinic":
+        if not message.clinic.effective_reply_to:
+            return "The clinic has no e-mail address."
+        return None
     client = message.client
     if not client.email:
         return "The client has no e-mail address."
