@@ -11,6 +11,7 @@ decision, ``treatments.screening.selectors.eligibility_on``) but never clear one
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -94,6 +95,11 @@ def readiness_url(schedule: PrecareSchedule) -> str | None:
     if not _is_open(appointment, timezone.now()):
         return None
     return page_url_for(readiness_link_for(appointment))
+
+
+def readiness_link_possible(appointment: Appointment) -> bool:
+    """Whether a link for the appointment would open now (a treatment still ahead)."""
+    return _is_open(appointment, timezone.now())
 
 
 def _is_open(appointment: Appointment, now: datetime) -> bool:
@@ -192,13 +198,19 @@ class Readiness:
 
 def readiness_of(appointment: Appointment, *, now: datetime | None = None) -> Readiness:
     """Where the appointment's readiness check stands (``readiness`` in the API)."""
-    now = now or timezone.now()
     response = (
         ReadinessResponse.objects.filter(appointment=appointment)
         .select_related("screening")
         .order_by("-created_at", "-id")
         .first()
     )
+    return _readiness(appointment, response, now or timezone.now())
+
+
+def _readiness(
+    appointment: Appointment, response: ReadinessResponse | None, now: datetime
+) -> Readiness:
+    """The status from the appointment's latest response (None: no answer yet)."""
     if response is None:
         if appointment.kind != AppointmentKind.TREATMENT or now < appointment.start - DUE_BEFORE:
             return Readiness(ReadinessStatus.NOT_DUE)
@@ -218,6 +230,28 @@ def readiness_of(appointment: Appointment, *, now: datetime | None = None) -> Re
         if newer:
             status = ReadinessStatus.CHANGED
     return Readiness(status, screening, response.outcome or None, findings, response)
+
+
+def readiness_for_many(
+    appointments: Iterable[Appointment], *, now: datetime | None = None
+) -> dict[int, Readiness]:
+    """The readiness of each treatment still to be seen (booked or checked in), by id.
+
+    For lists (the calendar, Today): one query for the latest answers of all of them;
+    a block is then checked for a newer staff screening, one query per block.
+    """
+    now = now or timezone.now()
+    wanted = [a for a in appointments if a.kind == AppointmentKind.TREATMENT and a.status in ACTIVE]
+    if not wanted:
+        return {}
+    latest: dict[int, ReadinessResponse] = {}
+    for response in (
+        ReadinessResponse.objects.filter(appointment_id__in=[a.pk for a in wanted])
+        .select_related("screening")
+        .order_by("appointment_id", "-created_at", "-id")
+    ):
+        latest.setdefault(response.appointment_id, response)
+    return {a.pk: _readiness(a, latest.get(a.pk), now) for a in wanted}
 
 
 def readiness_for_api(appointment: Appointment) -> dict[str, Any]:

@@ -12,5 +12,15 @@ urlpatterns = [
         views.staff_appointment_pdf,
         name="precare-appointment-pdf",
     ),
+    path(
+        "precare/appointments/<int:pk>/readiness-link/",
+        views.ReadinessLinkView.as_view(),
+        name="precare-readiness-link",
+    ),
+    path(
+        "precare/appointments/<int:pk>/readiness-link/revoke/",
+        views.ReadinessLinkRevokeView.as_view(),
+        name="precare-readiness-link-revoke",
+    ),
     path("readiness/<str:token>/", views.readiness_page, name="readiness-page"),
 ]

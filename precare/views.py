@@ -1,27 +1,34 @@
-"""Staff pages: the preparation template (and publishing it) and the appointment's PDF."""
+"""Staff pages: the preparation template (and publishing it), the appointment's PDF, the
+readiness link (shown to print or pass on, and revoked); the client's readiness page."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic.access import request_membership
+from clinic.booking.models import Appointment, AppointmentKind
+from clinic.booking.selectors import appointment_get
 from clinic.messaging.links import BadLink
 from clinic.messaging.views import private_response, refuse_link
 from clinic.publish import VersionPublishView
+from clinic.roles import Ability
 from clinic.views import ClinicStaffMixin
 from common.audit import audit_record
 from common.errors import ApplicationError, NotFound
 from common.typing import AuthenticatedHttpRequest
 from precare import readiness, selectors, services, timeline
 from precare.forms import PrecarePublishForm
-from precare.models import PrecareTemplate
+from precare.models import PrecareTemplate, ReadinessLink
 from precare.pdf import pdf_filename, precare_pdf
 from treatments.screening.forms import NEVER_LABEL, AnswersOnlyForm, initial_from_answers
 from treatments.screening.services import rule_set_current
@@ -117,6 +124,86 @@ def staff_appointment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(precare_pdf(schedule_id=schedule.pk), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf_filename(schedule)}"'
     return private_response(response)
+
+
+# --- staff: the readiness link of an appointment (decision 0018) --------------------------
+
+
+class _AppointmentMixin(ClinicStaffMixin):
+    """The clinic's appointment named in the path; another clinic's is 404."""
+
+    required_ability = Ability.BOOK  # everyone at the desk, as the link API
+
+    def appointment(self, pk: int) -> Appointment:
+        try:
+            return appointment_get(clinic=self.clinic, appointment_id=pk)
+        except NotFound:
+            raise Http404("No such appointment.") from None
+
+    def back(self, appointment: Appointment) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("appointment-detail", args=[appointment.pk]))
+
+
+class ReadinessLinkView(_AppointmentMixin, View):
+    """POST: the client's readiness link, on a page to print or copy into a message.
+
+    The same link the 48-hour e-mail carries (``POST /api/appointments/{id}/readiness-link/``);
+    made on first use, so showing it is a write (POST) and audited.
+    """
+
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        appointment = self.appointment(pk)
+        if appointment.kind != AppointmentKind.TREATMENT:
+            messages.error(request, "Only a treatment has a readiness check.")
+            return self.back(appointment)
+        if appointment.status not in readiness.ACTIVE or appointment.start <= timezone.now():
+            messages.error(
+                request, "The appointment is no longer ahead; its readiness check is closed."
+            )
+            return self.back(appointment)
+        link = readiness.readiness_link_for(appointment)
+        audit_record(
+            actor=request.user,
+            action="create",
+            object_type="readiness_link",
+            object_id=link.pk,
+            clinic_id=appointment.clinic_id,
+            client_id=appointment.client_id,
+        )
+        response = render(
+            request,
+            "precare/readiness_link.html",
+            {
+                "appointment": appointment,
+                "link": link,
+                "url": readiness.page_url_for(link),
+                "local_start": appointment.start.astimezone(self.clinic.zone),
+            },
+        )
+        return private_response(response)
+
+
+class ReadinessLinkRevokeView(_AppointmentMixin, View):
+    """POST: every open readiness link of the appointment stops opening (audited)."""
+
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        appointment = self.appointment(pk)
+        links = ReadinessLink.objects.filter(
+            clinic=self.clinic, appointment=appointment, revoked_at__isnull=True
+        )
+        revoked = 0
+        for link in links:
+            readiness.readiness_link_revoke(link=link, actor=request.user)
+            revoked += 1
+        if revoked:
+            messages.success(
+                request,
+                "The readiness link was revoked: it no longer opens. "
+                "Show the readiness link again to make a new one.",
+            )
+        else:
+            messages.info(request, "There was no open readiness link to revoke.")
+        return self.back(appointment)
 
 
 # --- the client's readiness page (signed link, no login; decision 0018) ------------------

@@ -27,8 +27,10 @@ from clinic.booking.notifications import appointment_notify
 from clinic.messaging import kinds
 from clinic.messaging.models import OutgoingMessage
 from clinic.messaging.services import _build_email
+from precare import readiness
 from precare.services import precare_plan
 from tests.factories import appointment_for
+from tests.screening.answers import all_no_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +110,12 @@ def _make_every_message(clinic, client_record, manager, signed_session):
         status="booked",
     )
     precare_plan(appointment=ahead)
+    # the client's readiness answers block it: the clinic is e-mailed
+    readiness.readiness_respond(
+        link=readiness.readiness_link_for(ahead),
+        unchanged=False,
+        raw_answers=all_no_answers(isotretinoin_current=True),
+    )
     return OutgoingMessage.objects.filter(client=client_record).order_by("due_at", "id")
 
 
@@ -136,6 +144,15 @@ def test_no_part_of_any_email_shows_template_code(every_message):
 
     product_kinds = {kind.name for kind in kinds.registered() if not kind.name.startswith("test_")}
     assert product_kinds - rendered == set(), "extend this test to make the missing kinds"
+
+
+def test_the_clinics_readiness_flag_goes_to_the_clinic_not_the_client(every_message):
+    flag = every_message.get(kind="readiness_flag")
+    email = built(flag)
+    assert email.to == ["hello@harbour.example"]
+    assert "amelia@example.com" not in email.message().as_string()
+    assert "Taking isotretinoin" in email.body
+    assert f"{SITE_URL}/appointments/{flag.context['appointment_id']}/" in email.body
 
 
 def test_the_clinic_address_is_one_readable_line_in_plain_text(every_message):

@@ -93,3 +93,21 @@ def body(message, subtype: str = "plain") -> str:
 
 def preparation_mails(smtp_server) -> list:
     return [m for m in smtp_server.messages if "precare" in m["Message-ID"]]
+
+
+@pytest.fixture
+def answer(django_capture_on_commit_callbacks):
+    """``answer(appointment, answers)``: the client posts on their readiness link."""
+    from rest_framework.test import APIClient
+
+    from precare import readiness
+
+    def do(appointment, answers=None, *, unchanged=False):
+        token = readiness.token_for(readiness.readiness_link_for(appointment))
+        payload = {"unchanged": True} if unchanged else {"answers": answers}
+        with django_capture_on_commit_callbacks(execute=True):
+            response = APIClient().post(f"/api/portal/readiness/{token}/", payload, format="json")
+        assert response.status_code == 200, response.json()
+        return response.json()
+
+    return do

@@ -34,22 +34,6 @@ def booked(book):
     return Appointment.objects.select_related("clinic", "client").get(pk=data["id"])
 
 
-@pytest.fixture
-def answer(django_capture_on_commit_callbacks):
-    """``answer(appointment, answers)``: the client posts on their readiness link."""
-    from rest_framework.test import APIClient
-
-    def do(appointment, answers=None, *, unchanged=False):
-        token = readiness.token_for(readiness.readiness_link_for(appointment))
-        payload = {"unchanged": True} if unchanged else {"answers": answers}
-        with django_capture_on_commit_callbacks(execute=True):
-            response = APIClient().post(f"/api/portal/readiness/{token}/", payload, format="json")
-        assert response.status_code == 200, response.json()
-        return response.json()
-
-    return do
-
-
 def flags() -> list[OutgoingMessage]:
     return list(OutgoingMessage.objects.filter(kind="readiness_flag").order_by("id"))
 

@@ -170,6 +170,7 @@ class CalendarView(ClinicStaffMixin, View):
             "by_practitioner_url": link(by="practitioner", room=None),
             "by_room_url": link(by="room", practitioner=None),
             "problem": problem,
+            "appointments": appointments,  # the readiness badges read them in one query
             "appointment_total": len(appointments),
             "now_label": now.astimezone(zone).strftime("%H:%M"),
         }
