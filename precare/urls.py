@@ -13,14 +13,14 @@ urlpatterns = [
         name="precare-appointment-pdf",
     ),
     path(
-        "precare/appointments/<int:pk>/readiness-link/",
+        "appointments/<int:pk>/readiness-link/",
         views.ReadinessLinkView.as_view(),
-        name="precare-readiness-link",
+        name="appointment-readiness-link",
     ),
     path(
-        "precare/appointments/<int:pk>/readiness-link/revoke/",
+        "appointments/<int:pk>/readiness-link/revoke/",
         views.ReadinessLinkRevokeView.as_view(),
-        name="precare-readiness-link-revoke",
+        name="appointment-readiness-link-revoke",
     ),
     path("readiness/<str:token>/", views.readiness_page, name="readiness-page"),
 ]

@@ -68,3 +68,59 @@ def test_the_client_confirms_then_reports_a_change_on_a_phone(page, link_path, c
         "confirmed",
         "blocked",
     ]
+
+
+@pytest.fixture
+def flagged(practitioner, clinic, client_record):
+    """A treatment in two days, 10:00 clinic time, whose client's readiness answers block."""
+    from datetime import datetime, time
+
+    from precare.services import precare_plan
+    from tests.screening.answers import all_no_answers
+
+    performer = practitioner_for(practitioner.membership)
+    day = clinic.local_today() + timedelta(days=2)
+    start = datetime.combine(day, time(10, 0), tzinfo=clinic.zone)
+    screening_for(client_record, actor=practitioner.user, planned_date=day)
+    appointment = appointment_for(
+        client_record, practitioner=performer, room=RoomFactory(clinic=clinic),
+        device=DeviceFactory(clinic=clinic), start=start,
+    )  # fmt: skip
+    precare_plan(appointment=appointment)
+    readiness.readiness_respond(
+        link=readiness.readiness_link_for(appointment),
+        unchanged=False,
+        raw_answers=all_no_answers(isotretinoin_current=True),
+    )
+    return appointment
+
+
+def test_reception_sees_the_flag_on_the_calendar_and_revokes_the_link(
+    page, signed_in, reception, flagged
+):
+    signed_in(reception)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    day = flagged.start.astimezone(flagged.clinic.zone).date()
+    page.goto(f"/calendar/?date={day:%Y-%m-%d}&view=day&by=practitioner")
+    badge = page.locator('[data-readiness="blocked"]').first
+    expect(badge).to_be_visible()
+    expect(badge).to_contain_text("Flagged")  # words, not colour alone
+    expect(page.locator(".cal-legend")).to_contain_text("Readiness answers block")
+    assert_accessible(page)
+    _shot(page, "readiness-calendar.png")
+
+    page.goto(f"/appointments/{flagged.pk}/")
+    expect(page.locator(".title-row")).to_contain_text("Readiness flagged")
+    page.get_by_role("button", name="Show or print the readiness link").click()
+    url_field = page.get_by_role("textbox", name="Link")
+    expect(url_field).to_have_value(readiness.page_url_for(readiness.readiness_link_for(flagged)))
+    assert_accessible(page)
+    _shot(page, "readiness-link.png")
+
+    page.goto(f"/appointments/{flagged.pk}/")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Revoke link").click()
+    expect(page.get_by_role("status")).to_contain_text("The readiness link was revoked")
+    expect(page.get_by_role("button", name="Revoke link")).to_have_count(0)
+    assert_accessible(page)
+    _shot(page, "readiness-appointment.png")

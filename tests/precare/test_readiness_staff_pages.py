@@ -157,7 +157,7 @@ def test_reception_shows_the_link_to_print_and_it_opens_the_clients_page(
     page = web(reception).get(f"/appointments/{appointment.pk}/").content.decode()
     assert "Show or print the readiness link" in page
     assert "Revoke link" not in page  # nothing to revoke yet
-    response = web(reception).post(f"/precare/appointments/{appointment.pk}/readiness-link/")
+    response = web(reception).post(f"/appointments/{appointment.pk}/readiness-link/")
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
     link = ReadinessLink.objects.get(appointment=appointment)
@@ -176,7 +176,7 @@ def test_reception_shows_the_link_to_print_and_it_opens_the_clients_page(
 def test_showing_the_link_twice_gives_the_same_link(web, reception, booking):
     appointment = booking(WEDNESDAY_10)
     for _ in range(2):
-        web(reception).post(f"/precare/appointments/{appointment.pk}/readiness-link/")
+        web(reception).post(f"/appointments/{appointment.pk}/readiness-link/")
     assert ReadinessLink.objects.filter(appointment=appointment).count() == 1
 
 
@@ -185,7 +185,7 @@ def test_revoking_stops_the_link_and_the_next_one_is_new(web, reception, booking
     old = readiness.readiness_link_for(appointment)
     old_path = f"/readiness/{readiness.token_for(old)}/"
     response = web(reception).post(
-        f"/precare/appointments/{appointment.pk}/readiness-link/revoke/", follow=True
+        f"/appointments/{appointment.pk}/readiness-link/revoke/", follow=True
     )
     assert response.status_code == 200
     assert "The readiness link was revoked" in response.content.decode()
@@ -204,14 +204,12 @@ def test_another_clinics_appointment_has_no_link_to_show_or_revoke(web, other_ma
     appointment = booking(WEDNESDAY_10)
     readiness.readiness_link_for(appointment)
     assert (
-        web(other_manager)
-        .post(f"/precare/appointments/{appointment.pk}/readiness-link/")
-        .status_code
+        web(other_manager).post(f"/appointments/{appointment.pk}/readiness-link/").status_code
         == 404
     )
     assert (
         web(other_manager)
-        .post(f"/precare/appointments/{appointment.pk}/readiness-link/revoke/")
+        .post(f"/appointments/{appointment.pk}/readiness-link/revoke/")
         .status_code
         == 404
     )
@@ -220,21 +218,17 @@ def test_another_clinics_appointment_has_no_link_to_show_or_revoke(web, other_ma
 
 def test_a_consultation_or_a_past_appointment_has_no_link_to_show(web, reception, booking, clock):
     consultation = booking(WEDNESDAY_10, kind="consultation")
-    response = web(reception).post(
-        f"/precare/appointments/{consultation.pk}/readiness-link/", follow=True
-    )
+    response = web(reception).post(f"/appointments/{consultation.pk}/readiness-link/", follow=True)
     assert "Only a treatment has a readiness check." in response.content.decode()
     treatment = booking(WEDNESDAY_10 + timedelta(hours=2))  # consultations do not count
     clock.move_to(WEDNESDAY_10 + timedelta(hours=3))
-    response = web(reception).post(
-        f"/precare/appointments/{treatment.pk}/readiness-link/", follow=True
-    )
+    response = web(reception).post(f"/appointments/{treatment.pk}/readiness-link/", follow=True)
     assert "its readiness check is closed" in response.content.decode()
     assert not ReadinessLink.objects.exists()
 
 
 def test_a_get_is_not_a_way_to_make_a_link(web, reception, booking):
     appointment = booking(WEDNESDAY_10)
-    response = web(reception).get(f"/precare/appointments/{appointment.pk}/readiness-link/")
+    response = web(reception).get(f"/appointments/{appointment.pk}/readiness-link/")
     assert response.status_code == 405
     assert not ReadinessLink.objects.exists()
