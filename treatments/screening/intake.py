@@ -311,11 +311,7 @@ def thank_you(client: Client, screening: Screening) -> str:
             f"Thank you, {client.first_name}. From your answers the treatment may need to "
             f"wait; {clinic.name} will call you to talk it through."
         )
-    return (
-        f"Thank you, {client.first_name}: {clinic.name} has your details and answers. A "
-        "member of staff will look at them before your treatment and confirm them; if "
-        "anything needs a word, the clinic may call you."
-    )
+    return f"{clinic.name} has your details and answers."
 
 
 def intake_viewed(*, link: IntakeLink) -> None:
