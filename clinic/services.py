@@ -108,7 +108,11 @@ def client_create(
 
 
 @transaction.atomic
-def client_update(*, client: Client, actor: User, data: dict[str, Any]) -> Client:
+def client_update(
+    *, client: Client, actor: User | None, data: dict[str, Any], channel: str | None = None
+) -> Client:
+    """Change a client's details; ``actor=None, channel="link"`` when the client changes
+    their own through a signed link (online intake)."""
     # Lock the row so two receptionists saving at once apply one after the other.
     locked = Client.objects.select_for_update().get(pk=client.pk)
     changed = [f for f in CLIENT_FIELDS if f in data and getattr(locked, f) != data[f]]
@@ -125,6 +129,7 @@ def client_update(*, client: Client, actor: User, data: dict[str, Any]) -> Clien
         clinic_id=locked.clinic_id,
         client_id=locked.pk,
         detail=_audit_detail_changed(changed),
+        channel=channel,
     )
     return locked
 

@@ -8,6 +8,7 @@ from clinic.audit import apis as audit_apis
 from clinic.booking import apis as booking_apis
 from common.views import healthz
 from treatments.screening import apis as screening_apis
+from treatments.screening import intake_apis
 from treatments.signoff import apis as signoff_apis
 
 router = SimpleRouter()
@@ -62,6 +63,16 @@ api_urlpatterns = [
         "clients/<int:client_id>/screenings/",
         screening_apis.ClientScreeningListApi.as_view(),
         name="api-client-screenings",
+    ),
+    path(
+        "clients/<int:client_id>/intake-link/",
+        intake_apis.ClientIntakeLinkApi.as_view(),
+        name="api-client-intake-link",
+    ),
+    path(
+        "portal/intake/<str:token>/",
+        intake_apis.PortalIntakeApi.as_view(),
+        name="api-portal-intake",
     ),
     path(
         "clients/<int:client_id>/eligibility/",

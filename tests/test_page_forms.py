@@ -22,7 +22,7 @@ from clinic.models import Client, Invitation, Membership, User
 from treatments.consent.models import Consent
 from treatments.plans.models import TreatmentPlan
 from treatments.records.models import TreatmentSession
-from treatments.screening.models import Screening
+from treatments.screening.models import IntakeLink, Screening
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -39,6 +39,7 @@ PAGE_RESOURCES: dict[str, type] = {
     "plans": TreatmentPlan,
     "sessions": TreatmentSession,
     "consents": Consent,
+    "intake-link": IntakeLink,
 }
 #: Forms that end the walk's own sign-in.
 SKIP_ACTIONS = ("/logout/", "/clinic/switch/")

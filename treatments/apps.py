@@ -10,6 +10,7 @@ class TreatmentsConfig(DomainAppConfig):
     def ready(self) -> None:
         from treatments.consent.models import ConsentText
         from treatments.plans.models import ProtocolSet
+        from treatments.screening.intake import register_kinds as register_intake_kinds
         from treatments.screening.models import RuleSet
         from treatments.signoff.datasets import register
 
@@ -17,3 +18,5 @@ class TreatmentsConfig(DomainAppConfig):
         register("screening_rules", "Screening rules", RuleSet, "rule-set-list")
         register("protocols", "Treatment protocols", ProtocolSet, "protocol-list")
         register("consent_text", "Consent text", ConsentText, "consent-text-list")
+        # The e-mail carrying an online intake link (decision 0020).
+        register_intake_kinds()

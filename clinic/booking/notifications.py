@@ -19,6 +19,7 @@ from clinic.booking.models import ACTIVE_STATUSES, Appointment, AppointmentStatu
 from clinic.messaging import kinds as messaging
 from clinic.messaging.models import OutgoingMessage
 from clinic.messaging.services import message_schedule, messages_cancel
+from treatments.screening.intake import intake_url_for_booking
 
 EVENTS = {
     "booked": "appointment_booked",
@@ -99,6 +100,15 @@ def ics_for(appointment: Appointment, *, cancelled: bool = False) -> bytes:
     return calendar.to_ical()
 
 
+def first_booking(appointment: Appointment) -> bool:
+    """No earlier appointment of the client was kept (all cancelled, or none at all)."""
+    return not (
+        Appointment.objects.filter(client_id=appointment.client_id, pk__lt=appointment.pk)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .exists()
+    )
+
+
 def _render(event: str):
     def render(message: OutgoingMessage) -> messaging.EmailContent:
         appointment = _appointment(message)
@@ -114,6 +124,13 @@ def _render(event: str):
             "local_start": local_start,
             "local_end": local_end,
             "site_domain": settings.SITE_DOMAIN,
+            # Online intake (decision 0020): a new client with no screening in force
+            # gets the link in their first booking confirmation.
+            "intake_url": (
+                intake_url_for_booking(appointment.client)
+                if event == "booked" and first_booking(appointment)
+                else None
+            ),
         }
         # Template filters convert aware datetimes to the *current* time zone: make
         # that the clinic's, or summer-time bookings would show in UTC.

@@ -39,6 +39,7 @@ from tests.factories import (
     screening_for,
     treatment_session_for,
 )
+from treatments.screening import intake
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -145,6 +146,7 @@ def course(clinic, reception, practitioner, manager, client_record) -> Course:
         status="booked",
     )
     readiness_token = readiness.token_for(readiness.readiness_link_for(tomorrow))
+    intake_link = intake.intake_link_send(client=client_record, actor=reception.user).link
     invitation = clinic_services.invitation_create(
         clinic=clinic, actor=manager.user, email="new.colleague@example.com", role="reception"
     )
@@ -171,6 +173,8 @@ def course(clinic, reception, practitioner, manager, client_record) -> Course:
             ),
             ("aftercare", "token"): aftercare_links.page_token(schedule.pk),
             ("readiness", "token"): readiness_token,
+            ("intake", "token"): intake.token_for(intake_link),
+            ("intake-link", "link_pk"): intake_link.pk,
             ("set-password", "uidb64"): urlsafe_base64_encode(force_bytes(user.pk)),
             ("set-password", "token"): default_token_generator.make_token(user),
         }

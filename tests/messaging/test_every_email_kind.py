@@ -31,6 +31,7 @@ from precare import readiness
 from precare.services import precare_plan
 from tests.factories import appointment_for
 from tests.screening.answers import all_no_answers
+from treatments.screening.intake import intake_link_send
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +100,9 @@ def _make_every_message(clinic, client_record, manager, signed_session):
     appointment.cancel_reason = "The client asked to move to another week."
     appointment.save()
     appointment_notify(appointment=appointment, event="cancelled")
+
+    # an online intake link sent from the client page (decision 0020)
+    intake_link_send(client=client_record, actor=manager.user)
 
     # a treatment a month ahead: every preparation moment is still to come
     ahead = appointment_for(

@@ -18,6 +18,7 @@ from typing import Any
 from django import forms
 from django.forms.utils import ErrorDict
 
+from clinic.models import Client
 from treatments.screening import rules
 from treatments.screening.defaults import QUESTION_GROUPS
 
@@ -321,6 +322,20 @@ class ReviewForm(LinkedDescriptionsMixin):
     )
 
 
+class ConfirmForm(LinkedDescriptionsMixin):
+    """Staff confirm a client's answers (decision 0018); the note is optional."""
+
+    linked_fields = ("note",)
+
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional, e.g. “went through the answers with the client by phone”.",
+    )
+
+
 # --- publishing a rule set ------------------------------------------------------------
 
 DAYS, MONTHS = "days", "months"
@@ -527,3 +542,39 @@ class RuleSetPublishForm(LinkedDescriptionsMixin):
                 _describe(period.amount.field.widget, [error_id] if errors else [], invalid)
             result.append(row)
         return result
+
+
+class IntakeDetailsForm(forms.ModelForm):
+    """The client's own details on the online intake page (decision 0020).
+
+    Validates a copy of the client row with the model's own validators; the service
+    applies the change under a row lock.
+    """
+
+    prefix = "client"
+
+    class Meta:
+        model = Client
+        fields = ["first_name", "last_name", "date_of_birth", "phone", "email", "email_consent"]
+        labels = {
+            "first_name": "First name",
+            "last_name": "Last name",
+            "date_of_birth": "Date of birth",
+            "phone": "Phone",
+            "email": "E-mail",
+            "email_consent": "E-mail me about my appointments, preparation and aftercare",
+        }
+        help_texts = {
+            "phone": "The clinic may call you about your answers.",
+            "email_consent": (
+                "Without it the clinic cannot e-mail you reminders or aftercare advice; you "
+                "can stop optional reminders from any of them."
+            ),
+        }
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        }

@@ -133,3 +133,58 @@ class ScreeningConfirmation(ImmutableModel):
 
     def __str__(self) -> str:
         return f"Confirmation of screening {self.screening_id}"
+
+
+class IntakeLink(models.Model):
+    """A new client's online intake page: details and the whole questionnaire (DOMAIN.md §6,
+    decision 0020).
+
+    The signed token names only this row's id; the row says whose page it opens and until
+    when. It opens until ``expires_at`` (14 days), unless staff revoke it or the client
+    has sent their answers (``screening``): one link, one submission.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="intake_links")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when the first booking confirmation made it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    screening = models.OneToOneField(
+        Screening,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="intake_link",
+        help_text="The client-submitted screening the link produced.",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # intake_link_latest: the client page's newest link.
+            models.Index(fields=["client", "-created_at"], name="intake_link_client_latest"),
+        ]
+        constraints = [
+            # A new link revokes the client's open one: at most one may open a page.
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=models.Q(revoked_at__isnull=True, submitted_at__isnull=True),
+                name="intake_link_one_open_per_client",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(submitted_at__isnull=True) | models.Q(screening__isnull=False),
+                name="intake_link_submitted_has_screening",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Intake link {self.pk} for client {self.client_id}"

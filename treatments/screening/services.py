@@ -111,8 +111,15 @@ def screening_prepare(
 
 
 def screening_dry_run(
-    *, client: Client, actor: User, planned_date: date, raw_answers: object
+    *,
+    client: Client,
+    actor: User | None,
+    planned_date: date,
+    raw_answers: object,
+    channel: str | None = None,
 ) -> PreparedScreening:
+    """Evaluate without storing; audited. ``actor=None, channel="link"``: the client's own
+    page (online intake)."""
     prepared = screening_prepare(client=client, planned_date=planned_date, raw_answers=raw_answers)
     audit_record(
         actor=actor,
@@ -122,6 +129,7 @@ def screening_dry_run(
         clinic_id=client.clinic_id,
         client_id=client.pk,
         detail={"outcome": prepared.evaluation.outcome},
+        channel=channel,
     )
     return prepared
 

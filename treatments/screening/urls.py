@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from treatments.screening import views
+from treatments.screening import intake_views, views
 
 urlpatterns = [
     path(
@@ -20,6 +20,24 @@ urlpatterns = [
         "screenings/<int:pk>/review/",
         views.ScreeningReviewView.as_view(),
         name="screening-review",
+    ),
+    path(
+        "screenings/<int:pk>/confirm/",
+        views.ScreeningConfirmView.as_view(),
+        name="screening-confirm",
+    ),
+    # Online intake (decision 0020): the client's page, and the client page's buttons.
+    path("intake/<str:token>/", intake_views.intake_page, name="intake-page"),
+    path("intake/<str:token>/live/", intake_views.intake_live, name="intake-live"),
+    path(
+        "clients/<int:pk>/intake-link/",
+        intake_views.IntakeLinkSendView.as_view(),
+        name="intake-link-send",
+    ),
+    path(
+        "clients/<int:pk>/intake-link/<int:link_pk>/revoke/",
+        intake_views.IntakeLinkRevokeView.as_view(),
+        name="intake-link-revoke",
     ),
     path("screening/rules/", views.RuleSetListView.as_view(), name="rule-set-list"),
     path(

@@ -7,6 +7,7 @@ Nothing here knows a rule; the words for outcomes and conditions are presentatio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -26,6 +27,8 @@ from common.typing import AuthenticatedHttpRequest
 from treatments.screening import display, rules, selectors, services
 from treatments.screening.forms import (
     NEVER_LABEL,
+    AnswersOnlyForm,
+    ConfirmForm,
     ReviewForm,
     RuleSetPublishForm,
     ScreeningForm,
@@ -157,24 +160,37 @@ def _problems(form: ScreeningForm) -> list[Problem]:
     return found
 
 
-def live_outcome(request: HttpRequest, *, client: Client, actor: User) -> HttpResponse:
-    """The live outcome of the answers a screening form posts; nothing is stored.
+def live_outcome_context(
+    data: QueryDict,
+    *,
+    client: Client,
+    actor: User | None,
+    planned_date: date | None = None,
+    channel: str | None = None,
+) -> dict[str, Any]:
+    """What ``screening/_live_outcome.html`` shows for the answers in ``data``; nothing is
+    stored, each evaluation is audited like the API's dry run.
 
-    Renders ``screening/_live_outcome.html``: what the result page would show if the
-    form were saved now, or what to correct first. A page with the screening questions
-    mounts it with ``screening/_live_panel.html`` and a route that finds the client the
-    way that page does and calls this. Each evaluation is audited like the API's dry run.
+    Staff forms post the planned date with the answers. The client's own page (online
+    intake) has no date field: it passes ``planned_date``, no actor and the ``link``
+    channel, and evaluates the same way.
     """
     rule_set = services.rule_set_current(clinic=client.clinic)
-    form = ScreeningForm(request.POST, questions=rule_set.data["questions"])
+    questions = rule_set.data["questions"]
+    form: ScreeningForm = (
+        ScreeningForm(data, questions=questions)
+        if planned_date is None
+        else AnswersOnlyForm(data, questions=questions)
+    )
     result, detail = None, "Correct these to see the outcome."
     if form.is_valid():
         try:
             prepared = services.screening_dry_run(
                 client=client,
                 actor=actor,
-                planned_date=form.cleaned_data["planned_date"],
+                planned_date=planned_date or form.cleaned_data["planned_date"],
                 raw_answers=form.answers(),
+                channel=channel,
             )
         except ApplicationError as exc:
             form.add_service_errors(exc.fields, exc.detail)
@@ -182,17 +198,33 @@ def live_outcome(request: HttpRequest, *, client: Client, actor: User) -> HttpRe
         else:
             result = display.evaluation_result(prepared.evaluation, rule_set)
     problems = _problems(form) if result is None else []
-    return render(
-        request,
-        "screening/_live_outcome.html",
-        {
-            "result": result,
-            "problems": problems,
-            "problems_detail": detail,
-            "invalid_fields": [problem.field for problem in problems if problem.field],
-            "announce": True,
-        },
+    return {
+        "result": result,
+        "problems": problems,
+        "problems_detail": detail,
+        "invalid_fields": [problem.field for problem in problems if problem.field],
+    }
+
+
+def live_outcome(
+    request: HttpRequest,
+    *,
+    client: Client,
+    actor: User | None,
+    planned_date: date | None = None,
+    channel: str | None = None,
+) -> HttpResponse:
+    """The live outcome of the answers a screening form posts; nothing is stored.
+
+    Renders ``screening/_live_outcome.html``: what the result page would show if the
+    form were saved now, or what to correct first. A page with the screening questions
+    mounts it with ``screening/_live_panel.html`` and a route that finds the client the
+    way that page does and calls this (see :func:`live_outcome_context`).
+    """
+    context = live_outcome_context(
+        request.POST, client=client, actor=actor, planned_date=planned_date, channel=channel
     )
+    return render(request, "screening/_live_outcome.html", {**context, "announce": True})
 
 
 class ScreeningLiveOutcomeView(ClinicStaffMixin, View):
@@ -224,10 +256,16 @@ class ScreeningAccessMixin(ClinicStaffMixin):
         review_form: ReviewForm | None = None,
         review_error: str = "",
         status: int = 200,
+        confirm_form: ConfirmForm | None = None,
+        confirm_error: str = "",
     ) -> HttpResponse:
         review = getattr(screening, "review", None)
         show_review_form = (
             screening.outcome == rules.OUTCOME_CAUTION and review is None and self.can_review()
+        )
+        confirmation = getattr(screening, "confirmation", None)
+        show_confirm_form = (
+            screening.client_submitted and confirmation is None and self.can_review()
         )
         return render(
             request,
@@ -241,6 +279,10 @@ class ScreeningAccessMixin(ClinicStaffMixin):
                 "review": review,
                 "review_form": (review_form or ReviewForm()) if show_review_form else None,
                 "review_error": review_error,
+                "confirmation": confirmation,
+                "confirm_form": (confirm_form or ConfirmForm()) if show_confirm_form else None,
+                "confirm_error": confirm_error,
+                "via_link": getattr(screening, "intake_link", None),
                 "clinic_timezone": self.clinic.timezone,
             },
             status=status,
@@ -289,6 +331,39 @@ class ScreeningReviewView(ScreeningAccessMixin, View):
                 status=exc.status_code,
             )
         messages.success(request, "Review recorded.")
+        return HttpResponseRedirect(reverse("screening-detail", args=[screening.pk]))
+
+
+class ScreeningConfirmView(ScreeningAccessMixin, View):
+    """A practitioner confirms a client's submitted answers (``screening_confirm``, the
+    service ``POST /api/screenings/{id}/confirm/`` uses); its refusals are shown."""
+
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        screening = self.get_screening(pk)
+        if not self.can_review():
+            raise PermissionDenied("Only a practitioner can confirm a client's screening answers.")
+        form = ConfirmForm(request.POST)
+        if not form.is_valid():
+            return self.render_screening(request, screening, confirm_form=form, status=400)
+        try:
+            services.screening_confirm(
+                screening=screening,
+                actor=request.user,
+                role=self.membership.role,
+                note=form.cleaned_data["note"],
+            )
+        except ApplicationError as exc:
+            if exc.status_code == 403:
+                raise PermissionDenied(exc.detail) from exc
+            # Already confirmed by someone else, expired, a staff screening: say why.
+            return self.render_screening(
+                request,
+                self.get_screening(pk),
+                confirm_form=form,
+                confirm_error=exc.detail,
+                status=exc.status_code,
+            )
+        messages.success(request, "The client's answers are confirmed.")
         return HttpResponseRedirect(reverse("screening-detail", args=[screening.pk]))
 
 

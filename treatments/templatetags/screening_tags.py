@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.core.paginator import Page, Paginator
 
 from clinic.models import Client
+from treatments.screening import intake
 from treatments.screening import selectors as screening_selectors
 from treatments.screening.models import Screening
 
@@ -35,3 +38,12 @@ def client_screenings(client: Client, page: str | int | None = 1) -> Page[Screen
         .defer("answers", "missing", "findings")
     )
     return Paginator(screenings, CLIENT_PAGE_SCREENINGS).get_page(page)
+
+
+@register.simple_tag
+def client_intake_link(client: Client) -> dict[str, Any] | None:
+    """The client's newest online intake link and what became of it (decision 0020)."""
+    link = intake.intake_link_latest(client=client)
+    if link is None:
+        return None
+    return {"link": link, "state": intake.link_state(link)}
