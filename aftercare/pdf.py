@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from aftercare.models import AftercareSchedule
 from aftercare.timeline import AFTERCARE_KINDS, Entry
+from clinic.branding import document_logo
 from clinic.messaging.models import OutgoingMessage
 from common.pdf import html_to_pdf
 from treatments.records.models import TreatmentSession
@@ -47,6 +48,9 @@ def pdf_context(schedule: AftercareSchedule, entries: list[Entry] | None = None)
     return {
         "schedule": schedule,
         "clinic": schedule.clinic,
+        # The logo travels in the HTML (a data: URL), so a new or removed logo changes
+        # the cache key below.
+        "logo": document_logo(schedule.clinic),
         "client": schedule.client,
         "session_local_date": schedule.ended_at.astimezone(schedule.zone),
         "areas": area_labels(session),

@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from clinic.branding import document_logo
 from common.pdf import html_to_pdf
 from precare.content import Preparation, preparation_for
 from precare.models import PrecareSchedule
@@ -31,6 +32,9 @@ def pdf_context(preparation: Preparation) -> dict[str, Any]:
     return {
         "schedule": schedule,
         "clinic": schedule.clinic,
+        # The logo travels in the HTML (a data: URL), so a new or removed logo changes
+        # the cache key below.
+        "logo": document_logo(schedule.clinic),
         "client": schedule.client,
         "appointment": appointment,
         "practitioner": appointment.practitioner,

@@ -115,6 +115,8 @@ def _render(event: str):
             "local_end": local_end,
             "site_domain": settings.SITE_DOMAIN,
         }
+        logo, inline_images = messaging.clinic_logo_inline(appointment.clinic)
+        context.update(logo)
         # Template filters convert aware datetimes to the *current* time zone: make
         # that the clinic's, or summer-time bookings would show in UTC.
         with timezone.override(appointment.clinic.zone):
@@ -126,6 +128,7 @@ def _render(event: str):
             subject=subject,
             text=text,
             html=html,
+            inline_images=inline_images,
             to=[appointment.client.email],
             attachments=[
                 (
