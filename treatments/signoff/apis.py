@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from clinic.access import acting_membership
 from clinic.permissions import allows
+from clinic.reauth import password_confirm
 from clinic.roles import Ability
 from treatments.signoff import selectors, services
 from treatments.signoff.models import ClinicalSignOff
@@ -35,6 +36,16 @@ class SignOffStatusSerializer(serializers.Serializer):
 
 
 class SignOffInputSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=4096,
+        write_only=True,
+        style={"input_type": "password"},
+        help_text="The signer's own password, again: signing off is their signature "
+        "(400 `password_required` / `wrong_password`, 429 `locked_out`).",
+    )
     accept = serializers.BooleanField(
         help_text="True: the signer has reviewed the clinical data in force and accepts it."
     )
@@ -73,6 +84,14 @@ class SignOffApi(APIView):
         membership = acting_membership(request)
         data = SignOffInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # As on the page: the signer's password again, refusals audited (decision 0011).
+        password_confirm(
+            request=request._request,
+            password=data.validated_data.get("password", ""),
+            purpose=services.PASSWORD_PURPOSE,
+            object_type="clinical_sign_off",
+            clinic_id=membership.clinic.pk,
+        )
         services.clinical_sign_off(
             clinic=membership.clinic,
             actor=request.user,
