@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +11,7 @@ from clinic.access import acting_membership
 from clinic.permissions import allows
 from clinic.reauth import password_confirm
 from clinic.roles import Ability
+from common.schema import ErrorSerializer
 from treatments.signoff import selectors, services
 from treatments.signoff.models import ClinicalSignOff
 
@@ -79,7 +80,22 @@ class SignOffApi(APIView):
     def get(self, request):
         return Response(_status_data(acting_membership(request).clinic))
 
-    @extend_schema(request=SignOffInputSerializer, responses={201: SignOffStatusSerializer})
+    @extend_schema(
+        request=SignOffInputSerializer,
+        responses={
+            201: SignOffStatusSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="Invalid input; `password_required` or `wrong_password` when "
+                "the signer's password is missing or wrong (nothing is signed).",
+            ),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="`locked_out`: too many wrong passwords for the account, as at "
+                "sign-in (wait for the cool-off or ask a manager to unlock it).",
+            ),
+        },
+    )
     def post(self, request):
         membership = acting_membership(request)
         data = SignOffInputSerializer(data=request.data)
