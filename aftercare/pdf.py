@@ -1,9 +1,9 @@
 """The personalised aftercare PDF: rendered once per content, stored privately.
 
 The cache key is the template version plus a hash of the rendered HTML, so identical
-input never renders twice, and an amended area or a new clinic phone number gives a
-new file. Files live under MEDIA_ROOT, which no URL serves; views stream them after
-checking the link or the clinic.
+input never renders twice, and an amended area, a new clinic phone number or a new
+logo (in the HTML as a ``data:`` URL) gives a new file. Files live under MEDIA_ROOT,
+which no URL serves; views stream them after checking the link or the clinic.
 """
 
 from __future__ import annotations

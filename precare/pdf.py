@@ -1,8 +1,9 @@
 """The personalised preparation PDF: rendered once per content, stored privately.
 
 The cache key is the template and rule-set versions plus a hash of the rendered HTML,
-so a reschedule or a new rule set gives a new file while identical input never renders
-twice. Files live under MEDIA_ROOT, which no URL serves (docs/decisions/0017).
+so a reschedule, a new rule set or a new logo (in the HTML as a ``data:`` URL) gives a
+new file while identical input never renders twice. Files live under MEDIA_ROOT, which
+no URL serves (docs/decisions/0017).
 """
 
 from __future__ import annotations

@@ -180,3 +180,16 @@ def test_a_logo_file_gone_missing_does_not_stop_the_email(
     parsed = _parsed(message)
     assert not _find(parsed, "multipart/related")
     assert _find(parsed, "text/html")
+
+
+def test_a_jpeg_logo_goes_as_a_jpeg(every_message, clinic, manager, private_media):
+    out = io.BytesIO()
+    Image.new("RGB", (300, 120), (15, 94, 99)).save(out, "JPEG", quality=90)
+    upload = SimpleUploadedFile("logo.jpg", out.getvalue(), content_type="image/jpeg")
+    clinic_logo_set(clinic=clinic, actor=manager.user, upload=upload)
+    parsed = _parsed(every_message.get(kind="appointment_booked"))
+    (image,) = [p for p in parsed.walk() if p.get_content_maintype() == "image"]
+    assert image.get_content_type() == "image/jpeg"
+    assert image.get_filename().endswith(".jpg")
+    (html_part,) = _find(parsed, "text/html")
+    assert f'src="cid:{image["Content-ID"][1:-1]}"' in html_part.get_content()
