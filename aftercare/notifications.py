@@ -106,6 +106,8 @@ def render_aftercare(message: OutgoingMessage) -> messaging.EmailContent:
         # The client lives in another zone than the clinic: say which zone times are in.
         "show_zone": schedule.timezone != clinic.timezone,
     }
+    logo, inline_images = messaging.clinic_logo_inline(clinic)
+    context.update(logo)
     subject = " ".join(render_to_string("emails/aftercare_subject.txt", context).split())
     headers = {}
     if unsubscribe_url:
@@ -122,6 +124,7 @@ def render_aftercare(message: OutgoingMessage) -> messaging.EmailContent:
         to=[client.email],
         attachments=[(pdf_filename(schedule), pdf, "application/pdf")],
         headers=headers,
+        inline_images=inline_images,
     )
 
 

@@ -1,9 +1,9 @@
 """The personalised aftercare PDF: rendered once per content, stored privately.
 
 The cache key is the template version plus a hash of the rendered HTML, so identical
-input never renders twice, and an amended area or a new clinic phone number gives a
-new file. Files live under MEDIA_ROOT, which no URL serves; views stream them after
-checking the link or the clinic.
+input never renders twice, and an amended area, a new clinic phone number or a new
+logo (in the HTML as a ``data:`` URL) gives a new file. Files live under MEDIA_ROOT,
+which no URL serves; views stream them after checking the link or the clinic.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from aftercare.models import AftercareSchedule
 from aftercare.timeline import AFTERCARE_KINDS, Entry
+from clinic.branding import document_logo
 from clinic.messaging.models import OutgoingMessage
 from common.pdf import html_to_pdf
 from treatments.records.models import TreatmentSession
@@ -47,6 +48,9 @@ def pdf_context(schedule: AftercareSchedule, entries: list[Entry] | None = None)
     return {
         "schedule": schedule,
         "clinic": schedule.clinic,
+        # The logo travels in the HTML (a data: URL), so a new or removed logo changes
+        # the cache key below.
+        "logo": document_logo(schedule.clinic),
         "client": schedule.client,
         "session_local_date": schedule.ended_at.astimezone(schedule.zone),
         "areas": area_labels(session),

@@ -96,6 +96,8 @@ def render_precare(message: OutgoingMessage) -> messaging.EmailContent:
         "kind_label": timeline.PRECARE_KINDS[message.kind]["label"],
         "zone": schedule.timezone,
     }
+    logo, inline_images = messaging.clinic_logo_inline(clinic)
+    context.update(logo)
     subject = " ".join(render_to_string("emails/precare_subject.txt", context).split())
     headers = {}
     if unsubscribe_url:
@@ -115,6 +117,7 @@ def render_precare(message: OutgoingMessage) -> messaging.EmailContent:
         to=[client.email],
         attachments=attachments,
         headers=headers,
+        inline_images=inline_images,
     )
 
 

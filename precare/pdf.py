@@ -1,8 +1,9 @@
 """The personalised preparation PDF: rendered once per content, stored privately.
 
 The cache key is the template and rule-set versions plus a hash of the rendered HTML,
-so a reschedule or a new rule set gives a new file while identical input never renders
-twice. Files live under MEDIA_ROOT, which no URL serves (docs/decisions/0017).
+so a reschedule, a new rule set or a new logo (in the HTML as a ``data:`` URL) gives a
+new file while identical input never renders twice. Files live under MEDIA_ROOT, which
+no URL serves (docs/decisions/0017).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from clinic.branding import document_logo
 from common.pdf import html_to_pdf
 from precare.content import Preparation, preparation_for
 from precare.models import PrecareSchedule
@@ -31,6 +33,9 @@ def pdf_context(preparation: Preparation) -> dict[str, Any]:
     return {
         "schedule": schedule,
         "clinic": schedule.clinic,
+        # The logo travels in the HTML (a data: URL), so a new or removed logo changes
+        # the cache key below.
+        "logo": document_logo(schedule.clinic),
         "client": schedule.client,
         "appointment": appointment,
         "practitioner": appointment.practitioner,

@@ -132,6 +132,8 @@ def _render(event: str):
                 else None
             ),
         }
+        logo, inline_images = messaging.clinic_logo_inline(appointment.clinic)
+        context.update(logo)
         # Template filters convert aware datetimes to the *current* time zone: make
         # that the clinic's, or summer-time bookings would show in UTC.
         with timezone.override(appointment.clinic.zone):
@@ -143,6 +145,7 @@ def _render(event: str):
             subject=subject,
             text=text,
             html=html,
+            inline_images=inline_images,
             to=[appointment.client.email],
             attachments=[
                 (

@@ -33,11 +33,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
+from clinic.branding import document_logo
 from clinic.messaging.models import OutgoingMessage, Unsubscription
-from clinic.models import Client
+from clinic.models import Client, Clinic
 
 Attachment = tuple[str, bytes, str]  # (filename, content, MIME type)
 AUDIENCES = ("client", "clinic")
+#: An image the HTML part shows as ``src="cid:<content id>"``: (content id, content, MIME type).
+InlineImage = tuple[str, bytes, str]
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,29 @@ class EmailContent:
     to: list[str]
     attachments: list[Attachment] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    #: Sent with the HTML part (multipart/related), e.g. the clinic's logo.
+    inline_images: list[InlineImage] = field(default_factory=list)
+
+
+#: The box the logo is shown in at the top of an e-mail, in CSS pixels (width, height).
+EMAIL_LOGO_BOX = (200, 64)
+
+
+def clinic_logo_inline(clinic: Clinic) -> tuple[dict[str, object], list[InlineImage]]:
+    """The clinic's logo for an e-mail: the template context (``logo_cid``, shown as
+    ``<img src="cid:{{ logo_cid }}">``, and the size to show it at, ``logo_width`` and
+    ``logo_height``) and the inline part carrying it; ``({}, [])`` when the clinic has no
+    logo (the e-mail is then as it always was)."""
+    logo = document_logo(clinic)
+    if logo is None:
+        return {}, []
+    scale = min(EMAIL_LOGO_BOX[0] / logo.width, EMAIL_LOGO_BOX[1] / logo.height, 1.0)
+    context: dict[str, object] = {
+        "logo_cid": logo.cid,
+        "logo_width": max(1, round(logo.width * scale)),
+        "logo_height": max(1, round(logo.height * scale)),
+    }
+    return context, [(logo.cid, logo.data, logo.content_type)]
 
 
 @dataclass(frozen=True)

@@ -42,11 +42,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.mime.image import MIMEImage
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.message import SafeMIMEMultipart
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -317,7 +319,7 @@ def _build_email(
     # Ours replaces the renderer's: the Message-ID is what makes a second copy detectable.
     headers = {k: v for k, v in content.headers.items() if k.lower() != "message-id"}
     sender = sender_for(message.clinic)
-    email = EmailMultiAlternatives(
+    email = _EmailWithInlineImages(
         subject=content.subject,
         body=content.text,
         from_email=sender.from_email,
@@ -327,9 +329,52 @@ def _build_email(
     )
     if content.html:
         email.attach_alternative(content.html, "text/html")
+        email.inline_images = list(content.inline_images)
     for filename, data, mimetype in content.attachments:
         email.attach(filename, data, mimetype)
     return email
+
+
+class _EmailWithInlineImages(EmailMultiAlternatives):
+    """An e-mail whose HTML part travels with its images (the clinic's logo).
+
+    With inline images the HTML alternative becomes ``multipart/related``: the HTML,
+    then each image with its ``Content-ID`` and ``Content-Disposition: inline``, so mail
+    programs show it without loading anything remote. The text part and the attachments
+    are as without images::
+
+        multipart/mixed
+          multipart/alternative
+            text/plain
+            multipart/related
+              text/html
+              image/png   (Content-ID: <logo.…@needlework>)
+          application/pdf
+    """
+
+    inline_images: list[messaging.InlineImage]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.inline_images = []
+
+    def _create_mime_attachment(self, content: Any, mimetype: str) -> Any:
+        part = super()._create_mime_attachment(content, mimetype)  # type: ignore[misc]
+        if mimetype != "text/html" or not self.inline_images:
+            return part
+        related = SafeMIMEMultipart(
+            _subtype="related", encoding=self.encoding or settings.DEFAULT_CHARSET
+        )
+        related.attach(part)
+        for content_id, data, image_type in self.inline_images:
+            subtype = image_type.partition("/")[2]
+            image = MIMEImage(data, _subtype=subtype)
+            image["Content-ID"] = f"<{content_id}>"
+            extension = "jpg" if subtype == "jpeg" else subtype
+            name = content_id.split("@")[0]
+            image.add_header("Content-Disposition", "inline", filename=f"{name}.{extension}")
+            related.attach(image)
+        return related
 
 
 def _record_sent(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic.access import acting_membership
 from clinic.permissions import allows
+from clinic.reauth import password_confirm
 from clinic.roles import Ability
+from common.schema import ErrorSerializer
 from treatments.signoff import selectors, services
 from treatments.signoff.models import ClinicalSignOff
 
@@ -35,6 +37,16 @@ class SignOffStatusSerializer(serializers.Serializer):
 
 
 class SignOffInputSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=4096,
+        write_only=True,
+        style={"input_type": "password"},
+        help_text="The signer's own password, again: signing off is their signature "
+        "(400 `password_required` / `wrong_password`, 429 `locked_out`).",
+    )
     accept = serializers.BooleanField(
         help_text="True: the signer has reviewed the clinical data in force and accepts it."
     )
@@ -68,11 +80,34 @@ class SignOffApi(APIView):
     def get(self, request):
         return Response(_status_data(acting_membership(request).clinic))
 
-    @extend_schema(request=SignOffInputSerializer, responses={201: SignOffStatusSerializer})
+    @extend_schema(
+        request=SignOffInputSerializer,
+        responses={
+            201: SignOffStatusSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="Invalid input; `password_required` or `wrong_password` when "
+                "the signer's password is missing or wrong (nothing is signed).",
+            ),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="`locked_out`: too many wrong passwords for the account, as at "
+                "sign-in (wait for the cool-off or ask a manager to unlock it).",
+            ),
+        },
+    )
     def post(self, request):
         membership = acting_membership(request)
         data = SignOffInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # As on the page: the signer's password again, refusals audited (decision 0011).
+        password_confirm(
+            request=request._request,
+            password=data.validated_data.get("password", ""),
+            purpose=services.PASSWORD_PURPOSE,
+            object_type="clinical_sign_off",
+            clinic_id=membership.clinic.pk,
+        )
         services.clinical_sign_off(
             clinic=membership.clinic,
             actor=request.user,

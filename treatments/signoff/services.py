@@ -13,6 +13,10 @@ from common.versions import version_lock
 from treatments.signoff.datasets import versions_in_force
 from treatments.signoff.models import ClinicalSignOff
 
+#: What a refused password's audit event names as being confirmed (``clinic.reauth``):
+#: the page and the API ask for the signer's password before calling the service.
+PASSWORD_PURPOSE = "clinical_sign_off"  # noqa: S105 (a purpose, not a password)
+
 
 def clinical_sign_off(
     *,

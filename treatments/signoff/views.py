@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
+from clinic.reauth import PasswordConfirmForm
 from clinic.roles import Ability, can
 from clinic.views import ClinicStaffMixin
 from common.errors import ApplicationError
@@ -42,10 +43,25 @@ def _history(clinic) -> list[Any]:
     return history
 
 
-class SignOffView(ClinicStaffMixin, View):
-    """Every staff member sees the state; practitioners and managers sign."""
+def sign_off_form(data: Any = None) -> PasswordConfirmForm:
+    return PasswordConfirmForm(
+        data,
+        help_text="Signing off is your signature: confirm it with the password you sign in with.",
+    )
 
-    def page(self, request, *, error: str = "", status: int = 200):
+
+class SignOffView(ClinicStaffMixin, View):
+    """Every staff member sees the state; practitioners and managers sign, with their
+    password again (decision 0011: the same act as signing a treatment record)."""
+
+    def page(
+        self,
+        request,
+        *,
+        error: str = "",
+        status: int = 200,
+        form: PasswordConfirmForm | None = None,
+    ):
         state = selectors.sign_off_status(clinic=self.clinic)
         return render(
             request,
@@ -56,6 +72,9 @@ class SignOffView(ClinicStaffMixin, View):
                 "history": _history(self.clinic),
                 "may_sign": can(self.membership, Ability.SIGN_OFF),
                 "error": error,
+                "form": form or sign_off_form(),
+                # A refused password keeps the tick: the signer types the password again only.
+                "accepted": form is not None and request.POST.get("accept") == "on",
             },
             status=status,
         )
@@ -72,6 +91,16 @@ class SignOffView(ClinicStaffMixin, View):
             parsed = {k: int(v) for k, v in expected.items()}
         except ValueError:
             return self.page(request, error="The form is out of date; review it again.", status=400)
+        # The director's signature: their password again, whoever left the screen open.
+        form = sign_off_form(request.POST)
+        wrong = form.confirm(
+            request=request,
+            purpose=services.PASSWORD_PURPOSE,
+            object_type="clinical_sign_off",
+            clinic_id=self.clinic.pk,
+        )
+        if wrong is not None:
+            return self.page(request, status=wrong, form=form)
         try:
             services.clinical_sign_off(
                 clinic=self.clinic,
