@@ -178,10 +178,13 @@ def render_readiness_flag(message: OutgoingMessage) -> messaging.EmailContent:
             reverse("appointment-detail", args=[appointment.pk])
         ),
     }
+    logo, inline_images = messaging.clinic_logo_inline(clinic)
+    context.update(logo)
     return messaging.EmailContent(
         subject=" ".join(render_to_string("emails/readiness_flag_subject.txt", context).split()),
         text=render_to_string("emails/readiness_flag.txt", context),
         html=render_to_string("emails/readiness_flag.html", context),
+        inline_images=inline_images,
         to=[clinic.effective_reply_to],
     )
 

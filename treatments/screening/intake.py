@@ -360,11 +360,15 @@ def _render(message: OutgoingMessage) -> messaging.EmailContent:
         "url": page_url_for(link),
         "expires_local": link.expires_at.astimezone(clinic.zone),
     }
+    logo, inline_images = messaging.clinic_logo_inline(clinic)
+    context.update(logo)
     with timezone.override(clinic.zone):
         subject = " ".join(render_to_string("emails/intake_subject.txt", context).split())
         text = render_to_string("emails/intake.txt", context)
         html = render_to_string("emails/intake.html", context)
-    return messaging.EmailContent(subject=subject, text=text, html=html, to=[client.email])
+    return messaging.EmailContent(
+        subject=subject, text=text, html=html, inline_images=inline_images, to=[client.email]
+    )
 
 
 def register_kinds() -> None:
