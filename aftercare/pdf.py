@@ -31,14 +31,24 @@ TEMPLATE = "pdf/aftercare.html"
 PDFS_AHEAD_LIMIT = 500
 
 
-def area_labels(session: TreatmentSession) -> list[str]:
-    """The treated areas' labels from the plan's protocol version (the code if unknown)."""
+# A schedule read by the send path carries its session's area codes (in order) under
+# this name, read in the same query (PostgreSQL); otherwise they are read here.
+AREA_CODES = "session_area_codes"
+
+
+def area_labels(session: TreatmentSession, codes: list[str] | None = None) -> list[str]:
+    """The treated areas' labels from the plan's protocol version (the code if unknown).
+
+    ``codes``: the session's area codes in their order, if the caller has read them.
+    """
     plan = session.plan
     areas = (plan.protocol_set.data.get("areas", {}) if plan is not None else {}) or {}
+    if codes is None:
+        codes = [row.area for row in session.areas.all()]
     labels = []
-    for row in session.areas.all():
-        spec = areas.get(row.area) or {}
-        labels.append(str(spec.get("label") or row.area.replace("_", " ").capitalize()))
+    for code in codes:
+        spec = areas.get(code) or {}
+        labels.append(str(spec.get("label") or code.replace("_", " ").capitalize()))
     return labels
 
 
@@ -49,7 +59,7 @@ def pdf_context(schedule: AftercareSchedule, entries: list[Entry] | None = None)
         "clinic": schedule.clinic,
         "client": schedule.client,
         "session_local_date": schedule.ended_at.astimezone(schedule.zone),
-        "areas": area_labels(session),
+        "areas": area_labels(session, getattr(schedule, AREA_CODES, None)),
         "entries": entries if entries is not None else schedule.entries(),
         "warning_signs": schedule.template.warning_signs,
         "template_version": schedule.template.version,

@@ -12,7 +12,11 @@ from the owning app's ``AppConfig.ready()``)::
     ))
 
 ``render`` builds the e-mail from ``message.context`` (ids and small values) and may
-read the database; it runs in the worker, outside any transaction. ``still_wanted`` is
+read the database; it runs in the worker, outside any transaction. ``read_at_send``
+(optional) reads, at send time, the client together with what the kind's check and
+renderer need, in one query (decision 0015): it returns the client as
+:func:`clinic.messaging.services` would read it (with ``UNSUBSCRIBED_ANNOTATION`` set),
+or None to let the sender read the client itself. ``still_wanted`` is
 asked at send time, after the default checks every kind gets
 (:func:`default_cancel_reason`): the client has an e-mail address, still consents to
 e-mail and has not unsubscribed from an optional kind.
@@ -56,6 +60,9 @@ class MessageKind:
     label: str = ""
     #: How late it may still go out, counted from ``due_at``; None: MESSAGE_MAX_LATENESS.
     max_lateness: timedelta | None = None
+    #: Reads the client (fresh, with the unsubscription annotated) and the kind's own
+    #: rows in one round trip at send time; None (or returning None): the client alone.
+    read_at_send: Callable[[OutgoingMessage], Client | None] | None = None
 
     @property
     def lateness_allowed(self) -> timedelta:
