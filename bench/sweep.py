@@ -27,7 +27,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -58,68 +57,16 @@ class SweepData:
 
 def _build(sessions: int) -> SweepData:
     """A clinic with ``sessions`` signed sessions, their schedules and their PDFs."""
-    from django.utils import timezone
-
     from aftercare.models import AftercareSchedule
     from aftercare.pdf import aftercare_pdf
-    from aftercare.schedules import aftercare_template_current
+    from bench.fixtures import signed_sessions
     from clinic.messaging.kinds import get as kind_get
     from clinic.messaging.models import OutgoingMessage
-    from clinic.models import Role
-    from tests.factories import (
-        ClientFactory,
-        ClinicFactory,
-        DeviceFactory,
-        MembershipFactory,
-        RoomFactory,
-        UserFactory,
-        appointment_for,
-        consent_for,
-        plan_for,
-        practitioner_for,
-        screening_for,
-        treatment_session_for,
-    )
 
-    clinic = ClinicFactory(name="Bench sweep clinic", email="desk@sweep.bench.invalid")
-    user = UserFactory(email="practitioner@sweep.bench.invalid")
-    membership = MembershipFactory(user=user, clinic=clinic, role=Role.PRACTITIONER)
-    practitioner = practitioner_for(membership)
-    room = RoomFactory(clinic=clinic)
-    device = DeviceFactory(clinic=clinic)
-    template = aftercare_template_current(clinic=clinic)
-    now = timezone.now()
-    schedule_ids = []
-    for i in range(sessions):
-        client = ClientFactory(
-            clinic=clinic, email=f"client{i}@sweep.bench.invalid", email_consent=True
-        )
-        start = now - timedelta(hours=3 * (i + 1))
-        appointment = appointment_for(
-            client, practitioner=practitioner, room=room, device=device, start=start,
-            status="completed",
-        )  # fmt: skip
-        plan = plan_for(client)
-        session = treatment_session_for(
-            appointment,
-            plan=plan,
-            screening=screening_for(client, actor=user),
-            consent=consent_for(client, witnessed_by=user),
-            signed=True,
-            started_at=start,
-            ended_at=start + timedelta(minutes=45),
-        )
-        schedule = AftercareSchedule.objects.create(
-            clinic=clinic,
-            client=client,
-            session=session,
-            template=template,
-            timezone=clinic.timezone,
-            ended_at=session.ended_at,
-            interval_days=plan.interval_days,
-        )
-        aftercare_pdf(schedule_id=schedule.pk)  # rendered ahead, as the pdf queue does
-        schedule_ids.append(schedule.pk)
+    built = signed_sessions("sweep", sessions)
+    clinic, schedule_ids = built.clinic, built.schedule_ids
+    for schedule_id in schedule_ids:
+        aftercare_pdf(schedule_id=schedule_id)  # rendered ahead, as the pdf queue does
 
     first = AftercareSchedule.objects.get(pk=schedule_ids[0])
     entries: dict[str, str] = {}
