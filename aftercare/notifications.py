@@ -29,6 +29,7 @@ NEXT_SESSION = "aftercare_next_session"
 # The schedule as read at send time, kept on the message being sent: the send-time
 # checks and the renderer all need it, and one send should read it once.
 _SCHEDULE_ATTRIBUTE = "_aftercare_schedule"
+_ENTRIES_ATTRIBUTE = "_aftercare_entries"
 # Read with the schedule (annotations): whether the client left this kind of message,
 # and for the next-session invitation, the course's signed sessions and whether the
 # client has booked a treatment since.
@@ -115,8 +116,17 @@ def _read_at_send(message: OutgoingMessage) -> Client | None:
     return client
 
 
+def _entries(schedule: AftercareSchedule) -> list[timeline.Entry]:
+    """The schedule's timeline, built once per send: the check, the e-mail and the PDF
+    all read it."""
+    if _ENTRIES_ATTRIBUTE not in schedule.__dict__:
+        schedule.__dict__[_ENTRIES_ATTRIBUTE] = schedule.entries()
+    entries: list[timeline.Entry] = schedule.__dict__[_ENTRIES_ATTRIBUTE]
+    return entries
+
+
 def _entry(schedule: AftercareSchedule, code: str) -> timeline.Entry | None:
-    return next((e for e in schedule.entries() if e.code == code), None)
+    return next((e for e in _entries(schedule) if e.code == code), None)
 
 
 def _still_wanted(message: OutgoingMessage) -> str | None:
@@ -184,7 +194,7 @@ def render_aftercare(message: OutgoingMessage) -> messaging.EmailContent:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
     # Cached by the PDF task; rendered here if that has not run yet (docs/decisions/0006).
-    pdf = aftercare_pdf(schedule_id=schedule.pk, schedule=schedule)
+    pdf = aftercare_pdf(schedule_id=schedule.pk, schedule=schedule, entries=_entries(schedule))
     return messaging.EmailContent(
         subject=subject,
         text=render_to_string("emails/aftercare.txt", context),

@@ -72,20 +72,28 @@ def pdf_filename(schedule: AftercareSchedule) -> str:
 
 
 def aftercare_pdf(
-    *, schedule_id: int, now: datetime | None = None, schedule: AftercareSchedule | None = None
+    *,
+    schedule_id: int,
+    now: datetime | None = None,
+    schedule: AftercareSchedule | None = None,
+    entries: list[Entry] | None = None,
 ) -> bytes:
     """The schedule's PDF: the cached file if its content is current, else rendered now.
 
     Safe to call concurrently (the PDF task and a send that could not wait): both
     render the same bytes to the same name; the first file written wins. A caller that
     has just read the schedule (with its template, clinic, client and session's plan)
-    passes it in, so the send path does not read it again.
+    passes it in, and its timeline (``entries``) if it has built it, so the send path
+    does neither twice.
     """
     if schedule is None or schedule.pk != schedule_id:
-        schedule = AftercareSchedule.objects.select_related(
-            "template", "clinic", "client", "session__plan__protocol_set"
-        ).get(pk=schedule_id)
-    html = render_to_string(TEMPLATE, pdf_context(schedule))
+        schedule, entries = (
+            AftercareSchedule.objects.select_related(
+                "template", "clinic", "client", "session__plan__protocol_set"
+            ).get(pk=schedule_id),
+            None,
+        )
+    html = render_to_string(TEMPLATE, pdf_context(schedule, entries))
     digest = hashlib.sha256(html.encode()).hexdigest()[:24]
     key = f"v{schedule.template.version}-{digest}"
     name = f"aftercare/{schedule.clinic_id}/session-{schedule.session_id}-{key}.pdf"
