@@ -15,8 +15,8 @@ from the owning app's ``AppConfig.ready()``)::
 read the database; it runs in the worker, outside any transaction. ``read_at_send``
 (optional) reads, at send time, the client together with what the kind's check and
 renderer need, in one query (decision 0015): it returns the client as
-:func:`clinic.messaging.services` would read it (with ``UNSUBSCRIBED_ANNOTATION`` set),
-or None to let the sender read the client itself. ``still_wanted`` is
+the sender's own re-read gives it (with ``UNSUBSCRIBED_ANNOTATION`` set), or None to
+let the sender read the client itself. ``still_wanted`` is
 asked at send time, after the default checks every kind gets
 (:func:`default_cancel_reason`): the client has an e-mail address, still consents to
 e-mail and has not unsubscribed from an optional kind.
