@@ -6,41 +6,127 @@ fact: the e-mail, the PDF, the client page and the API all read the same item).
 
 from __future__ import annotations
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from aftercare import links, timeline
+from aftercare import links, pdf, timeline
 from aftercare.models import AftercareSchedule
 from aftercare.pdf import aftercare_pdf, pdf_filename
 from clinic.booking.models import ACTIVE_STATUSES, Appointment, AppointmentKind
 from clinic.messaging import kinds as messaging
 from clinic.messaging import links as links_messaging
-from clinic.messaging.models import OutgoingMessage
+from clinic.messaging.models import OutgoingMessage, Unsubscription
+from clinic.models import Client
 from treatments.plans.models import PlanStatus
-from treatments.records.models import SessionStatus
+from treatments.records.models import SessionArea, SessionStatus, TreatmentSession
+
+NEXT_SESSION = "aftercare_next_session"
 
 # The schedule as read at send time, kept on the message being sent: the send-time
 # checks and the renderer all need it, and one send should read it once.
 _SCHEDULE_ATTRIBUTE = "_aftercare_schedule"
+_ENTRIES_ATTRIBUTE = "_aftercare_entries"
+# Read with the schedule (annotations): whether the client left this kind of message,
+# and for the next-session invitation, the course's signed sessions and whether the
+# client has booked a treatment since.
+_UNSUBSCRIBED = "aftercare_client_unsubscribed"
+_SIGNED_SESSIONS = "aftercare_signed_sessions"
+_BOOKED = "aftercare_treatment_booked"
+
+
+def _schedule_query(message: OutgoingMessage) -> QuerySet[AftercareSchedule]:
+    """The message's schedule with everything one send reads, as one query.
+
+    The client (re-read at send time, decision 0015), the template, the session with
+    its plan and protocol version, on PostgreSQL the session's area codes (the PDF's
+    cache key needs them), and the next-session invitation's two checks. The clinic
+    is the message's, read when the batch was claimed.
+    """
+    schedules = (
+        AftercareSchedule.objects.select_related(
+            "template", "client", "session__plan__protocol_set"
+        )
+        .filter(pk=message.context.get("schedule_id"), clinic_id=message.clinic_id)
+        .annotate(
+            **{
+                _UNSUBSCRIBED: Exists(
+                    Unsubscription.objects.filter(
+                        client_id=OuterRef("client_id"), kind=message.kind
+                    )
+                )
+            }
+        )
+        .order_by()
+    )
+    if connection.vendor == "postgresql":
+        schedules = schedules.annotate(
+            **{
+                pdf.AREA_CODES: ArraySubquery(
+                    SessionArea.objects.filter(session_id=OuterRef("session_id"))
+                    .order_by("position", "id")  # SessionArea.Meta.ordering
+                    .values("area")
+                )
+            }
+        )
+    if message.kind == NEXT_SESSION:
+        signed = (
+            TreatmentSession.objects.filter(
+                plan_id=OuterRef("session__plan_id"), status=SessionStatus.SIGNED
+            )
+            .order_by()
+            .values("plan_id")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        booked = Appointment.objects.filter(
+            client_id=message.client_id,
+            kind=AppointmentKind.TREATMENT,
+            status__in=ACTIVE_STATUSES,
+            start__gt=timezone.now(),
+        )
+        schedules = schedules.annotate(
+            **{_SIGNED_SESSIONS: Coalesce(Subquery(signed), 0), _BOOKED: Exists(booked)}
+        )
+    return schedules
 
 
 def _schedule(message: OutgoingMessage) -> AftercareSchedule | None:
     if _SCHEDULE_ATTRIBUTE in message.__dict__:
         cached: AftercareSchedule | None = message.__dict__[_SCHEDULE_ATTRIBUTE]
         return cached
-    schedule = (
-        AftercareSchedule.objects.select_related(
-            "template", "clinic", "client", "session__plan__protocol_set"
-        )
-        .filter(pk=message.context.get("schedule_id"), clinic_id=message.clinic_id)
-        .first()
-    )
+    schedule = next(iter(_schedule_query(message)), None)
+    if schedule is not None:
+        schedule.clinic = message.clinic
     message.__dict__[_SCHEDULE_ATTRIBUTE] = schedule
     return schedule
 
 
+def _read_at_send(message: OutgoingMessage) -> Client | None:
+    """The client as they are now, read with the schedule (None: no schedule, the
+    sender reads the client itself and the check below cancels the message)."""
+    schedule = _schedule(message)
+    if schedule is None or schedule.client_id != message.client_id:
+        return None
+    client = schedule.client
+    setattr(client, messaging.UNSUBSCRIBED_ANNOTATION, getattr(schedule, _UNSUBSCRIBED))
+    return client
+
+
+def _entries(schedule: AftercareSchedule) -> list[timeline.Entry]:
+    """The schedule's timeline, built once per send: the check, the e-mail and the PDF
+    all read it."""
+    if _ENTRIES_ATTRIBUTE not in schedule.__dict__:
+        schedule.__dict__[_ENTRIES_ATTRIBUTE] = schedule.entries()
+    entries: list[timeline.Entry] = schedule.__dict__[_ENTRIES_ATTRIBUTE]
+    return entries
+
+
 def _entry(schedule: AftercareSchedule, code: str) -> timeline.Entry | None:
-    return next((e for e in schedule.entries() if e.code == code), None)
+    return next((e for e in _entries(schedule) if e.code == code), None)
 
 
 def _still_wanted(message: OutgoingMessage) -> str | None:
@@ -68,15 +154,9 @@ def _next_session_still_wanted(message: OutgoingMessage) -> str | None:
     plan = schedule.session.plan
     if plan.status != PlanStatus.ACTIVE:
         return f"The course is {plan.get_status_display().lower()}."
-    if plan.sessions.filter(status=SessionStatus.SIGNED).count() >= plan.planned_sessions:
+    if getattr(schedule, _SIGNED_SESSIONS) >= plan.planned_sessions:
         return "The course is complete."
-    booked = Appointment.objects.filter(
-        client_id=message.client_id,
-        kind=AppointmentKind.TREATMENT,
-        status__in=ACTIVE_STATUSES,
-        start__gt=timezone.now(),
-    ).exists()
-    if booked:
+    if getattr(schedule, _BOOKED):
         return "The client has already booked their next treatment."
     return None
 
@@ -116,7 +196,7 @@ def render_aftercare(message: OutgoingMessage) -> messaging.EmailContent:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
     # Cached by the PDF task; rendered here if that has not run yet (docs/decisions/0006).
-    pdf = aftercare_pdf(schedule_id=schedule.pk, schedule=schedule)
+    pdf = aftercare_pdf(schedule_id=schedule.pk, schedule=schedule, entries=_entries(schedule))
     return messaging.EmailContent(
         subject=subject,
         text=render_to_string("emails/aftercare.txt", context),
@@ -135,12 +215,11 @@ def register_kinds() -> None:
                 name=name,
                 render=render_aftercare,
                 still_wanted=(
-                    _next_session_still_wanted
-                    if name == "aftercare_next_session"
-                    else _still_wanted
+                    _next_session_still_wanted if name == NEXT_SESSION else _still_wanted
                 ),
                 optional=spec["optional"],
                 label=spec["label"],
                 max_lateness=spec["late_after"],
+                read_at_send=_read_at_send,
             )
         )

@@ -32,14 +32,24 @@ TEMPLATE = "pdf/aftercare.html"
 PDFS_AHEAD_LIMIT = 500
 
 
-def area_labels(session: TreatmentSession) -> list[str]:
-    """The treated areas' labels from the plan's protocol version (the code if unknown)."""
+# A schedule read by the send path carries its session's area codes (in order) under
+# this name, read in the same query (PostgreSQL); otherwise they are read here.
+AREA_CODES = "session_area_codes"
+
+
+def area_labels(session: TreatmentSession, codes: list[str] | None = None) -> list[str]:
+    """The treated areas' labels from the plan's protocol version (the code if unknown).
+
+    ``codes``: the session's area codes in their order, if the caller has read them.
+    """
     plan = session.plan
     areas = (plan.protocol_set.data.get("areas", {}) if plan is not None else {}) or {}
+    if codes is None:
+        codes = [row.area for row in session.areas.all()]
     labels = []
-    for row in session.areas.all():
-        spec = areas.get(row.area) or {}
-        labels.append(str(spec.get("label") or row.area.replace("_", " ").capitalize()))
+    for code in codes:
+        spec = areas.get(code) or {}
+        labels.append(str(spec.get("label") or code.replace("_", " ").capitalize()))
     return labels
 
 
@@ -53,7 +63,7 @@ def pdf_context(schedule: AftercareSchedule, entries: list[Entry] | None = None)
         "logo": document_logo(schedule.clinic),
         "client": schedule.client,
         "session_local_date": schedule.ended_at.astimezone(schedule.zone),
-        "areas": area_labels(session),
+        "areas": area_labels(session, getattr(schedule, AREA_CODES, None)),
         "entries": entries if entries is not None else schedule.entries(),
         "warning_signs": schedule.template.warning_signs,
         "template_version": schedule.template.version,
@@ -66,20 +76,28 @@ def pdf_filename(schedule: AftercareSchedule) -> str:
 
 
 def aftercare_pdf(
-    *, schedule_id: int, now: datetime | None = None, schedule: AftercareSchedule | None = None
+    *,
+    schedule_id: int,
+    now: datetime | None = None,
+    schedule: AftercareSchedule | None = None,
+    entries: list[Entry] | None = None,
 ) -> bytes:
     """The schedule's PDF: the cached file if its content is current, else rendered now.
 
     Safe to call concurrently (the PDF task and a send that could not wait): both
     render the same bytes to the same name; the first file written wins. A caller that
     has just read the schedule (with its template, clinic, client and session's plan)
-    passes it in, so the send path does not read it again.
+    passes it in, and its timeline (``entries``) if it has built it, so the send path
+    does neither twice.
     """
     if schedule is None or schedule.pk != schedule_id:
-        schedule = AftercareSchedule.objects.select_related(
-            "template", "clinic", "client", "session__plan__protocol_set"
-        ).get(pk=schedule_id)
-    html = render_to_string(TEMPLATE, pdf_context(schedule))
+        schedule, entries = (
+            AftercareSchedule.objects.select_related(
+                "template", "clinic", "client", "session__plan__protocol_set"
+            ).get(pk=schedule_id),
+            None,
+        )
+    html = render_to_string(TEMPLATE, pdf_context(schedule, entries))
     digest = hashlib.sha256(html.encode()).hexdigest()[:24]
     key = f"v{schedule.template.version}-{digest}"
     name = f"aftercare/{schedule.clinic_id}/session-{schedule.session_id}-{key}.pdf"

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 from bench.result import Result, alternate, ratio_result
@@ -28,60 +27,9 @@ TRIVIAL_HTML = "<!doctype html><html><body><h1>Hello</h1><p>A trivial page.</p><
 
 def _build() -> int:
     """One signed session with its aftercare schedule; the schedule's id."""
-    from django.utils import timezone
+    from bench.fixtures import signed_sessions
 
-    from aftercare.models import AftercareSchedule
-    from aftercare.schedules import aftercare_template_current
-    from clinic.models import Role
-    from tests.factories import (
-        ClientFactory,
-        ClinicFactory,
-        DeviceFactory,
-        MembershipFactory,
-        RoomFactory,
-        UserFactory,
-        appointment_for,
-        consent_for,
-        plan_for,
-        practitioner_for,
-        screening_for,
-        treatment_session_for,
-    )
-
-    clinic = ClinicFactory(name="Bench PDF clinic", email="desk@pdf.bench.invalid")
-    user = UserFactory(email="practitioner@pdf.bench.invalid")
-    membership = MembershipFactory(user=user, clinic=clinic, role=Role.PRACTITIONER)
-    client = ClientFactory(clinic=clinic, email="client@pdf.bench.invalid", email_consent=True)
-    start = timezone.now() - timedelta(hours=2)
-    device = DeviceFactory(clinic=clinic)
-    appointment = appointment_for(
-        client,
-        practitioner=practitioner_for(membership),
-        room=RoomFactory(clinic=clinic),
-        device=device,
-        start=start,
-        status="completed",
-    )
-    plan = plan_for(client)
-    session = treatment_session_for(
-        appointment,
-        plan=plan,
-        screening=screening_for(client, actor=user),
-        consent=consent_for(client, witnessed_by=user),
-        signed=True,
-        started_at=start,
-        ended_at=start + timedelta(minutes=45),
-    )
-    schedule = AftercareSchedule.objects.create(
-        clinic=clinic,
-        client=client,
-        session=session,
-        template=aftercare_template_current(clinic=clinic),
-        timezone=clinic.timezone,
-        ended_at=session.ended_at,
-        interval_days=plan.interval_days,
-    )
-    return int(schedule.pk)
+    return signed_sessions("pdf", 1).schedule_ids[0]
 
 
 def render_once(schedule_id: int) -> bytes:

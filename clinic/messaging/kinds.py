@@ -12,7 +12,11 @@ from the owning app's ``AppConfig.ready()``)::
     ))
 
 ``render`` builds the e-mail from ``message.context`` (ids and small values) and may
-read the database; it runs in the worker, outside any transaction. ``still_wanted`` is
+read the database; it runs in the worker, outside any transaction. ``read_at_send``
+(optional) reads, at send time, the client together with what the kind's check and
+renderer need, in one query (decision 0015): it returns the client as
+the sender's own re-read gives it (with ``UNSUBSCRIBED_ANNOTATION`` set), or None to
+let the sender read the client itself. ``still_wanted`` is
 asked at send time, after the default checks every kind gets
 (:func:`default_cancel_reason`): the client has an e-mail address, still consents to
 e-mail and has not unsubscribed from an optional kind. A kind whose ``audience`` is
@@ -89,6 +93,9 @@ class MessageKind:
     #: clinic's own reply-to address: a note to staff about the client, so the client's
     #: e-mail consent and unsubscriptions do not apply).
     audience: str = "client"
+    #: Reads the client (fresh, with the unsubscription annotated) and the kind's own
+    #: rows in one round trip at send time; None (or returning None): the client alone.
+    read_at_send: Callable[[OutgoingMessage], Client | None] | None = None
 
     def __post_init__(self) -> None:
         if self.audience not in AUDIENCES:

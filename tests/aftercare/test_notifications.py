@@ -365,3 +365,40 @@ def test_a_next_session_invitation_reads_its_schedule_once_when_sent(
         if q["sql"].startswith("SELECT") and ' FROM "aftercare_aftercareschedule"' in q["sql"]
     ]
     assert len(schedule_reads) == 1, schedule_reads
+
+
+@pytest.mark.django_db(transaction=True)  # ``sent`` as the sender commits it, not in a savepoint
+@pytest.mark.parametrize("code", ["24h", "next_session"])
+def test_an_aftercare_send_reads_once_and_writes_once_per_message(
+    clock, smtp_server, sign, clinic, code
+):
+    """Each message: one read (client, unsubscription, schedule, session, the areas; for
+    the invitation also its two checks) and one statement recording it sent; the claim
+    is shared by the batch (decision 0015). SQLite reads the areas apart and records
+    ``sent`` in two UPDATEs."""
+    hours = iter(range(0, 100, 2))  # one practitioner and device: no overlap
+
+    def queries_to_send(n: int) -> int:
+        messages = []
+        for _ in range(n):
+            ended = ENDED + timedelta(hours=next(hours))
+            messages.append(message(sign(ClientFactory(clinic=clinic), ended_at=ended), code))
+        OutgoingMessage.objects.filter(status="pending").exclude(
+            pk__in=[m.pk for m in messages]
+        ).update(status="cancelled")
+        clock.move_to(max(m.due_at for m in messages))
+        with CaptureQueriesContext(connection) as captured:
+            result = services.messages_send_due(batch_size=50)
+        assert result.sent == n
+        clock.move_to(ENDED + timedelta(minutes=5))  # before the next round's signing
+        return len(
+            [
+                q
+                for q in captured
+                if not q["sql"].startswith(("BEGIN", "COMMIT")) and "SAVEPOINT" not in q["sql"]
+            ]
+        )
+
+    two, four = queries_to_send(2), queries_to_send(4)
+    per_message = (four - two) / 2
+    assert per_message == (2 if connection.vendor == "postgresql" else 4)

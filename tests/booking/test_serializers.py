@@ -10,9 +10,15 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from clinic.booking.models import Appointment
-from clinic.booking.serializers import AppointmentSerializer
+from clinic.booking.serializers import LIST_VALUES, AppointmentSerializer, appointment_list_row
 from clinic.serializers import ClientSerializer
-from tests.factories import DeviceFactory, RoomFactory, appointment_for, practitioner_for
+from tests.factories import (
+    DeviceFactory,
+    RoomFactory,
+    appointment_for,
+    practitioner_for,
+    screening_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +52,40 @@ def test_an_appointment_reads_as_its_declared_fields_give_it(appointments, zone)
             assert serializer.to_representation(appointment) == field_by_field(
                 serializer, appointment
             )
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/London", "America/New_York"])
+def test_a_list_row_read_as_values_is_the_serializers_output(appointments, zone):
+    serializer = AppointmentSerializer()
+    ids = [a.pk for a in appointments]
+    rows = {row["id"]: row for row in Appointment.objects.filter(pk__in=ids).values(*LIST_VALUES)}
+    with timezone.override(zone):
+        for appointment in Appointment.objects.filter(pk__in=ids):
+            row = appointment_list_row(rows[appointment.pk])
+            assert row == field_by_field(serializer, appointment)
+            assert list(row) == list(serializer.fields)
+
+
+def test_a_list_row_says_when_a_caution_screening_awaits_review(
+    clinic, practitioner, client_record
+):
+    from treatments.screening.models import Screening
+
+    person = practitioner_for(practitioner.membership)
+    appointment = appointment_for(
+        client_record, practitioner=person, room=RoomFactory(clinic=clinic),
+        device=DeviceFactory(clinic=clinic), start=datetime(2026, 7, 1, 9, 0, tzinfo=UTC),
+        kind="treatment",
+    )  # fmt: skip
+    serializer = AppointmentSerializer()
+    screening = screening_for(client_record, actor=practitioner.membership.user)
+    for outcome in ("caution", "clear"):
+        Screening.objects.filter(pk=screening.pk).update(outcome=outcome)
+        Appointment.objects.filter(pk=appointment.pk).update(screening=screening)
+        (row,) = Appointment.objects.filter(pk=appointment.pk).values(*LIST_VALUES)
+        fresh = Appointment.objects.get(pk=appointment.pk)
+        assert appointment_list_row(row) == field_by_field(serializer, fresh)
+        assert appointment_list_row(row)["screening_needs_review"] is (outcome == "caution")
 
 
 def test_the_fields_are_the_declared_ones_in_order(appointments):
