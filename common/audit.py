@@ -72,6 +72,7 @@ OBJECT_TYPES: dict[str, str] = {
     "appointment": "Appointment",
     "appointment_readiness": "Appointment readiness",
     "readiness_link": "Readiness link",
+    "booking_link": "Online booking link",
     "session_start_check": "Session start check",
     "treatment_session": "Session record",
     "session_photo": "Session photo",

@@ -56,6 +56,10 @@ class MessageKind:
     label: str = ""
     #: How late it may still go out, counted from ``due_at``; None: MESSAGE_MAX_LATENESS.
     max_lateness: timedelta | None = None
+    #: The client asked for this very message a moment ago (the link that confirms their
+    #: online booking request): it goes to the address they typed without asking their
+    #: standing consent to e-mail (decision 0021).
+    requested: bool = False
 
     @property
     def lateness_allowed(self) -> timedelta:
@@ -97,7 +101,7 @@ def default_cancel_reason(
     client = message.client
     if not client.email:
         return "The client has no e-mail address."
-    if not client.email_consent:
+    if not client.email_consent and not kind.requested:
         return "The client withdrew consent to e-mail."
     if kind.optional and _unsubscribed(client, kind.name):
         return f"The client unsubscribed from {kind.label or kind.name}."
