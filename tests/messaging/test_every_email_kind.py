@@ -98,6 +98,31 @@ def _make_every_message(clinic, client_record, manager, signed_session):
     appointment.save()
     appointment_notify(appointment=appointment, event="cancelled")
 
+    # an online request waiting for the client's confirmation (decision 0021)
+    from clinic.booking.links import link_for_appointment
+    from clinic.messaging.services import message_schedule
+
+    held = appointment_for(
+        client_record,
+        practitioner=session.appointment.practitioner,
+        room=session.appointment.room,
+        device=None,
+        kind="consultation",
+        start=ENDED + timedelta(days=8),
+        status="held",
+        source="online",
+        hold_expires_at=timezone.now() + timedelta(minutes=15),
+    )
+    message_schedule(
+        clinic=clinic,
+        client=client_record,
+        kind="portal_request",
+        due_at=timezone.now(),
+        dedupe_key=f"portal-request:{held.pk}",
+        context={"appointment_id": held.pk, "link_id": link_for_appointment(held).pk},
+        appointment_id=held.pk,
+    )
+
     # a treatment a month ahead: every preparation moment is still to come
     ahead = appointment_for(
         client_record,
