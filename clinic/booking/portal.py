@@ -366,6 +366,12 @@ def notice_ends(appointment: Appointment) -> datetime:
     return appointment.start - timedelta(hours=appointment.clinic.portal_notice_hours)
 
 
+def earliest_online_change(clinic: Clinic, now: datetime | None = None) -> datetime:
+    """The soonest start a client may move to online: the notice applies to the new
+    time as well, so a moved appointment can still be changed by the same rule."""
+    return (now or timezone.now()) + timedelta(hours=clinic.portal_notice_hours)
+
+
 def can_change_online(appointment: Appointment, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     return appointment.status == AppointmentStatus.HELD or now < notice_ends(appointment)
@@ -419,6 +425,12 @@ def portal_reschedule(
         raise _inside_notice(appointment)
     if start == appointment.start:
         return appointment
+    if start < earliest_online_change(link.clinic):
+        raise InsideNotice(
+            f"Choose a time at least {link.clinic.portal_notice_hours} hours ahead; for a "
+            f"sooner one, please call {link.clinic.name}"
+            + (f" on {link.clinic.phone}." if link.clinic.phone else ".")
+        )
     slot = _slot_at(
         link.clinic,
         appointment.kind,

@@ -26,7 +26,7 @@ from clinic.models import Clinic
 from common.audit import client_ip
 from common.errors import ApplicationError, NotFound
 
-#: Days shown at once on the pages (a week: one screen on a phone).
+#: Days offered as links around the chosen one (a week); one day's times are shown.
 WEEK = 7
 
 
@@ -68,13 +68,13 @@ class RequestForm(forms.Form):
         return value
 
 
-def _week_start(request: HttpRequest, clinic: Clinic) -> date:
+def _chosen_day(request: HttpRequest, clinic: Clinic, default: date | None = None) -> date:
     today = clinic.local_today()
     try:
         chosen = date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
-        return today
-    latest = today + timedelta(days=portal.SEARCH_AHEAD_DAYS - WEEK + 1)
+        chosen = default or today
+    latest = today + timedelta(days=portal.SEARCH_AHEAD_DAYS)
     return min(max(chosen, today), latest)
 
 
@@ -115,18 +115,21 @@ def _chosen_slot(value: str) -> tuple[datetime, int | None] | None:
     return start, practitioner
 
 
-def _week_context(request: HttpRequest, clinic: Clinic, slots_for) -> dict[str, Any]:
-    week_start = _week_start(request, clinic)
-    week_end = week_start + timedelta(days=WEEK - 1)
+def _week_context(
+    request: HttpRequest, clinic: Clinic, slots_for, default: date | None = None
+) -> dict[str, Any]:
+    """One day's free times (a phone screen), and links to the days around it."""
+    day = _chosen_day(request, clinic, default)
     today = clinic.local_today()
+    last = today + timedelta(days=portal.SEARCH_AHEAD_DAYS)
+    first_shown = max(today, day - timedelta(days=3))
+    shown = [first_shown + timedelta(days=n) for n in range(WEEK)]
     return {
-        "week_start": week_start,
-        "week_end": week_end,
-        "previous_week": week_start - timedelta(days=WEEK) if week_start > today else None,
-        "next_week": week_start + timedelta(days=WEEK)
-        if week_end < today + timedelta(days=portal.SEARCH_AHEAD_DAYS - 1)
-        else None,
-        "days": _by_day(clinic, slots_for(week_start, week_end)),
+        "day": day,
+        "day_links": [d for d in shown if d <= last],
+        "previous_day": day - timedelta(days=1) if day > today else None,
+        "next_day": day + timedelta(days=1) if day < last else None,
+        "days": _by_day(clinic, slots_for(day, day)),
         "zone": clinic.timezone,
     }
 
@@ -286,13 +289,19 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
             _week_context(
                 request,
                 clinic,
-                lambda first, last: portal.portal_slots(
-                    clinic=clinic,
-                    kind=appointment.kind,
-                    date_from=first,
-                    date_to=last,
-                    device=appointment.device,
-                ),
+                lambda first, last: [
+                    slot
+                    for slot in portal.portal_slots(
+                        clinic=clinic,
+                        kind=appointment.kind,
+                        date_from=first,
+                        date_to=last,
+                        device=appointment.device,
+                    )
+                    if slot.start >= portal.earliest_online_change(clinic)
+                ],
+                # The appointment's own day first: the times around the one booked.
+                default=appointment.start.astimezone(clinic.zone).date(),
             )
         )
         context["moving"] = True

@@ -1,0 +1,88 @@
+"""Online booking on a phone (390×844), in a real browser with axe: a new client books a
+consultation, confirms it from the e-mailed link, moves it and cancels it (decision
+0021). Set ``SCREENSHOT_DIR`` to keep screenshots."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from clinic.booking.models import Appointment
+from tests.e2e.conftest import assert_accessible
+from tests.factories import RoomFactory, practitioner_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _shot(page, name: str) -> None:
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if folder:
+        page.screenshot(path=os.path.join(folder, name), full_page=True)
+
+
+@pytest.fixture
+def portal(clinic, practitioner):
+    clinic.slug = "harbour"
+    clinic.portal_enabled = True
+    clinic.save()
+    practitioner_for(practitioner.membership)
+    RoomFactory(clinic=clinic, name="Room 1")
+    return clinic
+
+
+def test_a_new_client_books_confirms_moves_and_cancels_on_a_phone(page, portal):
+    page.set_viewport_size({"width": 390, "height": 844})
+    in_two_days = (timezone.localdate(timezone=portal.zone) + timedelta(days=2)).isoformat()
+    page.goto(f"/book/harbour/?date={in_two_days}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Book a consultation")
+    assert_accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(page, "portal-book-phone.png")
+
+    # A form sent without a time says so, and keeps what was typed.
+    page.get_by_label("First name").fill("Nora")
+    page.get_by_label("Last name").fill("Quinn")
+    page.get_by_label("Date of birth").fill("1988-04-02")
+    page.get_by_label("E-mail").fill("nora.quinn@mail.example")
+    page.get_by_role("button", name="Ask for this time").click()
+    expect(page.get_by_role("alert")).to_contain_text("Choose a time")
+    assert_accessible(page)
+    expect(page.get_by_label("First name")).to_have_value("Nora")
+
+    page.get_by_role("radio").first.check()
+    page.get_by_role("button", name="Ask for this time").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
+    assert_accessible(page)
+    _shot(page, "portal-requested-phone.png")
+    assert Appointment.objects.get().status == "held"
+
+    link = re.search(r"https?://\S+/book/manage/\S+/", mail.outbox[-1].body).group(0)
+    page.goto("/" + link.split("/", 3)[-1])
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Nora")
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirm my booking").click()
+    expect(page.get_by_role("status")).to_contain_text("confirmed")
+    assert_accessible(page)
+    _shot(page, "portal-confirmed-phone.png")
+    assert Appointment.objects.get().status == "booked"
+
+    page.get_by_role("link", name="Move to another time").click()
+    first_start = Appointment.objects.get().start
+    page.get_by_role("radio").nth(2).check()
+    assert_accessible(page)
+    _shot(page, "portal-move-phone.png")
+    page.get_by_role("button", name="Move to this time").click()
+    expect(page.get_by_role("status")).to_contain_text("has moved")
+    moved = Appointment.objects.get()
+    assert moved.start != first_start and moved.sequence == 1
+
+    _shot(page, "portal-moved-phone.png")
+    page.get_by_role("button", name="Cancel my appointment").click()
+    expect(page.get_by_role("status")).to_contain_text("cancelled")
+    assert Appointment.objects.get().status == "cancelled"
