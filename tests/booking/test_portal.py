@@ -693,3 +693,14 @@ def test_a_booking_cannot_be_moved_into_the_notice_period(setup, frozen_clock):
         format="json",
     )
     assert fine.status_code == 200, fine.json()
+
+
+def test_another_clinics_practitioner_reads_like_a_missing_one(setup, other_clinic, other_manager):
+    from tests.factories import practitioner_for as make_practitioner
+
+    theirs = make_practitioner(other_manager.membership)
+    with_theirs = ask(request_body(practitioner=theirs.pk))
+    with_nobody = ask(request_body(practitioner=999_999))
+    assert with_theirs.status_code == with_nobody.status_code == 400
+    assert with_theirs.json() == with_nobody.json()
+    assert not Appointment.objects.exists()
