@@ -706,3 +706,26 @@ def test_another_clinics_practitioner_reads_like_a_missing_one(setup, other_clin
     assert with_theirs.status_code == with_nobody.status_code == 400
     assert with_theirs.json() == with_nobody.json()
     assert not Appointment.objects.exists()
+
+
+def test_moving_a_course_session_asks_the_gates_again(course, practitioner, client):
+    screening_for(course.client, actor=practitioner.user, planned_date=date(2026, 3, 4))
+    path = f"/book/manage/{course_token(course)}/"
+    client.post(path, {"start": "2026-03-05T09:00:00+00:00"})
+    token = token_from_last_mail()
+    assert (
+        public()
+        .post(f"/api/portal/bookings/{token}/", {"action": "confirm"}, format="json")
+        .status_code
+        == 200
+    )
+    # The client then tells the clinic about a filler on 1 March: deferred 28 days.
+    screening_for(course.client, actor=practitioner.user, dermal_filler_last="2026-03-01")
+    moved = public().post(
+        f"/api/portal/bookings/{token}/",
+        {"action": "reschedule", "start": "2026-03-06T09:00:00Z"},
+        format="json",
+    )
+    assert moved.status_code == 409
+    assert moved.json()["code"] == "screening_blocks_treatment"
+    assert Appointment.objects.get().start == datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
