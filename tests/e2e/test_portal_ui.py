@@ -127,3 +127,29 @@ def test_a_manager_turns_online_booking_on_and_staff_see_online_requests(
     expect(online).to_contain_text("Online")
     assert_accessible(page)
     _shot(page, "portal-calendar.png")
+
+
+def test_a_returning_client_books_the_next_session_of_their_course_on_a_phone(
+    page, portal, practitioner, client_record
+):
+    from clinic.booking import links
+    from clinic.booking.portal import course_link_for
+    from tests.factories import DeviceFactory, plan_for, screening_for
+
+    portal.portal_treatments = True
+    portal.save()
+    DeviceFactory(clinic=portal)
+    plan = plan_for(client_record)
+    screening_for(client_record, actor=practitioner.user)
+    page.set_viewport_size({"width": 390, "height": 844})
+    in_two_days = (timezone.localdate(timezone=portal.zone) + timedelta(days=2)).isoformat()
+    page.goto(f"/book/manage/{links.token_for(course_link_for(plan=plan))}/?date={in_two_days}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("next session")
+    assert_accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(page, "portal-course-phone.png")
+    page.get_by_role("radio").first.check()
+    page.get_by_role("button", name="Ask for this time").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
+    held = Appointment.objects.get()
+    assert held.kind == "treatment" and held.status == "held" and held.treatment_plan == plan
