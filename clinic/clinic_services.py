@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.text import slugify
 
 from clinic.models import Clinic, Invitation, Role, User
 from clinic.services import invitation_create
@@ -32,6 +33,15 @@ CLINIC_SETTINGS_FIELDS = (
     "country",
     "timezone",
     "idle_timeout_minutes",
+    # Online booking (decision 0021).
+    "slug",
+    "portal_enabled",
+    "portal_notice_hours",
+    "portal_hold_minutes",
+    "portal_consultation_minutes",
+    "portal_treatments",
+    "portal_treatment_minutes",
+    "portal_show_practitioners",
 )
 
 #: Logos larger than this are refused (bytes).
@@ -80,6 +90,36 @@ def _check_zone_and_country(zone: str, country: str) -> None:
         )
 
 
+#: Words the public addresses use themselves (/book/manage/…, /api/portal/bookings/…).
+RESERVED_SLUGS = frozenset(
+    {"manage", "bookings", "readiness", "intake", "check-ins", "waitlist", "logo"}
+)
+
+
+def _check_slug_free(slug: str, *, exclude_pk: int | None = None) -> None:
+    if slug in RESERVED_SLUGS:
+        raise _refuse("slug", f"{slug!r} is reserved; choose another address.")
+    others = Clinic.objects.filter(slug=slug)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if slug and others.exists():
+        raise Conflict(
+            f"Another clinic's booking page is at /book/{slug}/; choose another address.",
+            code="slug_taken",
+            fields={"slug": ["Another clinic already uses this address."]},
+        )
+
+
+def free_slug(name: str) -> str:
+    """A booking page address for a new clinic: its name, numbered if taken."""
+    base = slugify(name)[:50] or "clinic"
+    slug, number = base, 1
+    while slug in RESERVED_SLUGS or Clinic.objects.filter(slug=slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
 def _validation_error(exc: ValidationError) -> ApplicationError:
     fields = {field: list(messages) for field, messages in exc.message_dict.items()}
     first = next(iter(fields.values()), ["Check the values."])[0]
@@ -124,6 +164,7 @@ def clinic_create(
         country=country,
         email=(email.strip() or manager_email).lower(),
         phone=phone.strip(),
+        slug=free_slug(name),
     )
     try:
         clinic.full_clean(validate_constraints=False)
@@ -164,6 +205,8 @@ def clinic_settings_update(*, clinic: Clinic, actor: User, data: dict[str, Any])
             values[address_field] = values[address_field].strip().lower()
     if isinstance(values.get("country"), str):
         values["country"] = values["country"].upper()
+    if isinstance(values.get("slug"), str):
+        values["slug"] = values["slug"].strip().lower()
     changed = sorted(field for field, value in values.items() if getattr(locked, field) != value)
     if not changed:
         return locked
@@ -173,6 +216,10 @@ def clinic_settings_update(*, clinic: Clinic, actor: User, data: dict[str, Any])
         _check_name_free(locked.name, exclude_pk=locked.pk)
     if {"timezone", "country"} & set(changed):
         _check_zone_and_country(locked.timezone, locked.country)
+    if "slug" in changed:
+        _check_slug_free(locked.slug, exclude_pk=locked.pk)
+    if locked.portal_enabled and not locked.slug:
+        raise _refuse("slug", "Give the booking page an address before turning online booking on.")
     try:
         locked.full_clean(validate_constraints=False)
     except ValidationError as exc:
@@ -180,7 +227,9 @@ def clinic_settings_update(*, clinic: Clinic, actor: User, data: dict[str, Any])
     try:
         with transaction.atomic():
             locked.save()
-    except IntegrityError as exc:  # another clinic took the name this moment
+    except IntegrityError as exc:  # another clinic took the name or address this moment
+        if "clinic_slug_unique" in str(exc):
+            raise Conflict("Another clinic already uses this address.", code="slug_taken") from exc
         raise Conflict("Another clinic already has this name.", code="clinic_exists") from exc
     audit_record(
         actor=actor,

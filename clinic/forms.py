@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
@@ -200,6 +202,14 @@ class ClinicSettingsForm(forms.ModelForm):
             "country",
             "timezone",
             "idle_timeout_minutes",
+            "slug",
+            "portal_enabled",
+            "portal_notice_hours",
+            "portal_hold_minutes",
+            "portal_consultation_minutes",
+            "portal_treatments",
+            "portal_treatment_minutes",
+            "portal_show_practitioners",
         ]
         labels = {"email": "Contact e-mail", "phone": "Contact phone"}
         widgets = {
@@ -208,6 +218,14 @@ class ClinicSettingsForm(forms.ModelForm):
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "reply_to_email": forms.EmailInput(attrs={"autocomplete": "off"}),
             "idle_timeout_minutes": forms.NumberInput(attrs={"min": 2, "max": 480}),
+            "portal_notice_hours": forms.NumberInput(attrs={"min": 0, "max": 336}),
+            "portal_hold_minutes": forms.NumberInput(attrs={"min": 5, "max": 60}),
+            "portal_consultation_minutes": forms.NumberInput(
+                attrs={"min": 15, "max": 120, "step": 15}
+            ),
+            "portal_treatment_minutes": forms.NumberInput(
+                attrs={"min": 15, "max": 240, "step": 15}
+            ),
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -220,6 +238,9 @@ class ClinicSettingsForm(forms.ModelForm):
         country = self.fields["country"]
         assert isinstance(country, forms.ChoiceField)
         country.choices = [("", "Not given"), *countries]
+        if not self.portal_posted:
+            for name in self.PORTAL_FIELDS:  # kept as they are (their initial values)
+                self.fields[name].disabled = True
         self.fields["timezone"].help_text = (
             "Every time already stored keeps its moment: appointments and reminders already "
             "scheduled do not move, they are shown in the new zone. Working hours, new "
@@ -233,6 +254,40 @@ class ClinicSettingsForm(forms.ModelForm):
         if others.exists():
             raise forms.ValidationError("Another clinic already has this name.")
         return value
+
+    #: The online booking fields (decision 0021). A form posted without its section (the
+    #: ``portal_section`` marker the page sends with it) leaves them as they are, so a
+    #: checkbox missing from an older form never turns online booking off.
+    PORTAL_FIELDS = (
+        "slug",
+        "portal_enabled",
+        "portal_notice_hours",
+        "portal_hold_minutes",
+        "portal_consultation_minutes",
+        "portal_treatments",
+        "portal_treatment_minutes",
+        "portal_show_practitioners",
+    )
+
+    @property
+    def portal_posted(self) -> bool:
+        return not self.is_bound or "portal_section" in self.data
+
+    def clean_slug(self) -> str:
+        value = (self.cleaned_data.get("slug") or "").strip().lower()
+        if value and Clinic.objects.filter(slug=value).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another clinic already uses this address.")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.portal_posted:
+            return cleaned
+        if cleaned.get("portal_enabled") and not cleaned.get("slug"):
+            self.add_error(
+                "slug", "Give the booking page an address before turning online booking on."
+            )
+        return cleaned
 
     def clean_timezone(self) -> str:
         value = self.cleaned_data.get("timezone", "").strip()

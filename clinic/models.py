@@ -101,6 +101,10 @@ def clinic_logo_path(instance: Clinic, filename: str) -> str:
     return f"clinic/{instance.pk}/logo-{timezone.now():%Y%m%d%H%M%S}{extension}"
 
 
+#: The longest notice a clinic may ask before an online change (two weeks).
+PORTAL_NOTICE_MAX_HOURS = 336
+
+
 class Clinic(TimeStampedModel):
     name = models.CharField(max_length=150)
     timezone = models.CharField(
@@ -134,6 +138,52 @@ class Clinic(TimeStampedModel):
         help_text="Staff are signed out after this many minutes without activity "
         "(shared computers).",
     )
+    # --- online booking (decision 0021) ------------------------------------------------
+    slug = models.SlugField(
+        "booking page address",
+        max_length=60,
+        blank=True,
+        help_text="The clinic's public booking page is /book/<this>/.",
+    )
+    portal_enabled = models.BooleanField(
+        "online booking",
+        default=False,
+        help_text="Clients may book a consultation on the clinic's public page.",
+    )
+    portal_notice_hours = models.PositiveSmallIntegerField(
+        "notice for changes (hours)",
+        default=24,
+        validators=[MaxValueValidator(PORTAL_NOTICE_MAX_HOURS)],
+        help_text="Clients may move or cancel online until this many hours before the "
+        "appointment; closer to it, the page asks them to call.",
+    )
+    portal_hold_minutes = models.PositiveSmallIntegerField(
+        "hold an unconfirmed request (minutes)",
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(60)],
+        help_text="A requested time is held this long for the client to confirm by e-mail.",
+    )
+    portal_consultation_minutes = models.PositiveSmallIntegerField(
+        "online consultation length (minutes)",
+        default=30,
+        validators=[MinValueValidator(15), MaxValueValidator(120)],
+    )
+    portal_treatments = models.BooleanField(
+        "returning clients book treatments",
+        default=False,
+        help_text="Clients with a course book its next session from the link in the "
+        "clinic's invitation e-mail.",
+    )
+    portal_treatment_minutes = models.PositiveSmallIntegerField(
+        "online treatment length (minutes)",
+        default=60,
+        validators=[MinValueValidator(15), MaxValueValidator(240)],
+    )
+    portal_show_practitioners = models.BooleanField(
+        "show practitioners' names",
+        default=False,
+        help_text="The public page names who each time is with.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -147,6 +197,13 @@ class Clinic(TimeStampedModel):
                 Lower("name"),
                 name="clinic_name_ci_unique",
                 violation_error_message="Another clinic already has this name.",
+            ),
+            # The public booking page's address names one clinic.
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=~models.Q(slug=""),
+                name="clinic_slug_unique",
+                violation_error_message="Another clinic already uses this address.",
             ),
         ]
 

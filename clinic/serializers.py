@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from clinic.models import Client, Clinic, Invitation, Membership, Role, SkinConcern
+from clinic.sender import site_url
 from common.fields import api_date, api_datetime
 from common.timezones import country_names, timezone_names
 
@@ -187,6 +188,9 @@ class ClinicSettingsSerializer(serializers.ModelSerializer):
     effective_reply_to = serializers.EmailField(
         read_only=True, help_text="`reply_to_email`, or the contact e-mail if empty."
     )
+    portal_url = serializers.SerializerMethodField(
+        help_text="The public booking page (it answers 404 while online booking is off)."
+    )
     logo_url = serializers.SerializerMethodField(
         help_text="Where signed-in staff fetch the logo (uploaded on the settings page); "
         "null without one."
@@ -208,6 +212,15 @@ class ClinicSettingsSerializer(serializers.ModelSerializer):
             "timezone",
             "idle_timeout_minutes",
             "logo_url",
+            "slug",
+            "portal_enabled",
+            "portal_notice_hours",
+            "portal_hold_minutes",
+            "portal_consultation_minutes",
+            "portal_treatments",
+            "portal_treatment_minutes",
+            "portal_show_practitioners",
+            "portal_url",
             "updated_at",
         ]
         read_only_fields = ["id", "effective_sender_name", "effective_reply_to", "updated_at"]
@@ -216,7 +229,16 @@ class ClinicSettingsSerializer(serializers.ModelSerializer):
             # Empty only until the manager first sets it (clinic_create): clients see it.
             "phone": {"allow_blank": False},
             "idle_timeout_minutes": {"min_value": 2, "max_value": 480},
+            "portal_notice_hours": {"min_value": 0, "max_value": 336},
+            "portal_hold_minutes": {"min_value": 5, "max_value": 60},
+            "portal_consultation_minutes": {"min_value": 15, "max_value": 120},
+            "portal_treatment_minutes": {"min_value": 15, "max_value": 240},
         }
+
+    def get_portal_url(self, obj: Clinic) -> str | None:
+        if not obj.slug:
+            return None
+        return site_url(reverse("portal-book", args=[obj.slug]))
 
     def get_logo_url(self, obj: Clinic) -> str | None:
         if not obj.logo:

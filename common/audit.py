@@ -73,6 +73,7 @@ OBJECT_TYPES: dict[str, str] = {
     "appointment_readiness": "Appointment readiness",
     "readiness_link": "Readiness link",
     "intake_link": "Online intake link",
+    "booking_link": "Online booking link",
     "session_start_check": "Session start check",
     "treatment_session": "Session record",
     "session_photo": "Session photo",

@@ -10,4 +10,4 @@ app = Celery("clinic")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Domain packages keep their tasks in <package>/tasks.py; Django apps are found above.
-app.autodiscover_tasks(["clinic.messaging"])
+app.autodiscover_tasks(["clinic.messaging", "clinic.booking"])

@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from clinic import apis as clinic_apis
 from clinic.audit import apis as audit_apis
 from clinic.booking import apis as booking_apis
+from clinic.booking import portal_apis
 from common.views import healthz
 from treatments.screening import apis as screening_apis
 from treatments.screening import intake_apis
@@ -78,6 +79,27 @@ api_urlpatterns = [
         "clients/<int:client_id>/eligibility/",
         screening_apis.ClientEligibilityApi.as_view(),
         name="api-client-eligibility",
+    ),
+    # Online booking (decision 0021); "bookings" is not a clinic's slug (reserved).
+    path(
+        "portal/bookings/<str:token>/",
+        portal_apis.PortalBookingApi.as_view(),
+        name="api-portal-booking",
+    ),
+    path(
+        "portal/<slug:clinic_slug>/services/",
+        portal_apis.PortalServicesApi.as_view(),
+        name="api-portal-services",
+    ),
+    path(
+        "portal/<slug:clinic_slug>/slots/",
+        portal_apis.PortalSlotsApi.as_view(),
+        name="api-portal-slots",
+    ),
+    path(
+        "portal/<slug:clinic_slug>/bookings/",
+        portal_apis.PortalBookingsApi.as_view(),
+        name="api-portal-bookings",
     ),
     path("", include("clinic.messaging.urls_api")),
     path("", include("aftercare.urls_api")),

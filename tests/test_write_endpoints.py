@@ -169,6 +169,9 @@ class World:
                 if part == "{token}":
                     out.append("not-a-valid-token")
                     continue
+                if part == "{clinic_slug}":  # the public booking page (decision 0021)
+                    out.append(getattr(self.clinic, "slug", "") or "no-such-clinic")
+                    continue
                 segment = parts[index - 1]
                 model = RESOURCES.get(segment) or ID_FIELDS.get(
                     part.strip("{}").removesuffix("_id")
@@ -452,7 +455,7 @@ def test_another_clinics_id_answers_like_a_missing_one(world, operation):
 
     parts = template.strip("/").split("/")
     for index, part in enumerate(parts):
-        if part.startswith("{") and part != "{token}":
+        if part.startswith("{") and part not in ("{token}", "{clinic_slug}"):
             model = (
                 RESOURCES.get(parts[index - 1]) or ID_FIELDS[part.strip("{}").removesuffix("_id")]
             )

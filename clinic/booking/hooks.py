@@ -60,3 +60,23 @@ def appointment_readiness(appointment: Appointment) -> dict[str, Any]:
             "Nothing reads an appointment's readiness: is the precare app installed and loaded?"
         )
     return _readiness_reader(appointment)
+
+
+#: Called with an appointment whose time became free (an online hold expired, an
+#: appointment was cancelled), inside that transaction. The place for the waitlist to
+#: offer the time to the next client (decision 0021); none registered is allowed: a
+#: clinic without a waitlist simply has a free slot.
+SlotFreedHandler = Callable[["Appointment"], None]
+
+_slot_freed: list[SlotFreedHandler] = []
+
+
+def on_slot_freed(handler: SlotFreedHandler) -> None:
+    """Register what a freed slot starts (the waitlist)."""
+    if handler not in _slot_freed:
+        _slot_freed.append(handler)
+
+
+def slot_freed(appointment: Appointment) -> None:
+    for handler in _slot_freed:
+        handler(appointment)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -169,6 +169,9 @@ class AppointmentStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
     NO_SHOW = "no_show", "No-show"
+    #: An online request holding its slot until the client confirms by e-mail or the
+    #: hold expires (decision 0021).
+    HELD = "held", "Awaiting the client's confirmation"
 
     def can_change_to(self, status: str) -> bool:
         """Whether an appointment in this status may change to ``status`` (STATUS_CHANGES)."""
@@ -203,6 +206,9 @@ STATUS_CHANGES: dict[str, frozenset[str]] = {
     AppointmentStatus.COMPLETED: frozenset(),
     AppointmentStatus.CANCELLED: frozenset(),
     AppointmentStatus.NO_SHOW: frozenset(),
+    # Cancelled by the client, staff or expiry; confirming is the client's own link
+    # (``appointment_confirm_hold``), never a plain status change.
+    AppointmentStatus.HELD: frozenset({AppointmentStatus.CANCELLED}),
 }
 
 #: Only a booked appointment may be moved: once the client is checked in, it is under way.
@@ -216,6 +222,23 @@ ACTIVE_STATUSES = (
     AppointmentStatus.CHECKED_IN,
     AppointmentStatus.COMPLETED,
 )
+
+#: Statuses the exclusion constraints cover (migration 0012): the active ones and an
+#: online request's hold. A hold past ``hold_expires_at`` is free to everyone who reads
+#: (``occupying``) and is released before any write needs its slot (decision 0021).
+OCCUPYING_STATUSES = (*ACTIVE_STATUSES, AppointmentStatus.HELD)
+
+
+def occupying(now: datetime) -> models.Q:
+    """Appointments that occupy their practitioner, room and device at ``now``."""
+    return models.Q(status__in=ACTIVE_STATUSES) | models.Q(
+        status=AppointmentStatus.HELD, hold_expires_at__gt=now
+    )
+
+
+class AppointmentSource(models.TextChoices):
+    STAFF = "staff", "Booked by staff"
+    ONLINE = "online", "Booked online by the client"
 
 
 class Appointment(TimeStampedModel):
@@ -264,6 +287,12 @@ class Appointment(TimeStampedModel):
     )
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0)
+    source = models.CharField(
+        max_length=8, choices=AppointmentSource.choices, default=AppointmentSource.STAFF
+    )
+    hold_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="A held online request frees its slot at this moment."
+    )
 
     class Meta:
         ordering = ["start", "id"]
@@ -276,6 +305,12 @@ class Appointment(TimeStampedModel):
             models.Index(fields=["clinic", "start"], name="appt_clinic_start"),
             # The client's history and the interval check.
             models.Index(fields=["client", "start"], name="appt_client_start"),
+            # The hold sweep: held requests by expiry (portal.holds_expire).
+            models.Index(
+                fields=["hold_expires_at"],
+                condition=models.Q(status="held"),
+                name="appt_hold_expiry",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -292,6 +327,11 @@ class Appointment(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(kind__in=[k.value for k in AppointmentKind]),
                 name="appointment_kind_valid",
+            ),
+            # A hold without an end would hold its slot for ever.
+            models.CheckConstraint(
+                condition=~models.Q(status="held") | models.Q(hold_expires_at__isnull=False),
+                name="appointment_hold_expires",
             ),
         ]
 
@@ -323,6 +363,14 @@ class Appointment(TimeStampedModel):
         return AppointmentStatus(self.status).can_be_moved
 
     @property
+    def is_online(self) -> bool:
+        return self.source == AppointmentSource.ONLINE
+
+    @property
+    def is_held(self) -> bool:
+        return self.status == AppointmentStatus.HELD
+
+    @property
     def next_statuses(self) -> dict[str, bool]:
         """``{status: allowed}`` for templates: ``appointment.next_statuses.checked_in``."""
         return {s.value: self.can_change_to(s) for s in AppointmentStatus}
@@ -337,3 +385,40 @@ class Appointment(TimeStampedModel):
             and screening.outcome == "caution"
             and not hasattr(screening, "review")
         )
+
+
+class BookingLink(TimeStampedModel):
+    """What a client's signed booking link opens (decision 0021): one appointment they
+    requested or were booked for (see it, confirm it, move or cancel it), or one course
+    whose next session they may book. The token signs this row's id only, so the row is
+    what can be revoked and what the audit names."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="booking_links")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="booking_links")
+    appointment = models.ForeignKey(
+        Appointment,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="booking_links",
+    )
+    treatment_plan = models.ForeignKey(
+        "treatments.TreatmentPlan",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="booking_links",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(appointment__isnull=False)
+                | models.Q(treatment_plan__isnull=False),
+                name="booking_link_names_something",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Booking link {self.pk} for {self.client}"

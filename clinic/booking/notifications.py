@@ -8,14 +8,20 @@ cancellation, so calendar apps update the event instead of adding a second one.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from clinic.booking.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from clinic.booking.links import appointment_manage_url, manage_url
+from clinic.booking.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    BookingLink,
+)
 from clinic.messaging import kinds as messaging
 from clinic.messaging.models import OutgoingMessage
 from clinic.messaging.services import message_schedule, messages_cancel
@@ -131,6 +137,9 @@ def _render(event: str):
                 if event == "booked" and first_booking(appointment)
                 else None
             ),
+            # Move or cancel online, within the clinic's notice (decision 0021).
+            "manage_url": None if event == "cancelled" else appointment_manage_url(appointment),
+            "notice_hours": appointment.clinic.portal_notice_hours,
         }
         logo, inline_images = messaging.clinic_logo_inline(appointment.clinic)
         context.update(logo)
@@ -159,7 +168,59 @@ def _render(event: str):
     return render
 
 
+# --- the link that confirms an online request (decision 0021) ------------------------
+
+
+def _still_wanted_request(message: OutgoingMessage) -> str | None:
+    appointment = _appointment(message)
+    if appointment is None:
+        return "The appointment no longer exists."
+    if appointment.status != AppointmentStatus.HELD:
+        return "The request is no longer waiting for confirmation."
+    if appointment.hold_expires_at is None or appointment.hold_expires_at <= timezone.now():
+        return "The request's hold has expired."
+    return None
+
+
+def _render_request(message: OutgoingMessage) -> messaging.EmailContent:
+    appointment = _appointment(message)
+    link = BookingLink.objects.filter(
+        pk=message.context.get("link_id"), clinic_id=message.clinic_id
+    ).first()
+    if appointment is None or link is None:
+        raise LookupError("request missing")
+    clinic = appointment.clinic
+    context = {
+        "appointment": appointment,
+        "clinic": clinic,
+        "client": appointment.client,
+        "local_start": appointment.start.astimezone(clinic.zone),
+        "local_end": appointment.end.astimezone(clinic.zone),
+        "hold_until": (appointment.hold_expires_at or timezone.now()).astimezone(clinic.zone),
+        "confirm_url": manage_url(link),
+        "show_names": clinic.portal_show_practitioners,
+    }
+    with timezone.override(clinic.zone):
+        subject = " ".join(render_to_string("emails/portal_request_subject.txt", context).split())
+        text = render_to_string("emails/portal_request.txt", context)
+        html = render_to_string("emails/portal_request.html", context)
+    return messaging.EmailContent(
+        subject=subject, text=text, html=html, to=[appointment.client.email]
+    )
+
+
 def register_kinds() -> None:
+    messaging.register(
+        messaging.MessageKind(
+            name="portal_request",
+            render=_render_request,
+            still_wanted=_still_wanted_request,
+            label="Online booking: confirm your request",
+            requested=True,
+            # Useless once the hold has expired; still_wanted says so sooner.
+            max_lateness=timedelta(hours=1),
+        )
+    )
     messaging.register(
         messaging.MessageKind(
             name="appointment_booked",

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from clinic.booking import availability
 from clinic.booking.models import (
-    ACTIVE_STATUSES,
     BUSY_LOOKBACK,
     MAX_APPOINTMENT,
     Appointment,
@@ -19,6 +18,7 @@ from clinic.booking.models import (
     Practitioner,
     Room,
     TimeOff,
+    occupying,
 )
 from clinic.models import Clinic
 from common.errors import ApplicationError, NotFound
@@ -162,7 +162,7 @@ def availability_search(
         resources |= Q(device=device)
     busy_rows = Appointment.objects.filter(
         resources,
-        status__in=ACTIVE_STATUSES,
+        occupying(now),
         start__gt=window_start - BUSY_LOOKBACK,
         start__lt=window_end + cleanup,
     ).values_list("practitioner_id", "room_id", "device_id", "start", "end", "device_free_at")

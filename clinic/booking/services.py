@@ -13,22 +13,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from clinic.booking import availability, hooks
 from clinic.booking.decision import IntervalTooShort as IntervalTooShort  # re-exported
 from clinic.booking.decision import treatment_decision
 from clinic.booking.models import (
-    ACTIVE_STATUSES,
     BUSY_LOOKBACK,
     MAX_APPOINTMENT,
     Appointment,
     AppointmentKind,
+    AppointmentSource,
     AppointmentStatus,
     Device,
     Practitioner,
     Room,
+    occupying,
 )
 from clinic.booking.notifications import appointment_notify
 from clinic.booking.selectors import appointment_list
@@ -49,8 +50,15 @@ class SlotUnavailable(Conflict):
     code = "slot_unavailable"
 
 
-def audit(actor: User, action: str, obj: Model, clinic_id: int, **detail: Any) -> None:
-    """One audit event for a booking write (field names in ``detail``, never values)."""
+def audit(actor: User | None, action: str, obj: Model, clinic_id: int, **detail: Any) -> None:
+    """One audit event for a booking write (field names in ``detail``, never values).
+
+    Without an actor the client did it through their signed link (decision 0021): the
+    event's channel is ``link`` and ``by`` says so; a task passes its own channel."""
+    channel = detail.pop("channel", None)
+    if actor is None:
+        channel = channel or "link"
+        detail.setdefault("by", "client" if channel == "link" else "system")
     audit_record(
         actor=actor,
         action=action,
@@ -59,6 +67,7 @@ def audit(actor: User, action: str, obj: Model, clinic_id: int, **detail: Any) -
         clinic_id=clinic_id,
         client_id=getattr(obj, "client_id", None),
         detail=detail,
+        channel=channel,
     )
 
 
@@ -130,7 +139,7 @@ def _conflicts(req: BookingRequest, exclude_id: int | None) -> list[str]:
     # ``start`` is bounded on both sides (nothing that started BUSY_LOOKBACK earlier still
     # runs), so each check is a short range scan of its (resource, start) index.
     active = Appointment.objects.filter(
-        status__in=ACTIVE_STATUSES, start__gt=req.start - BUSY_LOOKBACK
+        occupying(timezone.now()), start__gt=req.start - BUSY_LOOKBACK
     )
     if exclude_id is not None:
         active = active.exclude(pk=exclude_id)
@@ -219,6 +228,7 @@ def _book_checks(
         )
     _check_working_time(clinic, req)
     screening = _gate(clinic, req, exclude_id)
+    holds_release_expired(near=req)
     taken = _conflicts(req, exclude_id)
     if taken:
         raise _slot_unavailable(req, taken)
@@ -227,6 +237,7 @@ def _book_checks(
 
 @transaction.atomic
 def appointment_book(*, clinic: Clinic, actor: User, request: BookingRequest) -> Appointment:
+    """Staff book an appointment (the client is told at once)."""
     screening = _book_checks(clinic, request)
     appointment = Appointment(
         clinic=clinic,
@@ -257,8 +268,9 @@ def _free_at(req: BookingRequest) -> datetime | None:
 
 @transaction.atomic
 def appointment_reschedule(
-    *, appointment: Appointment, actor: User, changes: dict[str, Any]
+    *, appointment: Appointment, actor: User | None, changes: dict[str, Any]
 ) -> Appointment:
+    """Move or change an appointment; ``actor`` None: the client, by their link."""
     locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if not locked.can_be_moved:
         raise Conflict(
@@ -314,7 +326,10 @@ def appointment_reschedule(
 
 
 @transaction.atomic
-def appointment_cancel(*, appointment: Appointment, actor: User, reason: str) -> Appointment:
+def appointment_cancel(
+    *, appointment: Appointment, actor: User | None, reason: str, channel: str | None = None
+) -> Appointment:
+    """Cancel; ``actor`` None: the client by their link (or ``channel="task"``: expiry)."""
     locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if not locked.can_change_to(AppointmentStatus.CANCELLED):
         raise Conflict(
@@ -323,14 +338,18 @@ def appointment_cancel(*, appointment: Appointment, actor: User, reason: str) ->
         )
     if not reason.strip():
         raise ApplicationError("Give a reason.", fields={"reason": ["Why is it cancelled?"]})
-    locked.status = AppointmentStatus.CANCELLED
     locked.cancel_reason = reason.strip()
     locked.cancelled_at = timezone.now()
     locked.cancelled_by = actor
+    was_held = locked.status == AppointmentStatus.HELD
+    locked.status = AppointmentStatus.CANCELLED
+    locked.hold_expires_at = None
     locked.sequence += 1
     locked.save()
-    audit(actor, "update", locked, locked.clinic_id, status="cancelled")
-    _notify(locked, "cancelled")
+    audit(actor, "update", locked, locked.clinic_id, status="cancelled", channel=channel)
+    if not was_held:  # a request never confirmed had no confirmation to take back
+        _notify(locked, "cancelled")
+    hooks.slot_freed(locked)
     return locked
 
 
@@ -363,9 +382,120 @@ def _notify(appointment: Appointment, event: str) -> None:
     hooks.appointment_changed(appointment, event)
 
 
+# --- online requests: holds (decision 0021) ------------------------------------------
+
+
+def appointment_hold(*, clinic: Clinic, request: BookingRequest, until: datetime) -> Appointment:
+    """An online request: the slot is held (the exclusion constraints cover it) until
+    ``until`` for the client to confirm by their link. Same checks and gates as a staff
+    booking; nothing is sent here but the caller's own e-mail with the link."""
+    screening = _book_checks(clinic, request)
+    appointment = Appointment(
+        clinic=clinic,
+        client=request.client,
+        practitioner=request.practitioner,
+        room=request.room,
+        device=request.device,
+        start=request.start,
+        end=request.end,
+        device_free_at=_free_at(request),
+        kind=request.kind,
+        notes=request.notes,
+        screening=screening,
+        treatment_plan=request.treatment_plan,
+        status=AppointmentStatus.HELD,
+        source=AppointmentSource.ONLINE,
+        hold_expires_at=until,
+    )
+    _save_guarded(appointment, request)
+    audit(None, "create", appointment, clinic.pk, kind=appointment.kind, status="held")
+    return appointment
+
+
+class HoldExpired(Conflict):
+    code = "hold_expired"
+
+
+def appointment_confirm_hold(*, appointment: Appointment) -> Appointment:
+    """The client confirms their request by the link: the hold becomes a booking (the
+    gates asked again, for the day may have changed), and the usual confirmation goes.
+    Must run inside a transaction (the caller's)."""
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if locked.status != AppointmentStatus.HELD:
+        if locked.status == AppointmentStatus.BOOKED:
+            return locked  # confirmed already (a second tap): nothing changes
+        raise HoldExpired(
+            "This request was not confirmed in time and its time was released; "
+            "choose a time again.",
+        )
+    if locked.hold_expires_at is None or locked.hold_expires_at <= timezone.now():
+        _release(locked)
+        raise HoldExpired(
+            "This request was not confirmed in time and its time was released; "
+            "choose a time again.",
+        )
+    if locked.kind == AppointmentKind.TREATMENT:
+        locked.screening = _gate(
+            locked.clinic,
+            BookingRequest(
+                client=locked.client,
+                practitioner=locked.practitioner,
+                room=locked.room,
+                device=locked.device,
+                start=locked.start,
+                end=locked.end,
+                kind=locked.kind,
+                treatment_plan=locked.treatment_plan,
+            ),
+            locked.pk,
+        )
+    locked.status = AppointmentStatus.BOOKED
+    locked.hold_expires_at = None
+    locked.save()
+    audit(None, "update", locked, locked.clinic_id, status="booked")
+    _notify(locked, "booked")
+    return locked
+
+
+HOLD_EXPIRED_REASON = "The online request was not confirmed in time."
+
+
+def _release(locked: Appointment, *, channel: str = "task") -> None:
+    locked.status = AppointmentStatus.CANCELLED
+    locked.cancel_reason = HOLD_EXPIRED_REASON
+    locked.cancelled_at = timezone.now()
+    locked.hold_expires_at = None
+    locked.save()
+    audit(None, "update", locked, locked.clinic_id, status="cancelled", channel=channel)
+    hooks.slot_freed(locked)
+
+
+def holds_release_expired(*, near: BookingRequest | None = None, limit: int = 500) -> int:
+    """Release held requests past their expiry: all of them (the beat task), or those in
+    the way of ``near`` (before a booking, so the constraint never refuses a slot that
+    every reader already shows as free). Returns how many were released."""
+    now = timezone.now()
+    held = Appointment.objects.filter(status=AppointmentStatus.HELD, hold_expires_at__lte=now)
+    if near is not None:
+        resources = Q(practitioner=near.practitioner) | Q(room=near.room)
+        if near.device is not None:
+            resources |= Q(device=near.device)
+        held = held.filter(
+            resources, start__gt=near.start - BUSY_LOOKBACK, start__lt=near.end + BUSY_LOOKBACK
+        )
+    released = 0
+    with transaction.atomic():
+        for appointment in held.select_for_update(skip_locked=True).order_by("id")[:limit]:
+            _release(appointment)
+            released += 1
+    return released
+
+
 def appointments_for_calendar(
     *, clinic: Clinic, start: datetime, end: datetime
 ) -> QuerySet[Appointment]:
-    return appointment_list(clinic=clinic, start_from=start, start_before=end).exclude(
-        status=AppointmentStatus.CANCELLED
+    return (
+        appointment_list(clinic=clinic, start_from=start, start_before=end)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .exclude(status=AppointmentStatus.HELD, hold_expires_at__lte=timezone.now())
     )

@@ -7,11 +7,16 @@ from clinic.booking.views import (
     booking_form,
     calendar,
     client_picker,
+    portal,
     resources,
     setup,
 )
 
 urlpatterns = [
+    # Public online booking (decision 0021): no login.
+    path("book/manage/<str:token>/", portal.manage_page, name="portal-manage"),
+    path("book/<slug:slug>/", portal.book_page, name="portal-book"),
+    path("book/<slug:slug>/logo/", portal.clinic_logo, name="portal-logo"),
     path("calendar/", calendar.CalendarView.as_view(), name="calendar"),
     path("appointments/new/", booking_form.AppointmentNewView.as_view(), name="appointment-new"),
     # Partials the booking and rescheduling forms swap in with htmx.

@@ -96,6 +96,10 @@ class MessageKind:
     #: Reads the client (fresh, with the unsubscription annotated) and the kind's own
     #: rows in one round trip at send time; None (or returning None): the client alone.
     read_at_send: Callable[[OutgoingMessage], Client | None] | None = None
+    #: The client asked for this very message a moment ago (the link that confirms their
+    #: online booking request): it goes to the address they typed without asking their
+    #: standing consent to e-mail (decision 0021).
+    requested: bool = False
 
     def __post_init__(self) -> None:
         if self.audience not in AUDIENCES:
@@ -147,7 +151,7 @@ def default_cancel_reason(
     client = message.client
     if not client.email:
         return "The client has no e-mail address."
-    if not client.email_consent:
+    if not client.email_consent and not kind.requested:
         return "The client withdrew consent to e-mail."
     if kind.optional and _unsubscribed(client, kind.name):
         return f"The client unsubscribed from {kind.label or kind.name}."

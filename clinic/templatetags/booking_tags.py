@@ -10,6 +10,7 @@ from typing import Any
 
 from django import template
 from django.template import Context
+from django.utils import timezone
 
 from clinic.booking import selectors as booking_selectors
 from clinic.booking.decision import appointment_decision
@@ -39,6 +40,8 @@ def today_appointments(context: Context, clinic: Any) -> list[Appointment]:
     appointments = list(
         booking_selectors.appointment_list(clinic=clinic, on_date=today)
         .exclude(status=AppointmentStatus.CANCELLED)
+        # An online request nobody confirmed in time holds nothing (decision 0021).
+        .exclude(status=AppointmentStatus.HELD, hold_expires_at__lte=timezone.now())
         .select_related("treatment_plan")
     )
     for appointment in appointments:

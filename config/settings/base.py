@@ -396,6 +396,24 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Online booking (docs/decisions/0021-online-booking.md) -------------------------------
+# Booking requests an hour from one client address, and for one e-mail address.
+PORTAL_REQUESTS_PER_ADDRESS = env.int("PORTAL_REQUESTS_PER_ADDRESS", default=10)
+PORTAL_REQUESTS_PER_EMAIL = env.int("PORTAL_REQUESTS_PER_EMAIL", default=3)
+if min(PORTAL_REQUESTS_PER_ADDRESS, PORTAL_REQUESTS_PER_EMAIL) < 1:
+    raise environ.ImproperlyConfigured(
+        "PORTAL_REQUESTS_PER_ADDRESS and PORTAL_REQUESTS_PER_EMAIL must be positive."
+    )
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    # Unconfirmed online requests free their slot (readers already treat them as free).
+    "release-expired-holds": {
+        "task": "clinic.booking.tasks.release_expired_holds",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}
+
 # --- Aftercare (docs/decisions/0006-aftercare.md) -----------------------------------------
 # Links in aftercare e-mails: the client's page link expires after this many days.
 AFTERCARE_LINK_MAX_AGE = timedelta(days=env.int("AFTERCARE_LINK_MAX_AGE_DAYS", default=90))

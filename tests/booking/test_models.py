@@ -40,6 +40,9 @@ ALLOWED = {
     (S.CHECKED_IN, S.BOOKED),
     (S.CHECKED_IN, S.CANCELLED),
     (S.CHECKED_IN, S.COMPLETED),
+    # An online request is cancelled (by the client, staff or its expiry); confirming it
+    # is the client's own link, never a plain status change (decision 0021).
+    (S.HELD, S.CANCELLED),
 }
 PAIRS = [(a, b) for a in ALL for b in ALL]
 
@@ -80,6 +83,7 @@ def test_an_appointment_asks_the_table_for_its_own_status():
         "completed": True,
         "cancelled": True,
         "no_show": False,
+        "held": False,
     }
 
 
@@ -107,6 +111,8 @@ def make(frozen, clinic, practitioner, client_record):
             start=start,
             kind=kind,
             status=status,
+            # A held online request always has an expiry (decision 0021).
+            hold_expires_at=START - timedelta(days=6) if status == S.HELD else None,
         )
 
     return make

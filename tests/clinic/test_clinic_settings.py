@@ -64,6 +64,15 @@ def test_every_staff_member_reads_their_clinics_settings(request, api, persona, 
         "timezone",
         "idle_timeout_minutes",
         "logo_url",
+        "slug",
+        "portal_enabled",
+        "portal_notice_hours",
+        "portal_hold_minutes",
+        "portal_consultation_minutes",
+        "portal_treatments",
+        "portal_treatment_minutes",
+        "portal_show_practitioners",
+        "portal_url",
         "updated_at",
     }
     assert body["logo_url"] is None
@@ -341,3 +350,85 @@ def test_a_second_clinic_keeps_its_own_logo(web, manager):
     ClientFactory(clinic=other)
     web(manager).post("/clinic/settings/logo/", {"logo": _upload(_image())})
     assert not Clinic.objects.get(pk=other.pk).logo
+
+
+# --- online booking settings (decision 0021) ---------------------------------------------
+
+
+def test_online_booking_is_off_by_default_with_its_defaults(api, manager):
+    body = api(manager).get("/api/clinic/").json()
+    assert body["portal_enabled"] is False
+    assert body["portal_notice_hours"] == 24
+    assert body["portal_hold_minutes"] == 15
+    assert body["portal_show_practitioners"] is False
+    assert body["portal_treatments"] is False
+
+
+def test_a_manager_turns_online_booking_on_and_it_is_audited(api, manager):
+    response = api(manager).patch(
+        "/api/clinic/",
+        {"slug": "harbour", "portal_enabled": True, "portal_notice_hours": 48},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["portal_enabled"] is True and body["portal_notice_hours"] == 48
+    assert body["portal_url"].endswith("/book/harbour/")
+    event = AuditEvent.objects.filter(object_type="clinic", action="update").latest("id")
+    assert event.detail["fields"] == ["portal_enabled", "portal_notice_hours", "slug"]
+
+
+def test_reception_cannot_change_online_booking(api, reception):
+    response = api(reception).patch("/api/clinic/", {"portal_enabled": True}, format="json")
+    assert response.status_code == 403
+    assert Clinic.objects.get(pk=reception.clinic.pk).portal_enabled is False
+
+
+def test_online_booking_needs_an_address(api, manager):
+    Clinic.objects.filter(pk=manager.clinic.pk).update(slug="")
+    response = api(manager).patch("/api/clinic/", {"portal_enabled": True}, format="json")
+    assert response.status_code == 400
+    assert "slug" in response.json()["fields"]
+
+
+def test_another_clinics_address_or_a_reserved_word_is_refused(api, manager, other_clinic):
+    other_clinic.slug = "elsewhere"
+    other_clinic.save()
+    taken = api(manager).patch("/api/clinic/", {"slug": "elsewhere"}, format="json")
+    assert taken.status_code == 400 and "slug" in taken.json()["fields"]
+    reserved = api(manager).patch("/api/clinic/", {"slug": "manage"}, format="json")
+    assert reserved.status_code == 400
+    bad = api(manager).patch("/api/clinic/", {"slug": "not a slug!"}, format="json")
+    assert bad.status_code == 400
+    too_long = api(manager).patch("/api/clinic/", {"portal_notice_hours": 9999}, format="json")
+    assert too_long.status_code == 400
+
+
+def test_the_settings_page_turns_online_booking_on(web, manager):
+    clinic = Clinic.objects.get(pk=manager.clinic.pk)
+    response = web(manager).post(
+        "/clinic/settings/",
+        {
+            "name": clinic.name,
+            "address": clinic.address,
+            "phone": clinic.phone,
+            "email": clinic.email,
+            "reply_to_email": "",
+            "sender_name": "",
+            "country": "",
+            "timezone": clinic.timezone,
+            "idle_timeout_minutes": "15",
+            "portal_section": "1",
+            "slug": "harbour-skin",
+            "portal_enabled": "on",
+            "portal_notice_hours": "24",
+            "portal_hold_minutes": "15",
+            "portal_consultation_minutes": "30",
+            "portal_treatment_minutes": "60",
+        },
+    )
+    assert response.status_code == 302
+    clinic.refresh_from_db()
+    assert clinic.portal_enabled and clinic.slug == "harbour-skin"
+    page = web(manager).get("/clinic/settings/").content.decode()
+    assert "/book/harbour-skin/" in page

@@ -24,6 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 from aftercare import links as aftercare_links
 from aftercare.schedules import aftercare_schedule_session
 from clinic import services as clinic_services
+from clinic.booking import links as booking_links
 from clinic.messaging import links as messaging_links
 from clinic.models import Invitation
 from precare import readiness
@@ -147,6 +148,10 @@ def course(clinic, reception, practitioner, manager, client_record) -> Course:
     )
     readiness_token = readiness.token_for(readiness.readiness_link_for(tomorrow))
     intake_link = intake.intake_link_send(client=client_record, actor=reception.user).link
+    clinic.slug = "harbour"
+    clinic.portal_enabled = True
+    clinic.save()
+    booking_token = booking_links.token_for(booking_links.link_for_appointment(tomorrow))
     invitation = clinic_services.invitation_create(
         clinic=clinic, actor=manager.user, email="new.colleague@example.com", role="reception"
     )
@@ -175,6 +180,8 @@ def course(clinic, reception, practitioner, manager, client_record) -> Course:
             ("readiness", "token"): readiness_token,
             ("intake", "token"): intake.token_for(intake_link),
             ("intake-link", "link_pk"): intake_link.pk,
+            ("book", "slug"): clinic.slug,
+            ("manage", "token"): booking_token,
             ("set-password", "uidb64"): urlsafe_base64_encode(force_bytes(user.pk)),
             ("set-password", "token"): default_token_generator.make_token(user),
         }

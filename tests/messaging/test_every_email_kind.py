@@ -103,6 +103,30 @@ def _make_every_message(clinic, client_record, manager, signed_session):
 
     # an online intake link sent from the client page (decision 0020)
     intake_link_send(client=client_record, actor=manager.user)
+    # an online request waiting for the client's confirmation (decision 0021)
+    from clinic.booking.links import link_for_appointment
+    from clinic.messaging.services import message_schedule
+
+    held = appointment_for(
+        client_record,
+        practitioner=session.appointment.practitioner,
+        room=session.appointment.room,
+        device=None,
+        kind="consultation",
+        start=ENDED + timedelta(days=8),
+        status="held",
+        source="online",
+        hold_expires_at=timezone.now() + timedelta(minutes=15),
+    )
+    message_schedule(
+        clinic=clinic,
+        client=client_record,
+        kind="portal_request",
+        due_at=timezone.now(),
+        dedupe_key=f"portal-request:{held.pk}",
+        context={"appointment_id": held.pk, "link_id": link_for_appointment(held).pk},
+        appointment_id=held.pk,
+    )
 
     # a treatment a month ahead: every preparation moment is still to come
     ahead = appointment_for(
@@ -299,3 +323,21 @@ def test_a_clinic_without_a_phone_yet_is_never_printed_as_an_empty_number(every_
             ):
                 assert broken not in lowered, f"{message.kind}: empty phone shows as {broken!r}"
             assert 'href="tel:"' not in part
+
+
+def test_the_next_session_invitation_books_online_when_the_clinic_allows(every_message):
+    from clinic.models import Clinic
+
+    invitation = every_message.get(kind="aftercare_next_session")
+    assert "/book/manage/" not in kinds.get(invitation.kind).render(invitation).text
+    Clinic.objects.filter(pk=invitation.clinic_id).update(
+        slug="harbour", portal_enabled=True, portal_treatments=True
+    )
+    invitation = type(invitation).objects.get(pk=invitation.pk)  # read the clinic afresh
+    content = kinds.get(invitation.kind).render(invitation)
+    assert "Book your next session online" in content.text
+    assert "/book/manage/" in content.text and "/book/manage/" in content.html
+    # The other aftercare e-mails do not carry it.
+    day3 = every_message.filter(kind="aftercare_day3").first()
+    if day3 is not None:
+        assert "/book/manage/" not in kinds.get(day3.kind).render(day3).text

@@ -30,6 +30,8 @@ CLINICS = [
         # A course under way: screened, consented, one signed session three weeks ago and
         # the next one booked for today.
         "course_for": ("Amelia", "Hughes"),
+        # The public booking page is on for this clinic (decision 0021).
+        "portal": "harbour",
         # A first treatment booked two days ahead: its preparation e-mails (the sheet at
         # once, the readiness check within minutes) land in var/mail/.
         "preparing": ("Hannah", "Clarke"),
@@ -78,6 +80,7 @@ class Command(BaseCommand):
         for spec in CLINICS:
             for email, _, role in spec["staff"]:
                 self.stdout.write(f"  {email:<32} {role:<13} password: {DEMO_PASSWORD}")
+        self._print_portal_links()
 
     def _seed_clinic(self, spec: dict) -> None:
         # filter().first(), not get_or_create(): staff may have added look-alike rows (two
@@ -105,6 +108,7 @@ class Command(BaseCommand):
             if not Device.objects.filter(clinic=clinic, serial_number__iexact=serial).exists():
                 Device.objects.create(clinic=clinic, serial_number=serial, name=name, kind="pen")
         self._seed_sign_off(clinic)
+        self._seed_portal(clinic, spec.get("portal", ""))
         self._seed_clients(clinic, spec)
         if spec.get("course_for"):
             self._seed_course(clinic, *spec["course_for"])
@@ -322,6 +326,38 @@ class Command(BaseCommand):
             f"{start.astimezone(clinic.zone):%a %d %b %H:%M}: see var/mail/."
         )
         self._print_readiness_link(appointment)
+
+    def _seed_portal(self, clinic: Clinic, slug: str) -> None:
+        """Online booking on, unless a manager has set it up already (their choice)."""
+        if not slug or clinic.portal_enabled:
+            return
+        if not clinic.slug and not Clinic.objects.filter(slug=slug).exists():
+            clinic.slug = slug
+        if clinic.slug:
+            clinic.portal_enabled = True
+            clinic.portal_treatments = True
+            clinic.save(update_fields=["slug", "portal_enabled", "portal_treatments"])
+
+    def _print_portal_links(self) -> None:
+        from django.urls import reverse
+
+        from clinic.booking.links import manage_url
+        from clinic.booking.portal import course_link_for
+        from clinic.sender import site_url
+        from treatments.plans.models import TreatmentPlan
+
+        for clinic in Clinic.objects.filter(portal_enabled=True).exclude(slug="").order_by("id"):
+            url = site_url(reverse("portal-book", args=[clinic.slug]))
+            self.stdout.write(f"Online booking for {clinic.name}: {url}")
+            plan = (
+                TreatmentPlan.objects.filter(clinic=clinic, status="active")
+                .select_related("client")
+                .order_by("id")
+                .first()
+            )
+            if plan is not None and clinic.portal_treatments:
+                link = manage_url(course_link_for(plan=plan))
+                self.stdout.write(f"Next session of {plan.client.full_name}'s course: {link}")
 
     def _print_readiness_link(self, appointment: Appointment) -> None:
         """The client's readiness page for the demo's treatment in two days (decision 0018)."""
