@@ -200,12 +200,18 @@ def _render_request(message: OutgoingMessage) -> messaging.EmailContent:
         "confirm_url": manage_url(link),
         "show_names": clinic.portal_show_practitioners,
     }
+    logo, inline_images = messaging.clinic_logo_inline(clinic)
+    context.update(logo)
     with timezone.override(clinic.zone):
         subject = " ".join(render_to_string("emails/portal_request_subject.txt", context).split())
         text = render_to_string("emails/portal_request.txt", context)
         html = render_to_string("emails/portal_request.html", context)
     return messaging.EmailContent(
-        subject=subject, text=text, html=html, to=[appointment.client.email]
+        subject=subject,
+        text=text,
+        html=html,
+        inline_images=inline_images,
+        to=[appointment.client.email],
     )
 
 
