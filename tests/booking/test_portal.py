@@ -27,6 +27,9 @@ from tests.factories import (
     practitioner_for,
     screening_for,
 )
+from tests.screening.answers import all_no_answers
+from treatments.screening import intake
+from treatments.screening.models import IntakeLink
 
 pytestmark = pytest.mark.django_db
 
@@ -651,6 +654,33 @@ def test_a_client_whose_screening_expires_first_is_sent_to_update_it(course, pra
     html = client.get(f"/book/manage/{course_token(course)}/?date=2026-04-06").content.decode()
     assert "health questions need updating" in html
     assert 'name="start"' not in html
+    # The page sends them to the online intake (decision 0020): the link opens the
+    # questionnaire for this client, and a second visit offers the same link.
+    intake_path = re.search(r'href="(?:https?://[^/"]+)?(/intake/[^/"]+/)"', html).group(1)
+    intake_page = client.get(intake_path)
+    assert intake_page.status_code == 200
+    assert course.client.first_name in intake_page.content.decode()
+    again = client.get(f"/book/manage/{course_token(course)}/?date=2026-04-06").content.decode()
+    assert intake_path in again
+    assert IntakeLink.objects.filter(client=course.client).count() == 1
+
+
+def test_a_client_whose_new_answers_await_staff_is_not_sent_to_answer_again(
+    course, practitioner, client
+):
+    screening_for(course.client, actor=practitioner.user, planned_date=date(2026, 3, 2))
+    html = client.get(f"/book/manage/{course_token(course)}/?date=2026-04-06").content.decode()
+    intake_path = re.search(r'href="(?:https?://[^/"]+)?(/intake/[^/"]+/)"', html).group(1)
+    answered = intake.intake_submit(
+        link=intake.link_from_token(intake_path.split("/")[2]),
+        details={},
+        raw_answers=all_no_answers(),
+    )
+    assert answered.screening.source == "client"
+    html = client.get(f"/book/manage/{course_token(course)}/?date=2026-04-06").content.decode()
+    assert "We have your latest answers" in html
+    assert "/intake/" not in html
+    assert 'name="start"' not in html  # unconfirmed answers book no treatment
 
 
 # --- staff see online bookings ------------------------------------------------------------

@@ -207,6 +207,23 @@ def intake_url_for_booking(client: Client) -> str | None:
     force and needs no intake."""
     if not needs_intake(client):
         return None
+    return page_url_for(_open_link(client, detail={"booking_confirmation": True}))
+
+
+@transaction.atomic
+def intake_url_for_course(client: Client) -> str | None:
+    """The intake page for a returning client whose answers will be too old for the dates
+    they want (the online booking of a course's next session, decision 0021): the open
+    link, or a new one. None while answers they sent are still waiting for staff: a second
+    questionnaire would add nothing until those are confirmed."""
+    _confirmed, pending = screenings_in_force(client=client, today=client.clinic.local_today())
+    if pending:
+        return None
+    return page_url_for(_open_link(client, detail={"course_booking": True}))
+
+
+def _open_link(client: Client, *, detail: dict[str, bool]) -> IntakeLink:
+    """The client's open intake link, or a new one made by no one (audited as such)."""
     Client.objects.select_for_update().filter(pk=client.pk).first()
     now = timezone.now()
     link = (
@@ -231,9 +248,9 @@ def intake_url_for_booking(client: Client) -> str | None:
             object_id=link.pk,
             clinic_id=client.clinic_id,
             client_id=client.pk,
-            detail={"booking_confirmation": True},
+            detail=detail,
         )
-    return page_url_for(link)
+    return link
 
 
 # --- what the client sends ----------------------------------------------------------------

@@ -25,6 +25,7 @@ from clinic.messaging.views import private_response, refuse_link
 from clinic.models import Clinic
 from common.audit import client_ip
 from common.errors import ApplicationError, NotFound
+from treatments.screening.intake import intake_url_for_course
 
 #: Days offered as links around the chosen one (a week); one day's times are shown.
 WEEK = 7
@@ -355,5 +356,9 @@ def _course_page(request: HttpRequest, link: BookingLink) -> HttpResponse:
     }
     context["refused"] = sorted(refused.items())
     context["screening_needed"] = portal.SCREENING_TOO_OLD in refused.values()
+    if context["screening_needed"]:
+        # Sent to the online intake first (decision 0020): new answers, which staff
+        # confirm before they count for a treatment.
+        context["intake_url"] = intake_url_for_course(link.client)
     response = render(request, "booking/portal_course.html", context, status=status)
     return private_response(response)
