@@ -73,6 +73,8 @@ OBJECT_TYPES: dict[str, str] = {
     "appointment_readiness": "Appointment readiness",
     "readiness_link": "Readiness link",
     "booking_link": "Online booking link",
+    "waitlist_entry": "Waitlist entry",
+    "waitlist_offer": "Waitlist offer",
     "session_start_check": "Session start check",
     "treatment_session": "Session record",
     "session_photo": "Session photo",

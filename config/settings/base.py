@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "treatments",
     "precare",
     "aftercare",
+    "waitlist",
 ]
 
 MIDDLEWARE = [
