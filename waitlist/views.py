@@ -344,7 +344,12 @@ def entry_page(request: HttpRequest, token: str) -> HttpResponse:
                 if open_offer
                 else None,
                 "offer_until": open_offer.expires_at.astimezone(zone) if open_offer else None,
-                "offer_url": booking_links.manage_url(open_offer.link) if open_offer else None,
+                # Relative: the page is already on this site's address.
+                "offer_url": reverse(
+                    "portal-manage", args=[booking_links.token_for(open_offer.link)]
+                )
+                if open_offer
+                else None,
                 "kind_label": AppointmentKind(entry.kind).label,
             },
         )
