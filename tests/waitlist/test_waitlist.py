@@ -677,3 +677,22 @@ def test_concurrent_confirmations_and_requests_give_one_booking(clinic, practiti
     if WaitlistOffer.objects.exists():
         offer = WaitlistOffer.objects.get()
         assert offer.status == "booked" and offer.entry in (first, second)
+
+
+def test_the_course_page_leads_to_its_waitlist_page(setup, client_record):
+    from clinic.booking import links as booking_links
+    from clinic.booking.portal import course_link_for
+
+    plan = plan_for(client_record)
+    token = booking_links.token_for(course_link_for(plan=plan))
+    course_page = PageClient().get(f"/book/manage/{token}/").content.decode()
+    assert f"/book/waitlist/course/{token}/" in course_page
+    form = PageClient().get(f"/book/waitlist/course/{token}/")
+    assert form.status_code == 200 and 'name="email"' not in form.content.decode()
+    done = PageClient().post(
+        f"/book/waitlist/course/{token}/", {"date_from": "2026-03-03", "date_to": "2026-03-20"}
+    )
+    assert done.status_code == 200
+    entry = WaitlistEntry.objects.get()
+    assert entry.kind == "treatment" and entry.treatment_plan == plan
+    assert PageClient().get("/book/waitlist/course/1:nonsense/").status_code == 404
