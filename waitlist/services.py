@@ -177,6 +177,22 @@ def waitlist_decline(*, entry: WaitlistEntry) -> WaitlistEntry:
     return locked
 
 
+def waitlist_expire_past() -> int:
+    """Waiting entries whose last date has passed on their clinic's wall clock become
+    ``expired`` (the hourly beat task); returns how many."""
+    expired = 0
+    clinic_ids = (
+        WaitlistEntry.objects.filter(status=EntryStatus.WAITING)
+        .values_list("clinic_id", flat=True)
+        .distinct()
+    )
+    for clinic in Clinic.objects.filter(pk__in=list(clinic_ids)):
+        expired += WaitlistEntry.objects.filter(
+            clinic=clinic, status=EntryStatus.WAITING, date_to__lt=clinic.local_today()
+        ).update(status=EntryStatus.EXPIRED, updated_at=timezone.now())
+    return expired
+
+
 # --- the hooks: a freed time, a confirmed offer -------------------------------------------
 
 

@@ -413,6 +413,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Waitlist entries whose dates have passed leave the list (decision 0022). An expired
+    # offer needs nothing here: its hold is released above, which offers the time on.
+    "expire-past-waitlist-entries": {
+        "task": "waitlist.tasks.expire_past_entries",
+        "schedule": 3600.0,
+        "options": {"expires": 3300},
+    },
 }
 
 # --- Aftercare (docs/decisions/0006-aftercare.md) -----------------------------------------

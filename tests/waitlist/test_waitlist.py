@@ -696,3 +696,36 @@ def test_the_course_page_leads_to_its_waitlist_page(setup, client_record):
     entry = WaitlistEntry.objects.get()
     assert entry.kind == "treatment" and entry.treatment_plan == plan
     assert PageClient().get("/book/waitlist/course/1:nonsense/").status_code == 404
+
+
+def test_entries_whose_dates_have_passed_leave_the_list(setup, frozen_clock):
+    clinic = setup["room"].clinic
+    soon = waiting(clinic, "Ada", date_from=date(2026, 3, 2), date_to=date(2026, 3, 3))
+    later = waiting(clinic, "Bea")
+    from waitlist.tasks import expire_past_entries
+
+    assert expire_past_entries() == 0
+    frozen_clock.move_to(datetime(2026, 3, 4, 0, 30, tzinfo=UTC))
+    assert expire_past_entries() == 1
+    soon.refresh_from_db()
+    later.refresh_from_db()
+    assert soon.status == "expired" and later.status == "waiting"
+
+
+def test_the_gates_are_asked_again_when_the_client_confirms(
+    setup, reception, courses, practitioner
+):
+    _refused, accepted = courses
+    freed_treatment(setup, reception)
+    offer = WaitlistOffer.objects.get()
+    assert offer.entry == accepted
+    # Before confirming, the client tells us of a bleeding disorder.
+    screening_for(accepted.client, actor=practitioner.user, bleeding_disorder=True)
+    token = manage_token(offer_mail_to(accepted.client.email))
+    answer = PublicClient().post(
+        f"/api/portal/bookings/{token}/", {"action": "confirm"}, format="json"
+    )
+    assert 400 <= answer.status_code < 500
+    offer.refresh_from_db()
+    assert offer.status == "open" and offer.appointment.status == "held"
+    assert not Appointment.objects.filter(start=SLOT, status="booked").exists()
