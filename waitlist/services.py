@@ -377,10 +377,10 @@ def offer_freed_slot(*, freed_id: int) -> WaitlistOffer | None:
                     device=freed.device,
                     actor=None,
                 )
-        except SlotUnavailable:
-            return None  # taken meanwhile (a staff booking, another offer): nothing to offer
         except (ApplicationError, IntegrityError):
-            continue  # the gates refuse this client (or it does not fit them): the next
+            # The gates refuse this client, or their kind's length does not fit here (the
+            # practitioner's hours end, the next appointment): the next entry.
+            continue
     return None
 
 

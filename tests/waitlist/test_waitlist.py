@@ -729,3 +729,23 @@ def test_the_gates_are_asked_again_when_the_client_confirms(
     offer.refresh_from_db()
     assert offer.status == "open" and offer.appointment.status == "held"
     assert not Appointment.objects.filter(start=SLOT, status="booked").exists()
+
+
+def test_a_longer_wish_that_does_not_fit_passes_to_a_shorter_one(setup, reception, practitioner):
+    """The last half hour of the day: a treatment's hour does not fit, a consultation does."""
+    clinic = setup["room"].clinic
+    who = ClientFactory(clinic=clinic, first_name="Long", last_name="Wish")
+    screening_for(who, actor=practitioner.user, planned_date=date(2026, 3, 4))
+    waitlist_join(
+        clinic=clinic,
+        client=who,
+        kind="treatment",
+        date_from=date(2026, 3, 3),
+        date_to=date(2026, 3, 6),
+        treatment_plan=plan_for(who),
+    )
+    short = waiting(clinic, "Short")
+    late = datetime(2026, 3, 4, 16, 30, tzinfo=UTC)
+    cancel(booked_consultation(setup, reception, start=late), reception)
+    offer = WaitlistOffer.objects.get()
+    assert offer.entry == short and offer.appointment.start == late
