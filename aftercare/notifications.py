@@ -12,7 +12,9 @@ from django.utils import timezone
 from aftercare import links, timeline
 from aftercare.models import AftercareSchedule
 from aftercare.pdf import aftercare_pdf, pdf_filename
+from clinic.booking import links as booking_links
 from clinic.booking.models import ACTIVE_STATUSES, Appointment, AppointmentKind
+from clinic.booking.portal import course_link_for
 from clinic.messaging import kinds as messaging
 from clinic.messaging import links as links_messaging
 from clinic.messaging.models import OutgoingMessage
@@ -81,6 +83,17 @@ def _next_session_still_wanted(message: OutgoingMessage) -> str | None:
     return None
 
 
+def _course_booking_url(schedule: AftercareSchedule, kind: str) -> str:
+    """The signed link that books the course's next session, in the invitation only."""
+    clinic = schedule.clinic
+    if kind != "aftercare_next_session" or not (clinic.portal_enabled and clinic.portal_treatments):
+        return ""
+    plan = schedule.session.plan
+    if plan is None or plan.status != PlanStatus.ACTIVE:
+        return ""
+    return booking_links.manage_url(course_link_for(plan=plan))
+
+
 def render_aftercare(message: OutgoingMessage) -> messaging.EmailContent:
     schedule = _schedule(message)
     if schedule is None:  # still_wanted stops this first; be safe anyway
@@ -105,6 +118,8 @@ def render_aftercare(message: OutgoingMessage) -> messaging.EmailContent:
         "zone": schedule.timezone,
         # The client lives in another zone than the clinic: say which zone times are in.
         "show_zone": schedule.timezone != clinic.timezone,
+        # The next-session invitation books online when the clinic allows (decision 0021).
+        "book_url": _course_booking_url(schedule, message.kind),
     }
     subject = " ".join(render_to_string("emails/aftercare_subject.txt", context).split())
     headers = {}

@@ -120,6 +120,8 @@ def _path(route: str, clinic: Any) -> str | None:
     for index, part in enumerate(parts):
         if part.startswith("<int:version>"):
             out.append("1")
+        elif part == "<slug:slug>":  # the clinic's public booking page (decision 0021)
+            out.append(clinic.slug or "no-such-clinic")
         elif part.startswith("<int:"):
             model = PAGE_RESOURCES.get(parts[index - 1])
             if model is None:

@@ -323,11 +323,25 @@ def portal_request(
     answer = RequestAnswer(
         REQUEST_ANSWER.format(minutes=clinic.portal_hold_minutes), clinic.portal_hold_minutes
     )
+    practitioner_id = data.get("practitioner")
+    if practitioner_id is not None:
+        # Another clinic's practitioner reads like one that does not exist (0009).
+        if (
+            not practitioner_list(clinic=clinic)
+            .filter(pk=practitioner_id, is_bookable=True)
+            .exists()
+        ):
+            raise ApplicationError(
+                "The practitioner is not valid.",
+                fields={"practitioner": ["No such practitioner."]},
+            )
+        if not clinic.portal_show_practitioners:
+            practitioner_id = None  # names (and ids) are not shown: any free one
     rate_check(address=address, email=data["email"])
     if honeypot.strip():
         return answer
     start: datetime = data["start"]
-    slot = _slot_at(clinic, AppointmentKind.CONSULTATION, start, data.get("practitioner"))
+    slot = _slot_at(clinic, AppointmentKind.CONSULTATION, start, practitioner_id)
     client = _client_for(clinic, data)
     room = _room(clinic, slot)
     hold = appointment_hold(

@@ -165,6 +165,7 @@ class PortalBookingsApi(_Public):
     The answer is the same whether or not the e-mail is known to the clinic."""
 
     @extend_schema(
+        operation_id="portal_booking_request",
         request=PortalBookingRequestSerializer,
         responses={202: PortalBookingAnswerSerializer},
     )

@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -97,3 +99,14 @@ def test_seed_demo_prints_the_readiness_link_of_the_treatment_in_two_days(client
         url = line.split(": ", 1)[1]
         assert "/readiness/" in url
         assert client.get("/" + url.split("/", 3)[-1]).status_code == 200
+
+
+def test_seed_demo_turns_online_booking_on_for_the_demo_clinic_and_prints_it(client):
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=io.StringIO())
+    harbour = Clinic.objects.get(name="Harbour Skin Clinic")
+    assert harbour.portal_enabled and harbour.slug == "harbour"
+    assert "Online booking for Harbour Skin Clinic: " in out.getvalue()
+    assert "/book/harbour/" in out.getvalue()
+    assert client.get("/book/harbour/").status_code == 200

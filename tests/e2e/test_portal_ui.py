@@ -86,3 +86,70 @@ def test_a_new_client_books_confirms_moves_and_cancels_on_a_phone(page, portal):
     page.get_by_role("button", name="Cancel my appointment").click()
     expect(page.get_by_role("status")).to_contain_text("cancelled")
     assert Appointment.objects.get().status == "cancelled"
+
+
+def test_a_manager_turns_online_booking_on_and_staff_see_online_requests(
+    signed_in, clinic, manager, practitioner
+):
+    from clinic.booking.portal import portal_request
+
+    practitioner_for(practitioner.membership)
+    RoomFactory(clinic=clinic, name="Room 1")
+    page = signed_in(manager)
+    page.goto("/clinic/settings/")
+    page.get_by_label("Booking page address").fill("harbour")
+    page.get_by_label("Online booking", exact=True).check()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("The clinic's settings are saved.")).to_be_visible()
+    expect(page.locator('a[href="/book/harbour/"]')).to_be_visible()
+    assert_accessible(page)
+    _shot(page, "portal-settings.png")
+
+    clinic.refresh_from_db()
+    day = timezone.localdate(timezone=clinic.zone) + timedelta(days=2)
+    from clinic.booking.portal import portal_slots
+
+    slot = portal_slots(clinic=clinic, kind="consultation", date_from=day, date_to=day)[0]
+    portal_request(
+        clinic=clinic,
+        data={
+            "first_name": "Nora",
+            "last_name": "Quinn",
+            "date_of_birth": timezone.datetime(1988, 4, 2).date(),
+            "email": "nora.quinn@mail.example",
+            "start": slot.start,
+        },
+        address="127.0.0.1",
+    )
+    page.goto(f"/calendar/?date={day.isoformat()}")
+    online = page.locator(".cal-appt--online")
+    expect(online).to_have_count(1)
+    expect(online).to_contain_text("Online")
+    assert_accessible(page)
+    _shot(page, "portal-calendar.png")
+
+
+def test_a_returning_client_books_the_next_session_of_their_course_on_a_phone(
+    page, portal, practitioner, client_record
+):
+    from clinic.booking import links
+    from clinic.booking.portal import course_link_for
+    from tests.factories import DeviceFactory, plan_for, screening_for
+
+    portal.portal_treatments = True
+    portal.save()
+    DeviceFactory(clinic=portal)
+    plan = plan_for(client_record)
+    screening_for(client_record, actor=practitioner.user)
+    page.set_viewport_size({"width": 390, "height": 844})
+    in_two_days = (timezone.localdate(timezone=portal.zone) + timedelta(days=2)).isoformat()
+    page.goto(f"/book/manage/{links.token_for(course_link_for(plan=plan))}/?date={in_two_days}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("next session")
+    assert_accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(page, "portal-course-phone.png")
+    page.get_by_role("radio").first.check()
+    page.get_by_role("button", name="Ask for this time").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
+    held = Appointment.objects.get()
+    assert held.kind == "treatment" and held.status == "held" and held.treatment_plan == plan

@@ -342,3 +342,21 @@ def test_a_clinic_without_a_phone_yet_is_never_printed_as_an_empty_number(every_
             ):
                 assert broken not in lowered, f"{message.kind}: empty phone shows as {broken!r}"
             assert 'href="tel:"' not in part
+
+
+def test_the_next_session_invitation_books_online_when_the_clinic_allows(every_message):
+    from clinic.models import Clinic
+
+    invitation = every_message.get(kind="aftercare_next_session")
+    assert "/book/manage/" not in kinds.get(invitation.kind).render(invitation).text
+    Clinic.objects.filter(pk=invitation.clinic_id).update(
+        slug="harbour", portal_enabled=True, portal_treatments=True
+    )
+    invitation = type(invitation).objects.get(pk=invitation.pk)  # read the clinic afresh
+    content = kinds.get(invitation.kind).render(invitation)
+    assert "Book your next session online" in content.text
+    assert "/book/manage/" in content.text and "/book/manage/" in content.html
+    # The other aftercare e-mails do not carry it.
+    day3 = every_message.filter(kind="aftercare_day3").first()
+    if day3 is not None:
+        assert "/book/manage/" not in kinds.get(day3.kind).render(day3).text

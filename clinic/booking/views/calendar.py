@@ -117,7 +117,7 @@ class CalendarView(ClinicStaffMixin, View):
                     owner=a.practitioner_id if by == "practitioner" else a.room_id,
                     start=a.start,
                     end=a.end,
-                    occupies=a.is_active,
+                    occupies=a.is_active or a.is_held,  # an unexpired hold (decision 0021)
                 )
                 for a in appointments
             ],
