@@ -38,6 +38,7 @@ CLINIC_SETTINGS_FIELDS = (
     "portal_enabled",
     "portal_notice_hours",
     "portal_hold_minutes",
+    "portal_offer_hold_minutes",
     "portal_consultation_minutes",
     "portal_treatments",
     "portal_treatment_minutes",

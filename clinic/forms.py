@@ -206,6 +206,7 @@ class ClinicSettingsForm(forms.ModelForm):
             "portal_enabled",
             "portal_notice_hours",
             "portal_hold_minutes",
+            "portal_offer_hold_minutes",
             "portal_consultation_minutes",
             "portal_treatments",
             "portal_treatment_minutes",
@@ -220,6 +221,7 @@ class ClinicSettingsForm(forms.ModelForm):
             "idle_timeout_minutes": forms.NumberInput(attrs={"min": 2, "max": 480}),
             "portal_notice_hours": forms.NumberInput(attrs={"min": 0, "max": 336}),
             "portal_hold_minutes": forms.NumberInput(attrs={"min": 5, "max": 60}),
+            "portal_offer_hold_minutes": forms.NumberInput(attrs={"min": 5, "max": 1440}),
             "portal_consultation_minutes": forms.NumberInput(
                 attrs={"min": 15, "max": 120, "step": 15}
             ),
@@ -263,6 +265,7 @@ class ClinicSettingsForm(forms.ModelForm):
         "portal_enabled",
         "portal_notice_hours",
         "portal_hold_minutes",
+        "portal_offer_hold_minutes",
         "portal_consultation_minutes",
         "portal_treatments",
         "portal_treatment_minutes",

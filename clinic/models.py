@@ -163,6 +163,13 @@ class Clinic(TimeStampedModel):
         validators=[MinValueValidator(5), MaxValueValidator(60)],
         help_text="A requested time is held this long for the client to confirm by e-mail.",
     )
+    portal_offer_hold_minutes = models.PositiveSmallIntegerField(
+        "hold a waitlist offer (minutes)",
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(1440)],
+        help_text="A freed time offered to a waiting client is held this long for them to "
+        "confirm; then it is offered to the next client on the waitlist.",
+    )
     portal_consultation_minutes = models.PositiveSmallIntegerField(
         "online consultation length (minutes)",
         default=30,

@@ -216,6 +216,7 @@ class ClinicSettingsSerializer(serializers.ModelSerializer):
             "portal_enabled",
             "portal_notice_hours",
             "portal_hold_minutes",
+            "portal_offer_hold_minutes",
             "portal_consultation_minutes",
             "portal_treatments",
             "portal_treatment_minutes",
@@ -231,6 +232,7 @@ class ClinicSettingsSerializer(serializers.ModelSerializer):
             "idle_timeout_minutes": {"min_value": 2, "max_value": 480},
             "portal_notice_hours": {"min_value": 0, "max_value": 336},
             "portal_hold_minutes": {"min_value": 5, "max_value": 60},
+            "portal_offer_hold_minutes": {"min_value": 5, "max_value": 1440},
             "portal_consultation_minutes": {"min_value": 15, "max_value": 120},
             "portal_treatment_minutes": {"min_value": 15, "max_value": 240},
         }

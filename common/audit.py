@@ -74,6 +74,8 @@ OBJECT_TYPES: dict[str, str] = {
     "readiness_link": "Readiness link",
     "intake_link": "Online intake link",
     "booking_link": "Online booking link",
+    "waitlist_entry": "Waitlist entry",
+    "waitlist_offer": "Waitlist offer",
     "session_start_check": "Session start check",
     "treatment_session": "Session record",
     "session_photo": "Session photo",

@@ -104,6 +104,7 @@ api_urlpatterns = [
     path("", include("clinic.messaging.urls_api")),
     path("", include("aftercare.urls_api")),
     path("", include("precare.urls_api")),
+    path("", include("waitlist.urls_api")),
     path("", include("treatments.plans.urls_api")),
     path("", include("treatments.records.urls_api")),
     path("", include("treatments.consent.urls_api")),
@@ -123,6 +124,7 @@ urlpatterns = [
     path("", include("clinic.messaging.urls")),
     path("", include("aftercare.urls")),
     path("", include("precare.urls")),
+    path("", include("waitlist.urls")),
     path("", include("treatments.signoff.urls")),
 ]
 

@@ -29,6 +29,7 @@ LAYERS: list[str] = [
     "precare",
     "records",
     "aftercare",
+    "waitlist",
 ]
 
 #: Module prefix -> package; the longest matching prefix wins.
@@ -52,6 +53,7 @@ PACKAGES: dict[str, str] = {
     "treatments.templatetags.session_tags": "records",
     "precare": "precare",
     "aftercare": "aftercare",
+    "waitlist": "waitlist",
 }
 
 ENTRY_POINTS = ("config",)
@@ -85,7 +87,7 @@ def is_entry_point(module: str) -> bool:
 
 def product_modules() -> list[tuple[str, Path]]:
     found = []
-    for top in ("common", "clinic", "treatments", "aftercare", "config"):
+    for top in ("common", "clinic", "treatments", "aftercare", "waitlist", "config"):
         for path in sorted((ROOT / top).rglob("*.py")):
             if "migrations" in path.parts:
                 continue

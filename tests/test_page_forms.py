@@ -23,6 +23,7 @@ from treatments.consent.models import Consent
 from treatments.plans.models import TreatmentPlan
 from treatments.records.models import TreatmentSession
 from treatments.screening.models import IntakeLink, Screening
+from waitlist.models import WaitlistEntry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -40,6 +41,7 @@ PAGE_RESOURCES: dict[str, type] = {
     "sessions": TreatmentSession,
     "consents": Consent,
     "intake-link": IntakeLink,
+    "waitlist": WaitlistEntry,
 }
 #: Forms that end the walk's own sign-in.
 SKIP_ACTIONS = ("/logout/", "/clinic/switch/")
@@ -109,7 +111,7 @@ def _counts() -> dict[str, int]:
     return {
         m._meta.label_lower: m._default_manager.count()
         for m in apps.get_models()
-        if m._meta.app_label in ("clinic", "treatments", "aftercare")
+        if m._meta.app_label in ("clinic", "treatments", "aftercare", "waitlist")
     }
 
 

@@ -34,6 +34,7 @@ from treatments.consent.models import Consent
 from treatments.plans.models import TreatmentPlan
 from treatments.records.models import SessionPhoto, TreatmentSession
 from treatments.screening.models import Screening
+from waitlist.models import WaitlistEntry
 
 # About six minutes in one process: with the whole-process tests, out of the quick run.
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -56,6 +57,7 @@ RESOURCES: dict[str, type] = {
     "treatment-plans": TreatmentPlan,
     "consents": Consent,
     "photos": SessionPhoto,
+    "waitlist": WaitlistEntry,
 }
 ID_FIELDS: dict[str, type] = {
     "client": Client,
@@ -86,7 +88,7 @@ UNWATCHED = {
 WATCHED = [
     model
     for model in apps.get_models()
-    if model._meta.app_label in ("clinic", "treatments", "aftercare", "common")
+    if model._meta.app_label in ("clinic", "treatments", "aftercare", "common", "waitlist")
     and model._meta.label_lower not in UNWATCHED
     and not model._meta.proxy
 ]

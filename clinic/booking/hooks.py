@@ -80,3 +80,21 @@ def on_slot_freed(handler: SlotFreedHandler) -> None:
 def slot_freed(appointment: Appointment) -> None:
     for handler in _slot_freed:
         handler(appointment)
+
+
+#: Called with a held appointment the client has just confirmed (now booked), inside
+#: that transaction: the waitlist marks its offer taken. None registered is allowed.
+HoldConfirmedHandler = Callable[["Appointment"], None]
+
+_hold_confirmed: list[HoldConfirmedHandler] = []
+
+
+def on_hold_confirmed(handler: HoldConfirmedHandler) -> None:
+    """Register what a confirmed hold starts (the waitlist)."""
+    if handler not in _hold_confirmed:
+        _hold_confirmed.append(handler)
+
+
+def hold_confirmed(appointment: Appointment) -> None:
+    for handler in _hold_confirmed:
+        handler(appointment)

@@ -454,6 +454,7 @@ def appointment_confirm_hold(*, appointment: Appointment) -> Appointment:
     locked.save()
     audit(None, "update", locked, locked.clinic_id, status="booked")
     _notify(locked, "booked")
+    hooks.hold_confirmed(locked)
     return locked
 
 

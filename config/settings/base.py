@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "treatments",
     "precare",
     "aftercare",
+    "waitlist",
 ]
 
 MIDDLEWARE = [
@@ -411,6 +412,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clinic.booking.tasks.release_expired_holds",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Waitlist entries whose dates have passed leave the list (decision 0022). An expired
+    # offer needs nothing here: its hold is released above, which offers the time on.
+    "expire-past-waitlist-entries": {
+        "task": "waitlist.tasks.expire_past_entries",
+        "schedule": 3600.0,
+        "options": {"expires": 3300},
     },
 }
 

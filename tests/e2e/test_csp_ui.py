@@ -152,6 +152,19 @@ def course(clinic, reception, practitioner, manager, client_record) -> Course:
     clinic.portal_enabled = True
     clinic.save()
     booking_token = booking_links.token_for(booking_links.link_for_appointment(tomorrow))
+    from clinic.booking.portal import course_link_for
+    from waitlist import links as waitlist_links
+    from waitlist.services import waitlist_join
+
+    clinic.portal_treatments = True
+    clinic.save()
+    entry = waitlist_join(
+        clinic=clinic,
+        client=client_record,
+        kind="consultation",
+        date_from=clinic.local_today(),
+        date_to=clinic.local_today() + timedelta(days=7),
+    )
     invitation = clinic_services.invitation_create(
         clinic=clinic, actor=manager.user, email="new.colleague@example.com", role="reception"
     )
@@ -182,6 +195,9 @@ def course(clinic, reception, practitioner, manager, client_record) -> Course:
             ("intake-link", "link_pk"): intake_link.pk,
             ("book", "slug"): clinic.slug,
             ("manage", "token"): booking_token,
+            ("waitlist", "pk"): entry.pk,
+            ("waitlist", "token"): waitlist_links.token_for(entry),
+            ("course", "token"): booking_links.token_for(course_link_for(plan=plan)),
             ("set-password", "uidb64"): urlsafe_base64_encode(force_bytes(user.pk)),
             ("set-password", "token"): default_token_generator.make_token(user),
         }

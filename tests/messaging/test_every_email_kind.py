@@ -128,6 +128,45 @@ def _make_every_message(clinic, client_record, manager, signed_session):
         appointment_id=held.pk,
     )
 
+    # the waitlist (decision 0022): a place on the list, and a freed time offered
+    from waitlist.models import WaitlistOffer
+    from waitlist.services import waitlist_join
+
+    entry = waitlist_join(
+        clinic=clinic,
+        client=client_record,
+        kind="consultation",
+        date_from=(ENDED + timedelta(days=1)).date(),
+        date_to=(ENDED + timedelta(days=10)).date(),
+    )
+    offered = appointment_for(
+        client_record,
+        practitioner=session.appointment.practitioner,
+        room=session.appointment.room,
+        device=None,
+        kind="consultation",
+        start=ENDED + timedelta(days=9),
+        status="held",
+        source="online",
+        hold_expires_at=timezone.now() + timedelta(minutes=30),
+    )
+    offer = WaitlistOffer.objects.create(
+        clinic=clinic,
+        entry=entry,
+        appointment=offered,
+        link=link_for_appointment(offered),
+        expires_at=offered.hold_expires_at,
+    )
+    message_schedule(
+        clinic=clinic,
+        client=client_record,
+        kind="waitlist_offer",
+        due_at=timezone.now(),
+        dedupe_key=f"waitlist-offer:{offer.pk}",
+        context={"offer_id": offer.pk},
+        appointment_id=offered.pk,
+    )
+
     # a treatment a month ahead: every preparation moment is still to come
     ahead = appointment_for(
         client_record,

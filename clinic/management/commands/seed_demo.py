@@ -35,6 +35,8 @@ CLINICS = [
         # A first treatment booked two days ahead: its preparation e-mails (the sheet at
         # once, the readiness check within minutes) land in var/mail/.
         "preparing": ("Hannah", "Clarke"),
+        # Waiting for a consultation over the next two weeks (decision 0022).
+        "waiting": ("Oliver", "Bennett"),
         "devices": [("SkinPen Precision", "SP-HB-0001"), ("Dr. Pen A6", "DP-HB-0002")],
         "clients": [
             ("Amelia", "Hughes", date(1988, 4, 12), 2, ["fine_lines_wrinkles"], ""),
@@ -114,6 +116,8 @@ class Command(BaseCommand):
             self._seed_course(clinic, *spec["course_for"])
         if spec.get("preparing"):
             self._seed_preparation(clinic, *spec["preparing"])
+        if spec.get("waiting"):
+            self._seed_waitlist(clinic, *spec["waiting"])
 
     def _seed_sign_off(self, clinic: Clinic) -> None:
         """The demo clinic comes signed off by its manager (decision 0019), so treatments
@@ -337,6 +341,22 @@ class Command(BaseCommand):
             clinic.portal_enabled = True
             clinic.portal_treatments = True
             clinic.save(update_fields=["slug", "portal_enabled", "portal_treatments"])
+
+    def _seed_waitlist(self, clinic: Clinic, first: str, last: str) -> None:
+        """One client on the waitlist (no e-mail: the demo's row only)."""
+        from waitlist.models import WaitlistEntry
+
+        client = _demo_client(clinic, first, last)
+        if client is None or WaitlistEntry.objects.filter(clinic=clinic, client=client).exists():
+            return
+        today = clinic.local_today()
+        WaitlistEntry.objects.create(
+            clinic=clinic,
+            client=client,
+            kind="consultation",
+            date_from=today,
+            date_to=today + timedelta(days=14),
+        )
 
     def _print_portal_links(self) -> None:
         from django.urls import reverse
