@@ -55,11 +55,15 @@ def _still_wanted_offer(message: OutgoingMessage) -> str | None:
 
 def _render(name: str, context: dict, to: str) -> messaging.EmailContent:
     clinic = context["clinic"]
+    logo, inline_images = messaging.clinic_logo_inline(clinic)
+    context = {**context, **logo}
     with timezone.override(clinic.zone):
         subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
         text = render_to_string(f"emails/{name}.txt", context)
         html = render_to_string(f"emails/{name}.html", context)
-    return messaging.EmailContent(subject=subject, text=text, html=html, to=[to])
+    return messaging.EmailContent(
+        subject=subject, text=text, html=html, inline_images=inline_images, to=[to]
+    )
 
 
 def _render_joined(message: OutgoingMessage) -> messaging.EmailContent:
