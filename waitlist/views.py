@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from clinic.booking import links as booking_links
 from clinic.booking import portal
 from clinic.booking.models import AppointmentKind, BookingLink
+from clinic.booking.views.portal import PublicClientForm
 from clinic.messaging.links import BadLink
 from clinic.messaging.views import private_response, refuse_link
 from clinic.roles import Ability
@@ -166,39 +167,13 @@ class _DatesForm(forms.Form):
         return data
 
 
-class JoinForm(_DatesForm):
-    first_name = forms.CharField(
-        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
-    )
-    last_name = forms.CharField(
-        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
-    )
-    date_of_birth = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"})
-    )
-    email = forms.EmailField(
-        label="E-mail",
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        help_text="We e-mail you here when a time comes free.",
-    )
-    phone = forms.CharField(
-        max_length=32,
-        required=False,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-    )
-    website = forms.CharField(
-        required=False,
-        max_length=200,
-        label="Leave this empty",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
+class JoinForm(_DatesForm, PublicClientForm):
+    """A new client asks to wait: the booking page's details, and the dates."""
 
-    def clean_date_of_birth(self) -> date:
-        value: date = self.cleaned_data["date_of_birth"]
-        if value > timezone.localdate() or value.year < 1900:
-            raise forms.ValidationError("Check the date of birth.")
-        return value
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["date_of_birth"].help_text = ""
+        self.fields["email"].help_text = "We e-mail you here when a time comes free."
 
 
 def _public(response: HttpResponse) -> HttpResponse:

@@ -31,8 +31,9 @@ from treatments.screening.intake import intake_url_for_course
 WEEK = 7
 
 
-class RequestForm(forms.Form):
-    """A new client's details; ``website`` is the honeypot (hidden from people)."""
+class PublicClientForm(forms.Form):
+    """A new client's details on a public page (a booking request, the waitlist);
+    ``website`` is the honeypot (hidden from people)."""
 
     first_name = forms.CharField(
         max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
@@ -147,7 +148,7 @@ def book_page(request: HttpRequest, slug: str) -> HttpResponse:
         clinic = portal.portal_clinic(slug=slug)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
-    form = RequestForm(request.POST or None)
+    form = PublicClientForm(request.POST or None)
     status = 200
     slot_error = ""
     chosen = request.POST.get("start", "")
