@@ -238,6 +238,15 @@ def _book_checks(
 @transaction.atomic
 def appointment_book(*, clinic: Clinic, actor: User, request: BookingRequest) -> Appointment:
     """Staff book an appointment (the client is told at once)."""
+    appointment = _checked_and_saved(clinic, request, created_by=actor)
+    audit(actor, "create", appointment, clinic.pk, kind=appointment.kind)
+    _notify(appointment, "booked")
+    return appointment
+
+
+def _checked_and_saved(clinic: Clinic, request: BookingRequest, **fields: Any) -> Appointment:
+    """The booking's checks and gates, then the row (a booking or a hold: ``fields``),
+    saved under the no-double-booking constraints."""
     screening = _book_checks(clinic, request)
     appointment = Appointment(
         clinic=clinic,
@@ -252,11 +261,9 @@ def appointment_book(*, clinic: Clinic, actor: User, request: BookingRequest) ->
         notes=request.notes,
         screening=screening,
         treatment_plan=request.treatment_plan,
-        created_by=actor,
+        **fields,
     )
     _save_guarded(appointment, request)
-    audit(actor, "create", appointment, clinic.pk, kind=appointment.kind)
-    _notify(appointment, "booked")
     return appointment
 
 
@@ -389,25 +396,13 @@ def appointment_hold(*, clinic: Clinic, request: BookingRequest, until: datetime
     """An online request: the slot is held (the exclusion constraints cover it) until
     ``until`` for the client to confirm by their link. Same checks and gates as a staff
     booking; nothing is sent here but the caller's own e-mail with the link."""
-    screening = _book_checks(clinic, request)
-    appointment = Appointment(
-        clinic=clinic,
-        client=request.client,
-        practitioner=request.practitioner,
-        room=request.room,
-        device=request.device,
-        start=request.start,
-        end=request.end,
-        device_free_at=_free_at(request),
-        kind=request.kind,
-        notes=request.notes,
-        screening=screening,
-        treatment_plan=request.treatment_plan,
+    appointment = _checked_and_saved(
+        clinic,
+        request,
         status=AppointmentStatus.HELD,
         source=AppointmentSource.ONLINE,
         hold_expires_at=until,
     )
-    _save_guarded(appointment, request)
     audit(None, "create", appointment, clinic.pk, kind=appointment.kind, status="held")
     return appointment
 
