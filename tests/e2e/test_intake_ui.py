@@ -132,3 +132,34 @@ def test_reception_sends_the_link_and_a_practitioner_confirms_the_answers(
     expect(page.get_by_role("status")).to_contain_text("confirmed")
     expect(page.get_by_role("button", name="Confirm these answers")).to_have_count(0)
     _shot(page, "intake-staff-screening-confirmed.png")
+
+
+def test_the_clinic_logo_heads_the_page_on_a_phone(
+    page, link_path, clinic, manager, settings, tmp_path
+):
+    """The logo is written into the page (``data:``): the page's policy lets it show, it
+    fits the phone, and it reads as the clinic's name."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from clinic.clinic_services import clinic_logo_set
+
+    settings.MEDIA_ROOT = tmp_path / "private"
+    png = io.BytesIO()
+    Image.new("RGB", (900, 300), (15, 94, 99)).save(png, "PNG")
+    clinic_logo_set(
+        clinic=clinic,
+        actor=manager.user,
+        upload=SimpleUploadedFile("logo.png", png.getvalue(), content_type="image/png"),
+    )
+    page.set_viewport_size(PHONE)
+    page.goto(link_path)
+    logo = page.get_by_role("img", name=clinic.name)
+    expect(logo).to_be_visible()
+    box = logo.bounding_box()
+    assert box is not None and box["height"] <= 64 and box["width"] <= PHONE["width"]
+    assert logo.evaluate("image => image.naturalWidth") > 0  # decoded, not blocked
+    assert_accessible(page)
+    _shot(page, "intake-phone-logo.png")
