@@ -252,7 +252,7 @@ def _history_rows(bench: BenchClinic, first: int, last: int, *, before: datetime
                    WHERE clinic_id = %(clinic)s)
         INSERT INTO clinic_appointment (created_at, updated_at, clinic_id, client_id,
             practitioner_id, room_id, device_id, start, "end", device_free_at, kind, status,
-            notes, cancel_reason, uid, sequence)
+            notes, cancel_reason, uid, sequence, source)
         SELECT now(), now(), %(clinic)s,
             c.ids[1 + g %% array_length(c.ids, 1)],
             (%(practitioners)s::bigint[])[1 + g %% %(staff)s],
@@ -262,7 +262,7 @@ def _history_rows(bench: BenchClinic, first: int, last: int, *, before: datetime
             %(before)s - (1 + g / %(staff)s) * interval '1 hour' + interval '45 minutes',
             %(before)s - (1 + g / %(staff)s) * interval '1 hour' + interval '60 minutes',
             'treatment', CASE WHEN g %% 10 = 0 THEN 'cancelled' ELSE 'completed' END,
-            '', '', gen_random_uuid(), 0
+            '', '', gen_random_uuid(), 0, 'staff'
         FROM generate_series(%(first)s, %(last)s - 1) AS g, c
         """,
         {
@@ -369,7 +369,7 @@ def _day_of_appointments(bench: BenchClinic, day: date, count: int) -> None:
                    WHERE clinic_id = %(clinic)s)
         INSERT INTO clinic_appointment (created_at, updated_at, clinic_id, client_id,
             practitioner_id, room_id, device_id, start, "end", device_free_at, kind, status,
-            notes, cancel_reason, uid, sequence)
+            notes, cancel_reason, uid, sequence, source)
         SELECT now(), now(), %(clinic)s, c.ids[1 + g %% array_length(c.ids, 1)],
             (%(practitioners)s::bigint[])[1 + g %% %(staff)s],
             (%(rooms)s::bigint[])[1 + g %% %(staff)s],
@@ -377,7 +377,7 @@ def _day_of_appointments(bench: BenchClinic, day: date, count: int) -> None:
             %(day)s::timestamptz + (g / %(staff)s) * interval '5 minutes',
             %(day)s::timestamptz + (g / %(staff)s) * interval '5 minutes' + interval '4 minutes',
             %(day)s::timestamptz + (g / %(staff)s) * interval '5 minutes' + interval '5 minutes',
-            'consultation', 'booked', '', '', gen_random_uuid(), 0
+            'consultation', 'booked', '', '', gen_random_uuid(), 0, 'staff'
         FROM generate_series(0, %(count)s - 1) AS g, c
         """,
         {
@@ -604,14 +604,14 @@ def exclusion_insert_vs_none(sizes: Sizes) -> Result:
                 f"""
                 INSERT INTO {table} (created_at, updated_at, clinic_id, client_id,
                     practitioner_id, room_id, device_id, start, "end", device_free_at, kind,
-                    status, notes, cancel_reason, uid, sequence)
+                    status, notes, cancel_reason, uid, sequence, source)
                 SELECT now(), now(), 1, 1 + g %% 1000, 1 + g %% 20, 1 + g %% 20, 1 + g %% 20,
                     timestamptz '2020-01-01' + (g / 20) * interval '1 hour',
                     timestamptz '2020-01-01' + (g / 20) * interval '1 hour'
                         + interval '45 minutes',
                     timestamptz '2020-01-01' + (g / 20) * interval '1 hour'
                         + interval '60 minutes',
-                    'treatment', 'completed', '', '', gen_random_uuid(), 0
+                    'treatment', 'completed', '', '', gen_random_uuid(), 0, 'staff'
                 FROM generate_series(%(first)s, %(last)s) AS g
                 """,  # noqa: S608 - the table is one of the two copies named here
                 {"first": first, "last": first + rows - 1},
