@@ -6,10 +6,11 @@ fact: the e-mail, the PDF, the client page and the API all read the same item).
 
 from __future__ import annotations
 
-from django.contrib.postgres.expressions import ArraySubquery
+import functools
+from typing import Any
+
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Field, Model
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from clinic.messaging import kinds as messaging
 from clinic.messaging import links as links_messaging
 from clinic.messaging.models import OutgoingMessage, Unsubscription
 from clinic.models import Client
+from common.related_read import RelatedRead
 from treatments.plans.models import PlanStatus
 from treatments.records.models import SessionArea, SessionStatus, TreatmentSession
 
@@ -40,67 +42,115 @@ _SIGNED_SESSIONS = "aftercare_signed_sessions"
 _BOOKED = "aftercare_treatment_booked"
 
 
-def _schedule_query(message: OutgoingMessage) -> QuerySet[AftercareSchedule]:
-    """The message's schedule with everything one send reads, as one query.
+# The send-time read (decision 0015): the schedule with its template, client, session,
+# plan and protocol version, as select_related would read them, in SQL written once per
+# process from the models (compiling the ORM query cost more CPU than running it).
+_READ = RelatedRead(
+    AftercareSchedule,
+    ("template", "client", "session", "session__plan", "session__plan__protocol_set"),
+)
+
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    return connection.ops.quote_name(str(field.column))
+
+
+@functools.cache
+def _read_sql(vendor: str, invitation: bool) -> str:
+    """The statement for one send; its parameters are :func:`_read_params`'.
+
+    Table and column names come from the models; every value is a parameter.
+    """
+    schedule, session = _READ.alias(), _READ.alias("session")
+    unsub, area, sess, appt = Unsubscription, SessionArea, TreatmentSession, Appointment
+    extra = [
+        # Whether the client left this kind of message (kinds.UNSUBSCRIBED_ANNOTATION).
+        f"EXISTS (SELECT 1 FROM {_table(unsub)} u"  # noqa: S608
+        f" WHERE u.{_column(unsub, 'client')} = {schedule}.{_column(AftercareSchedule, 'client')}"
+        f" AND u.{_column(unsub, 'kind')} = %s)"
+    ]
+    if vendor == "postgresql":  # the PDF's cache key needs the areas, in their order
+        extra.append(
+            f"ARRAY(SELECT a.{_column(area, 'area')} FROM {_table(area)} a"  # noqa: S608
+            f" WHERE a.{_column(area, 'session')}"
+            f" = {schedule}.{_column(AftercareSchedule, 'session')}"
+            # SessionArea.Meta.ordering
+            f" ORDER BY a.{_column(area, 'position')}, a.{_column(area, 'id')})"
+        )
+    if invitation:
+        statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
+        extra += [
+            # The course's signed sessions.
+            f"(SELECT COUNT(*) FROM {_table(sess)} s"  # noqa: S608
+            f" WHERE s.{_column(sess, 'plan')} = {session}.{_column(sess, 'plan')}"
+            f" AND s.{_column(sess, 'status')} = %s)",
+            # A treatment booked since (booked now, starting later).
+            f"EXISTS (SELECT 1 FROM {_table(appt)} b"  # noqa: S608
+            f" WHERE b.{_column(appt, 'client')} = %s AND b.{_column(appt, 'kind')} = %s"
+            f" AND b.{_column(appt, 'status')} IN ({statuses})"
+            f" AND b.{_column(appt, 'start')} > %s)",
+        ]
+    return (
+        f"SELECT {_READ.columns(connection)}, {', '.join(extra)}"  # noqa: S608
+        f" FROM {_READ.tables(connection)}"
+        f" WHERE {schedule}.{_column(AftercareSchedule, 'id')} = %s"
+        f" AND {schedule}.{_column(AftercareSchedule, 'clinic')} = %s"
+    )
+
+
+def _read_params(message: OutgoingMessage, invitation: bool) -> list[Any]:
+    params: list[Any] = [message.kind]
+    if invitation:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        params += [
+            str(SessionStatus.SIGNED),
+            message.client_id,
+            str(AppointmentKind.TREATMENT),
+            *(str(status) for status in ACTIVE_STATUSES),
+            now,
+        ]
+    schedule_id = message.context.get("schedule_id")
+    params += [None if schedule_id is None else int(schedule_id), message.clinic_id]
+    return params
+
+
+def _read_schedule(message: OutgoingMessage) -> AftercareSchedule | None:
+    """The message's schedule with everything one send reads, in one query.
 
     The client (re-read at send time, decision 0015), the template, the session with
     its plan and protocol version, on PostgreSQL the session's area codes (the PDF's
     cache key needs them), and the next-session invitation's two checks. The clinic
     is the message's, read when the batch was claimed.
     """
-    schedules = (
-        AftercareSchedule.objects.select_related(
-            "template", "client", "session__plan__protocol_set"
-        )
-        .filter(pk=message.context.get("schedule_id"), clinic_id=message.clinic_id)
-        .annotate(
-            **{
-                _UNSUBSCRIBED: Exists(
-                    Unsubscription.objects.filter(
-                        client_id=OuterRef("client_id"), kind=message.kind
-                    )
-                )
-            }
-        )
-        .order_by()
-    )
+    invitation = message.kind == NEXT_SESSION
+    with connection.cursor() as cursor:
+        cursor.execute(_read_sql(connection.vendor, invitation), _read_params(message, invitation))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    schedule = _READ.build(row, connection)
+    assert isinstance(schedule, AftercareSchedule)
+    extra = iter(row[_READ.width :])
+    setattr(schedule, _UNSUBSCRIBED, bool(next(extra)))
     if connection.vendor == "postgresql":
-        schedules = schedules.annotate(
-            **{
-                pdf.AREA_CODES: ArraySubquery(
-                    SessionArea.objects.filter(session_id=OuterRef("session_id"))
-                    .order_by("position", "id")  # SessionArea.Meta.ordering
-                    .values("area")
-                )
-            }
-        )
-    if message.kind == NEXT_SESSION:
-        signed = (
-            TreatmentSession.objects.filter(
-                plan_id=OuterRef("session__plan_id"), status=SessionStatus.SIGNED
-            )
-            .order_by()
-            .values("plan_id")
-            .annotate(n=Count("id"))
-            .values("n")
-        )
-        booked = Appointment.objects.filter(
-            client_id=message.client_id,
-            kind=AppointmentKind.TREATMENT,
-            status__in=ACTIVE_STATUSES,
-            start__gt=timezone.now(),
-        )
-        schedules = schedules.annotate(
-            **{_SIGNED_SESSIONS: Coalesce(Subquery(signed), 0), _BOOKED: Exists(booked)}
-        )
-    return schedules
+        setattr(schedule, pdf.AREA_CODES, list(next(extra)))
+    if invitation:
+        setattr(schedule, _SIGNED_SESSIONS, int(next(extra)))
+        setattr(schedule, _BOOKED, bool(next(extra)))
+    return schedule
 
 
 def _schedule(message: OutgoingMessage) -> AftercareSchedule | None:
     if _SCHEDULE_ATTRIBUTE in message.__dict__:
         cached: AftercareSchedule | None = message.__dict__[_SCHEDULE_ATTRIBUTE]
         return cached
-    schedule = next(iter(_schedule_query(message)), None)
+    schedule = _read_schedule(message)
     if schedule is not None:
         schedule.clinic = message.clinic
     message.__dict__[_SCHEDULE_ATTRIBUTE] = schedule

@@ -402,3 +402,67 @@ def test_an_aftercare_send_reads_once_and_writes_once_per_message(
     two, four = queries_to_send(2), queries_to_send(4)
     per_message = (four - two) / 2
     assert per_message == (2 if connection.vendor == "postgresql" else 4)
+
+
+def test_the_send_time_read_answers_as_the_models_do(clock, sign, client_record):
+    """The one read per send (decision 0015) sees the rows as the ORM sees them: the
+    schedule and its relations, the unsubscription, the areas in their order, the
+    course's signed sessions and a treatment booked since."""
+    from aftercare import notifications, pdf
+    from clinic.messaging.models import Unsubscription
+    from treatments.records.models import SessionArea
+
+    session = sign(client_record, plan=plan_for(client_record, planned_sessions=3))
+    (first,) = SessionArea.objects.filter(session=session)
+    first.position = 2
+    first.save()
+    other = next(a for a in session.plan.protocol_set.data["areas"] if a != first.area)
+    SessionArea.objects.create(
+        session=session, area=other, depth_mm="0.25", passes=2, limit_mm="0.25", position=1
+    )
+    invitation = message(session, "next_session")
+
+    def read():
+        invitation.__dict__.pop("_aftercare_schedule", None)
+        schedule = notifications._schedule(invitation)
+        assert schedule is not None
+        return schedule
+
+    schedule = read()
+    orm = AftercareSchedule.objects.select_related(
+        "template", "client", "session__plan__protocol_set"
+    ).get(pk=session.aftercare.pk)
+    for mine, theirs in [
+        (schedule, orm),
+        (schedule.template, orm.template),
+        (schedule.client, orm.client),
+        (schedule.session, orm.session),
+        (schedule.session.plan, orm.session.plan),
+        (schedule.session.plan.protocol_set, orm.session.plan.protocol_set),
+    ]:
+        assert [getattr(mine, f.attname) for f in type(mine)._meta.concrete_fields] == [
+            getattr(theirs, f.attname) for f in type(theirs)._meta.concrete_fields
+        ]
+    assert schedule.clinic == invitation.clinic
+    assert getattr(schedule, notifications._UNSUBSCRIBED) is False
+    assert getattr(schedule, notifications._SIGNED_SESSIONS) == 1
+    assert getattr(schedule, notifications._BOOKED) is False
+    areas = pdf.area_labels(schedule.session, getattr(schedule, pdf.AREA_CODES, None))
+    assert areas == pdf.area_labels(orm.session)  # by position: the later one first
+    assert len(areas) == 2
+
+    Unsubscription.objects.create(client=client_record, kind=invitation.kind)
+    appointment = Appointment.objects.get(pk=session.appointment_id)
+    appointment_for(
+        client_record,
+        practitioner=appointment.practitioner,
+        room=appointment.room,
+        device=appointment.device,
+        start=timezone.now() + timedelta(days=20),
+    )
+    schedule = read()
+    assert getattr(schedule, notifications._UNSUBSCRIBED) is True
+    assert getattr(schedule, notifications._BOOKED) is True
+
+    invitation.context = {**invitation.context, "schedule_id": 0}
+    assert notifications._read_schedule(invitation) is None  # no such schedule
