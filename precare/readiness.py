@@ -40,7 +40,7 @@ from treatments.screening.selectors import (
     screening_list,
     treatment_eligibility,
 )
-from treatments.screening.services import screening_prepare, screening_take
+from treatments.screening.services import client_screening_take
 
 SALT = "precare.readiness"
 #: When the check falls due: the readiness e-mail's moment (DOMAIN.md §6).
@@ -291,20 +291,8 @@ def readiness_respond(
             outcome=eligibility.outcome or "",
         )
     else:
-        prepared = screening_prepare(client=client, planned_date=on_date, raw_answers=raw_answers)
-        missing = prepared.evaluation.missing
-        if missing:
-            raise ApplicationError(
-                "Answer every question.",
-                fields={f"answers.{code}": ["Answer this question."] for code in missing},
-            )
-        screening = screening_take(
-            client=client,
-            actor=None,
-            planned_date=on_date,
-            raw_answers=raw_answers,
-            rule_set=prepared.rule_set,
-            source=ScreeningSource.CLIENT,
+        screening = client_screening_take(
+            client=client, planned_date=on_date, raw_answers=raw_answers
         )
         blocked = screening.outcome in BLOCKING
         response = ReadinessResponse.objects.create(

@@ -32,10 +32,9 @@ from clinic.messaging.models import OutgoingMessage
 from clinic.messaging.services import message_schedule
 from clinic.models import Client, User
 from common.audit import audit_record
-from common.errors import ApplicationError
-from treatments.screening.models import IntakeLink, Screening, ScreeningSource
+from treatments.screening.models import IntakeLink, Screening
 from treatments.screening.selectors import BLOCKING, screenings_in_force
-from treatments.screening.services import rule_set_current, screening_prepare, screening_take
+from treatments.screening.services import client_screening_take
 
 SALT = "screening.intake"
 #: How long a link opens the page (the issue: 14 days).
@@ -286,24 +285,8 @@ def intake_submit(*, link: IntakeLink, details: dict[str, Any], raw_answers: obj
         client = clinic_services.client_update(
             client=client, actor=None, data=changes, channel="link"
         )
-    rule_set = rule_set_current(clinic=client.clinic)
-    today = client.clinic.local_today()
-    prepared = screening_prepare(
-        client=client, planned_date=today, raw_answers=raw_answers, rule_set=rule_set
-    )
-    missing = prepared.evaluation.missing
-    if missing:
-        raise ApplicationError(
-            "Answer every question.",
-            fields={f"answers.{code}": ["Answer this question."] for code in missing},
-        )
-    screening = screening_take(
-        client=client,
-        actor=None,
-        planned_date=today,
-        raw_answers=raw_answers,
-        rule_set=rule_set,
-        source=ScreeningSource.CLIENT,
+    screening = client_screening_take(
+        client=client, planned_date=client.clinic.local_today(), raw_answers=raw_answers
     )
     locked.screening = screening
     locked.submitted_at = timezone.now()

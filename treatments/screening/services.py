@@ -290,3 +290,30 @@ def screening_eligibility_viewed(*, client: Client, actor: User) -> None:
         clinic_id=client.clinic_id,
         client_id=client.pk,
     )
+
+
+def client_screening_take(*, client: Client, planned_date: date, raw_answers: object) -> Screening:
+    """Answers the client gave through a signed link (the readiness check, the online
+    intake), stored as a client-submitted screening with the clinic's current rule set.
+
+    Every question must be answered: a 400 names each missing one (``answers.<code>``),
+    and nothing is stored unless all are.
+    """
+    rule_set = rule_set_current(clinic=client.clinic)
+    prepared = screening_prepare(
+        client=client, planned_date=planned_date, raw_answers=raw_answers, rule_set=rule_set
+    )
+    missing = prepared.evaluation.missing
+    if missing:
+        raise ApplicationError(
+            "Answer every question.",
+            fields={f"answers.{code}": ["Answer this question."] for code in missing},
+        )
+    return screening_take(
+        client=client,
+        actor=None,
+        planned_date=planned_date,
+        raw_answers=raw_answers,
+        rule_set=rule_set,
+        source=ScreeningSource.CLIENT,
+    )
