@@ -10,7 +10,6 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.cache import cache
-from django.test import Client as DjangoClient
 from rest_framework.test import APIClient
 
 from clinic.booking import links
@@ -26,6 +25,13 @@ from tests.factories import (
     plan_for,
     practitioner_for,
     screening_for,
+)
+from tests.public_pages import (  # the two fixtures apply to this module
+    PageClient,
+    PublicClient,
+    committed,
+    empty_cache,  # noqa: F401
+    run_after_commit,  # noqa: F401
 )
 from tests.screening.answers import all_no_answers
 from treatments.screening import intake
@@ -44,52 +50,9 @@ def frozen_clock():
         yield traveller
 
 
-_after_commit: list = []
-
-
-@pytest.fixture(autouse=True)
-def send_after_each_request(monkeypatch):
-    """The outbox sends after the commit; tests run inside one transaction, so what
-    would run at the commit runs when each request (or ``committed()``) is over."""
-    from django.db import transaction
-
-    _after_commit.clear()
-    monkeypatch.setattr(
-        transaction, "on_commit", lambda func, using=None, robust=False: _after_commit.append(func)
-    )
-    yield
-    _after_commit.clear()
-
-
-def committed() -> None:
-    while _after_commit:
-        _after_commit.pop(0)()
-
-
-class PublicClient(APIClient):
-    def request(self, *args, **kwargs):
-        response = super().request(*args, **kwargs)
-        committed()
-        return response
-
-
-class PageClient(DjangoClient):
-    def request(self, *args, **kwargs):
-        response = super().request(*args, **kwargs)
-        committed()
-        return response
-
-
 @pytest.fixture
 def client():
     return PageClient()
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -10,9 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
-from django.core.cache import cache
-from django.test import Client as DjangoClient
-from rest_framework.test import APIClient
 
 from clinic.booking.models import Appointment
 from clinic.booking.services import (
@@ -32,6 +29,14 @@ from tests.factories import (
     practitioner_for,
     screening_for,
 )
+from tests.public_pages import (  # the two fixtures apply to this module
+    PageClient,
+    PublicClient,
+    committed,
+    empty_cache,  # noqa: F401
+    run_after_commit,  # noqa: F401
+    uncommitted_dropped,
+)
 from waitlist import links
 from waitlist.models import WaitlistEntry, WaitlistOffer
 from waitlist.services import offer_freed_slot, waitlist_join
@@ -47,49 +52,6 @@ SLOT = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # Wednesday 10:00 London
 def frozen_clock():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-_after_commit: list = []
-
-
-@pytest.fixture(autouse=True)
-def run_after_commit(monkeypatch):
-    """Tests run inside one transaction: what would run at the commit (the offer to the
-    next client, the outbox's send) runs at ``committed()`` or after each request."""
-    from django.db import transaction
-
-    _after_commit.clear()
-    monkeypatch.setattr(
-        transaction, "on_commit", lambda func, using=None, robust=False: _after_commit.append(func)
-    )
-    yield
-    _after_commit.clear()
-
-
-def committed() -> None:
-    while _after_commit:
-        _after_commit.pop(0)()
-
-
-class PublicClient(APIClient):
-    def request(self, *args, **kwargs):
-        response = super().request(*args, **kwargs)
-        committed()
-        return response
-
-
-class PageClient(DjangoClient):
-    def request(self, *args, **kwargs):
-        response = super().request(*args, **kwargs)
-        committed()
-        return response
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -599,7 +561,7 @@ def test_concurrent_confirmations_and_requests_give_one_booking(clinic, practiti
     freed = booked_consultation(setup, reception)
     # Offered twice at once (a hook run twice, a retried task): one offer only.
     appointment_cancel(appointment=freed, actor=reception.user, reason="Ill.")
-    _after_commit.clear()
+    uncommitted_dropped()
     offers: list = []
     barrier = threading.Barrier(4)
 
