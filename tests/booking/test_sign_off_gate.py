@@ -50,14 +50,20 @@ def unsigned():
     }
 
 
-def test_a_treatment_in_an_unsigned_clinic_is_refused_with_the_reason_and_the_link(api, unsigned):
-    response = book(
+def book_ten_o_clock(api, unsigned, kind: str = "treatment"):
+    """Reception books the screened client for 10:00–11:00 on DAY through the API."""
+    return book(
         api(unsigned["reception"]),
         unsigned,
         unsigned["client"],
         f"{DAY}T10:00:00Z",
         f"{DAY}T11:00:00Z",
+        kind=kind,
     )
+
+
+def test_a_treatment_in_an_unsigned_clinic_is_refused_with_the_reason_and_the_link(api, unsigned):
+    response = book_ten_o_clock(api, unsigned)
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "clinical_sign_off_missing"
@@ -67,26 +73,13 @@ def test_a_treatment_in_an_unsigned_clinic_is_refused_with_the_reason_and_the_li
 
 
 def test_a_consultation_in_an_unsigned_clinic_is_booked(api, unsigned):
-    response = book(
-        api(unsigned["reception"]),
-        unsigned,
-        unsigned["client"],
-        f"{DAY}T10:00:00Z",
-        f"{DAY}T11:00:00Z",
-        kind="consultation",
-    )
+    response = book_ten_o_clock(api, unsigned, kind="consultation")
     assert response.status_code == 201, response.json()
 
 
 def test_once_signed_off_the_same_treatment_is_booked(api, unsigned):
     sign_off_for(unsigned["clinic"])
-    response = book(
-        api(unsigned["reception"]),
-        unsigned,
-        unsigned["client"],
-        f"{DAY}T10:00:00Z",
-        f"{DAY}T11:00:00Z",
-    )
+    response = book_ten_o_clock(api, unsigned)
     assert response.status_code == 201, response.json()
 
 
@@ -98,24 +91,12 @@ def test_a_new_rule_set_version_needs_a_new_sign_off(api, unsigned):
     screening_services.rule_set_publish(
         clinic=clinic, actor=unsigned["reception"].user, data=data, note="Reviewed"
     )
-    response = book(
-        api(unsigned["reception"]),
-        unsigned,
-        unsigned["client"],
-        f"{DAY}T10:00:00Z",
-        f"{DAY}T11:00:00Z",
-    )
+    response = book_ten_o_clock(api, unsigned)
     assert response.status_code == 409
     assert response.json()["code"] == "clinical_sign_off_missing"
     assert "new version of the screening rules" in response.json()["detail"]
     sign_off_for(clinic, screening_rules=2)
-    again = book(
-        api(unsigned["reception"]),
-        unsigned,
-        unsigned["client"],
-        f"{DAY}T10:00:00Z",
-        f"{DAY}T11:00:00Z",
-    )
+    again = book_ten_o_clock(api, unsigned)
     assert again.status_code == 201, again.json()
 
 
